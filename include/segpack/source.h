@@ -1,0 +1,49 @@
+// segpack — random-access byte sources (local files, HTTP/S3 range readers).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "segpack/buffer.h"
+#include "segpack/result.h"
+
+namespace segpack {
+
+/// Anything that can return byte ranges: the interface of remote and lazy
+/// readers. Implementations must be safe to call from one thread at a time.
+class RangeSource {
+ public:
+  virtual ~RangeSource() = default;
+  /// Exactly `length` bytes at `offset`. Errors: out_of_range when the source
+  /// is shorter, io_error for transport failures.
+  virtual Result<Buffer> read(std::uint64_t offset, std::uint64_t length) = 0;
+  /// Everything from `offset` to the end. Errors: out_of_range when offset is past the end.
+  virtual Result<Buffer> read_to_end(std::uint64_t offset) = 0;
+  /// Total size when cheaply known (used to bound reads), else nullopt.
+  virtual std::optional<std::uint64_t> size() { return std::nullopt; }
+};
+
+/// A RangeSource over an in-memory Buffer (also used by tests).
+class BufferSource final : public RangeSource {
+ public:
+  explicit BufferSource(Buffer b) : buf_(std::move(b)) {}
+  Result<Buffer> read(std::uint64_t offset, std::uint64_t length) override {
+    ++reads_;
+    return buf_.slice(offset, length);
+  }
+  Result<Buffer> read_to_end(std::uint64_t offset) override {
+    ++reads_;
+    if (offset > buf_.size()) return out_of_range("offset past the end of the source");
+    return buf_.slice_unchecked(offset, buf_.size() - offset);
+  }
+  std::optional<std::uint64_t> size() override { return buf_.size(); }
+  /// Number of read()/read_to_end() calls served (for tests of access patterns).
+  std::uint64_t reads() const noexcept { return reads_; }
+
+ private:
+  Buffer buf_;
+  std::uint64_t reads_ = 0;
+};
+
+}  // namespace segpack

@@ -1,0 +1,181 @@
+#include "segpack/intmap.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#include "segpack/eytzinger.h"
+#include "segpack/internal/atomic_file.h"
+#include "segpack/internal/bytes.h"
+
+namespace segpack {
+
+using internal::load_le;
+using internal::store_le;
+
+namespace {
+constexpr char kMagic[4] = {'i', 'n', 't', 'm'};
+constexpr std::uint8_t kWidthU64 = 3;
+
+Status check_header(ByteSpan b, std::uint32_t* count) {
+  if (b.size() < kIntMapHeaderSize) {
+    return out_of_range("IntMap of " + std::to_string(b.size()) + " bytes is shorter than its 10-byte header");
+  }
+  if (std::memcmp(b.data(), kMagic, 4) != 0) return corrupt("not an IntMap: magic is not b'intm'");
+  if (b[4] != 0) return unsupported("IntMap format version " + std::to_string(b[4]) + " is not supported (0)");
+  if (b[5] != kWidthU64) {
+    return unsupported("IntMap value width code " + std::to_string(b[5]) + " is not supported (3 = u64)");
+  }
+  *count = load_le<std::uint32_t>(b.data() + 6);
+  return Status::OK();
+}
+}  // namespace
+
+Result<IntMapReader> IntMapReader::open(Buffer buf) {
+  std::uint32_t n = 0;
+  SEGPACK_RETURN_IF_ERROR(check_header(buf.span(), &n));
+  const std::uint64_t want = kIntMapHeaderSize + 16 * std::uint64_t{n};
+  if (buf.size() < want) {
+    return out_of_range("IntMap of " + std::to_string(n) + " pairs needs " + std::to_string(want) +
+                        " bytes but the buffer has " + std::to_string(buf.size()) + " (truncated?)");
+  }
+  if (buf.size() > want) {
+    return corrupt("IntMap of " + std::to_string(n) + " pairs has " + std::to_string(buf.size() - want) +
+                   " trailing bytes");
+  }
+  IntMapReader r;
+  r.buf_ = std::move(buf);
+  r.n_ = n;
+  return r;
+}
+
+Result<IntMapReader> IntMapReader::open_file(const std::string& path) {
+  SEGPACK_ASSIGN_OR_RETURN(Buffer b, map_file(path));
+  auto r = open(std::move(b));
+  if (!r.ok()) return r.status().with_context(path);
+  return r;
+}
+
+Result<IntMapReader> IntMapReader::open_source(std::shared_ptr<RangeSource> source, std::uint64_t max_bytes) {
+  if (!source) return invalid_argument("null range source");
+  std::optional<std::uint64_t> total = source->size();
+  if (total && *total < kIntMapHeaderSize) {
+    return out_of_range("IntMap of " + std::to_string(*total) + " bytes is shorter than its 10-byte header");
+  }
+  SEGPACK_ASSIGN_OR_RETURN(Buffer head, source->read(0, kIntMapHeaderSize));
+  std::uint32_t n = 0;
+  SEGPACK_RETURN_IF_ERROR(check_header(head.span(), &n));
+  const std::uint64_t want = kIntMapHeaderSize + 16 * std::uint64_t{n};
+  if (total && *total < want) {
+    return out_of_range("IntMap of " + std::to_string(n) + " pairs needs " + std::to_string(want) +
+                        " bytes but the source has " + std::to_string(*total) + " (truncated?)");
+  }
+  if (total && *total > want) {
+    return corrupt("IntMap of " + std::to_string(n) + " pairs has " + std::to_string(*total - want) +
+                   " trailing bytes");
+  }
+  if (!total && want > max_bytes) {
+    return resource_exhausted("IntMap of " + std::to_string(n) + " pairs exceeds max_bytes " +
+                              std::to_string(max_bytes));
+  }
+  // One read for everything: the pairs are the whole file.
+  SEGPACK_ASSIGN_OR_RETURN(Buffer all, total ? source->read(0, want) : source->read_to_end(0));
+  return open(std::move(all));
+}
+
+std::uint64_t IntMapReader::key_at(std::size_t i) const noexcept {
+  return load_le<std::uint64_t>(buf_.data() + kIntMapHeaderSize + 16 * i);
+}
+std::uint64_t IntMapReader::value_at(std::size_t i) const noexcept {
+  return load_le<std::uint64_t>(buf_.data() + kIntMapHeaderSize + 16 * i + 8);
+}
+
+std::optional<std::size_t> IntMapReader::find(std::uint64_t key) const noexcept {
+  const std::uint8_t* base = buf_.data() + kIntMapHeaderSize;
+  std::size_t p = eytzinger_find(n_, key, [base](std::size_t i) { return load_le<std::uint64_t>(base + 16 * i); });
+  return p < n_ ? std::optional<std::size_t>(p) : std::nullopt;
+}
+
+Result<std::uint64_t> IntMapReader::get(std::uint64_t key) const {
+  auto p = find(key);
+  if (!p) return not_found("key " + std::to_string(key) + " not found");
+  return value_at(*p);
+}
+
+Status IntMapReader::validate() const {
+  std::size_t bad = 0;
+  const std::uint8_t* base = buf_.data() + kIntMapHeaderSize;
+  if (!eytzinger_is_ordered(n_, [base](std::size_t i) { return load_le<std::uint64_t>(base + 16 * i); }, &bad)) {
+    return corrupt("keys are not in Eytzinger order (or repeat): position " + std::to_string(bad) + " (key " +
+                   std::to_string(key_at(bad)) + ")");
+  }
+  return Status::OK();
+}
+
+Status IntMapReader::set_value_at(std::size_t i, std::uint64_t value) {
+  if (!buf_.writable()) return invalid_argument("cannot assign: the IntMap's buffer is read-only");
+  if (i >= n_) return out_of_range("position " + std::to_string(i) + " >= " + std::to_string(n_));
+  store_le<std::uint64_t>(buf_.mutable_span().data() + kIntMapHeaderSize + 16 * i + 8, value);
+  return Status::OK();
+}
+
+Status build_intmap_into(std::span<const std::pair<std::uint64_t, std::uint64_t>> pairs,
+                         const std::function<MutableByteSpan(std::size_t)>& alloc) {
+  const std::size_t n = pairs.size();
+  if (n > std::numeric_limits<std::uint32_t>::max()) {
+    return invalid_argument("an IntMap holds at most 2^32-1 pairs, got " + std::to_string(n));
+  }
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> sorted(pairs.begin(), pairs.end());
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::size_t i = 1; i < n; ++i) {
+    if (sorted[i].first == sorted[i - 1].first) return invalid_argument("duplicate key " + std::to_string(sorted[i].first));
+  }
+  std::vector<std::uint64_t> perm(n);
+  eytzinger_permutation(perm);
+  const std::size_t total = kIntMapHeaderSize + 16 * n;
+  MutableByteSpan out = alloc(total);
+  if (out.size() != total) return resource_exhausted("could not allocate " + std::to_string(total) + " bytes");
+  std::uint8_t* o = out.data();
+  std::memcpy(o, kMagic, 4);
+  o[4] = 0;
+  o[5] = kWidthU64;
+  store_le<std::uint32_t>(o + 6, static_cast<std::uint32_t>(n));
+  for (std::size_t p = 0; p < n; ++p) {
+    store_le<std::uint64_t>(o + kIntMapHeaderSize + 16 * p, sorted[perm[p]].first);
+    store_le<std::uint64_t>(o + kIntMapHeaderSize + 16 * p + 8, sorted[perm[p]].second);
+  }
+  return Status::OK();
+}
+
+Result<std::vector<std::uint8_t>> build_intmap(std::span<const std::pair<std::uint64_t, std::uint64_t>> pairs) {
+  std::vector<std::uint8_t> out;
+  SEGPACK_RETURN_IF_ERROR(build_intmap_into(pairs, [&](std::size_t n) {
+    out.resize(n);
+    return MutableByteSpan(out);
+  }));
+  return out;
+}
+
+Result<IntMapFileWriter> IntMapFileWriter::create(const std::string& path) {
+  if (path.empty()) return invalid_argument("empty path");
+  IntMapFileWriter w;
+  w.path_ = path;
+  return w;
+}
+
+Status IntMapFileWriter::add(std::uint64_t key, std::uint64_t value) {
+  if (done_) return invalid_argument("add() after commit()");
+  if (pairs_.size() >= std::numeric_limits<std::uint32_t>::max()) return invalid_argument("too many pairs");
+  pairs_.emplace_back(key, value);
+  return Status::OK();
+}
+
+Status IntMapFileWriter::commit() {
+  if (done_) return invalid_argument("commit() called twice");
+  done_ = true;
+  SEGPACK_ASSIGN_OR_RETURN(auto bytes, build_intmap(pairs_));
+  pairs_ = {};
+  return write_file_atomic(path_, bytes);
+}
+
+}  // namespace segpack

@@ -1,0 +1,342 @@
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "segpack/crc32c.h"
+#include "segpack/eytzinger.h"
+#include "segpack/internal/bytes.h"
+#include "segpack/mapbuffer.h"
+
+namespace segpack {
+
+using internal::load_le;
+
+namespace {
+
+std::string hex32(std::uint32_t v) {
+  char b[16];
+  std::snprintf(b, sizeof b, "0x%08x", v);
+  return b;
+}
+
+std::string escape_bytes(ByteSpan b) {
+  std::string s;
+  for (std::uint8_t c : b) {
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      s += static_cast<char>(c);
+    } else {
+      char t[8];
+      std::snprintf(t, sizeof t, "\\x%02x", c);
+      s += t;
+    }
+  }
+  return s;
+}
+
+std::string item_name(std::size_t i, std::uint64_t key) {
+  return "item " + std::to_string(i) + " (key " + std::to_string(key) + ")";
+}
+
+}  // namespace
+
+Result<MapBufferHeader> parse_mapbuffer_header(ByteSpan bytes) {
+  if (bytes.size() < kMapBufferHeaderSize) {
+    return out_of_range("MapBuffer of " + std::to_string(bytes.size()) + " bytes is shorter than its " +
+                        std::to_string(kMapBufferHeaderSize) + "-byte header");
+  }
+  if (std::memcmp(bytes.data(), kMapBufferMagic.data(), kMapBufferMagic.size()) != 0) {
+    return corrupt("not a MapBuffer: magic is b'" + escape_bytes(bytes.first(7)) + "', expected b'mapbufr'");
+  }
+  MapBufferHeader h;
+  h.version = bytes[7];
+  if (h.version != 0 && h.version != 1) {
+    return unsupported("MapBuffer format version " + std::to_string(h.version) + " is not supported (0 or 1)");
+  }
+  auto codec = codec_from_tag(bytes.subspan(8, 4));
+  if (!codec.ok()) return codec.status().with_context("MapBuffer header");
+  h.codec = *codec;
+  h.count = load_le<std::uint32_t>(bytes.data() + 12);
+  return h;
+}
+
+Result<MapBufferReader> MapBufferReader::open_parts(Buffer header, Buffer index, Buffer whole,
+                                                    std::shared_ptr<RangeSource> source,
+                                                    std::optional<std::uint64_t> total,
+                                                    MapBufferReadOptions opts) {
+  SEGPACK_ASSIGN_OR_RETURN(MapBufferHeader h, parse_mapbuffer_header(header.span()));
+  MapBufferReader r;
+  r.header_ = h;
+  r.opts_ = opts;
+  r.n_ = h.count;
+  r.header_bytes_ = std::move(header);
+  r.index_ = std::move(index);
+  r.whole_ = std::move(whole);
+  r.source_ = std::move(source);
+  r.total_ = total;
+  const std::uint64_t data_start = kMapBufferHeaderSize + 16 * std::uint64_t{r.n_};
+  if (r.n_ == 0) {
+    if (total && *total != kMapBufferHeaderSize) {
+      return corrupt("empty MapBuffer has " + std::to_string(*total - kMapBufferHeaderSize) +
+                     " trailing bytes after its header");
+    }
+    return r;
+  }
+  if (r.offset_at(0) != data_start) {
+    return corrupt("first offset is " + std::to_string(r.offset_at(0)) + ", expected " +
+                   std::to_string(data_start) + " (16 + 16 * " + std::to_string(r.n_) + ")");
+  }
+  std::uint64_t last = r.offset_at(r.n_ - 1);
+  if (total && last > *total) {
+    return out_of_range("last item starts at " + std::to_string(last) + ", past the end of a " +
+                        std::to_string(*total) + "-byte buffer (truncated?)");
+  }
+  return r;
+}
+
+Result<MapBufferReader> MapBufferReader::open(Buffer buf, MapBufferReadOptions opts) {
+  SEGPACK_ASSIGN_OR_RETURN(MapBufferHeader h, parse_mapbuffer_header(buf.span()));
+  const std::uint64_t index_bytes = 16 * std::uint64_t{h.count};
+  if (!range_ok(kMapBufferHeaderSize, index_bytes, buf.size())) {
+    return out_of_range("index of " + std::to_string(h.count) + " entries needs " +
+                        std::to_string(kMapBufferHeaderSize + index_bytes) + " bytes but the buffer has " +
+                        std::to_string(buf.size()) + " (truncated, or a corrupt count)");
+  }
+  Buffer header = buf.slice_unchecked(0, kMapBufferHeaderSize);
+  Buffer index = buf.slice_unchecked(kMapBufferHeaderSize, index_bytes);
+  std::uint64_t total = buf.size();
+  return open_parts(std::move(header), std::move(index), std::move(buf), nullptr, total, opts);
+}
+
+Result<MapBufferReader> MapBufferReader::open_file(const std::string& path, MapBufferReadOptions opts) {
+  SEGPACK_ASSIGN_OR_RETURN(Buffer b, map_file(path));
+  auto r = open(std::move(b), opts);
+  if (!r.ok()) return r.status().with_context(path);
+  return r;
+}
+
+Result<MapBufferReader> MapBufferReader::open_source(std::shared_ptr<RangeSource> source,
+                                                     MapBufferReadOptions opts) {
+  if (!source) return invalid_argument("null range source");
+  std::optional<std::uint64_t> total = source->size();
+  if (total && *total < kMapBufferHeaderSize) {
+    return out_of_range("MapBuffer of " + std::to_string(*total) + " bytes is shorter than its 16-byte header");
+  }
+  SEGPACK_ASSIGN_OR_RETURN(Buffer header, source->read(0, kMapBufferHeaderSize));
+  SEGPACK_ASSIGN_OR_RETURN(MapBufferHeader h, parse_mapbuffer_header(header.span()));
+  const std::uint64_t index_bytes = 16 * std::uint64_t{h.count};
+  if (total) {
+    if (!range_ok(kMapBufferHeaderSize, index_bytes, *total)) {
+      return out_of_range("index of " + std::to_string(h.count) + " entries needs " +
+                          std::to_string(kMapBufferHeaderSize + index_bytes) + " bytes but the source has " +
+                          std::to_string(*total));
+    }
+  } else if (index_bytes > opts.max_index_bytes) {
+    return resource_exhausted("index of " + std::to_string(h.count) + " entries (" + std::to_string(index_bytes) +
+                              " bytes) exceeds max_index_bytes " + std::to_string(opts.max_index_bytes));
+  }
+  Buffer index;
+  if (index_bytes > 0) {
+    SEGPACK_ASSIGN_OR_RETURN(index, source->read(kMapBufferHeaderSize, index_bytes));
+    if (index.size() != index_bytes) return out_of_range("source returned a short index (truncated)");
+  } else if (!total) {
+    // An empty map must end right after its header.
+    SEGPACK_ASSIGN_OR_RETURN(Buffer rest, source->read_to_end(kMapBufferHeaderSize));
+    if (!rest.empty()) {
+      return corrupt("empty MapBuffer has " + std::to_string(rest.size()) + " trailing bytes after its header");
+    }
+  }
+  return open_parts(std::move(header), std::move(index), Buffer(), std::move(source), total, opts);
+}
+
+std::uint64_t MapBufferReader::key_at(std::size_t i) const noexcept { return load_le<std::uint64_t>(index_.data() + 16 * i); }
+
+std::uint64_t MapBufferReader::offset_at(std::size_t i) const noexcept {
+  return load_le<std::uint64_t>(index_.data() + 16 * i + 8);
+}
+
+std::size_t MapBufferReader::eytzinger_find_(std::uint64_t key) const noexcept {
+  const std::uint8_t* base = index_.data();
+  return eytzinger_find(n_, key, [base](std::size_t p) { return load_le<std::uint64_t>(base + 16 * p); });
+}
+
+std::optional<std::uint64_t> MapBufferReader::datasize() const noexcept {
+  if (!total_) return std::nullopt;
+  return *total_ - kMapBufferHeaderSize - 16 * std::uint64_t{n_};
+}
+
+Result<std::pair<std::uint64_t, std::optional<std::uint64_t>>> MapBufferReader::item_range(std::size_t i) const {
+  if (i >= n_) return out_of_range("index position " + std::to_string(i) + " >= " + std::to_string(n_));
+  const std::uint64_t data_start = kMapBufferHeaderSize + 16 * std::uint64_t{n_};
+  const std::uint64_t begin = offset_at(i);
+  std::optional<std::uint64_t> end = (i + 1 < n_) ? std::optional<std::uint64_t>(offset_at(i + 1)) : total_;
+  if (begin < data_start) {
+    return corrupt(item_name(i, key_at(i)) + " starts at " + std::to_string(begin) +
+                   ", inside the header or index (data starts at " + std::to_string(data_start) + ")");
+  }
+  if (total_ && begin > *total_) {
+    return out_of_range(item_name(i, key_at(i)) + " starts at " + std::to_string(begin) + ", past the end (" +
+                        std::to_string(*total_) + " bytes)");
+  }
+  if (end) {
+    if (*end < begin) {
+      return corrupt(item_name(i, key_at(i)) + ": offsets decrease (" + std::to_string(begin) + " then " +
+                     std::to_string(*end) + ")");
+    }
+    if (total_ && *end > *total_) {
+      return out_of_range(item_name(i, key_at(i)) + " ends at " + std::to_string(*end) + ", past the end (" +
+                          std::to_string(*total_) + " bytes)");
+    }
+    if (header_.version == 1 && *end - begin < 4) {
+      return corrupt(item_name(i, key_at(i)) + " is " + std::to_string(*end - begin) +
+                     " bytes, shorter than its 4-byte crc32c");
+    }
+  }
+  return std::make_pair(begin, end);
+}
+
+namespace {
+
+// Splits a v1 stored item into payload + crc and checks the crc when asked.
+Result<ByteSpan> strip_crc(ByteSpan stored, int version, bool check, std::size_t i, std::uint64_t key) {
+  if (version == 0) return stored;
+  if (stored.size() < 4) {
+    return corrupt(item_name(i, key) + " is " + std::to_string(stored.size()) +
+                   " bytes, shorter than its 4-byte crc32c");
+  }
+  ByteSpan payload = stored.first(stored.size() - 4);
+  if (check) {
+    std::uint32_t want = load_le<std::uint32_t>(stored.data() + payload.size());
+    std::uint32_t got = crc32c(payload);
+    if (want != got) {
+      return data_loss(item_name(i, key) + " failed its crc32c check: stored " + hex32(want) + ", computed " +
+                       hex32(got));
+    }
+  }
+  return payload;
+}
+
+}  // namespace
+
+Result<ByteSpan> MapBufferReader::payload_span(std::size_t i) const {
+  if (!in_memory()) return invalid_argument("payload_span needs an in-memory MapBuffer");
+  SEGPACK_ASSIGN_OR_RETURN(auto range, item_range(i));
+  ByteSpan stored = whole_.span().subspan(range.first, *range.second - range.first);
+  return strip_crc(stored, header_.version, opts_.check_crc, i, key_at(i));
+}
+
+Result<Buffer> MapBufferReader::payload(std::size_t i) const {
+  SEGPACK_ASSIGN_OR_RETURN(auto range, item_range(i));
+  Buffer stored;
+  if (in_memory()) {
+    stored = whole_.slice_unchecked(range.first, *range.second - range.first);
+  } else if (range.second) {
+    SEGPACK_ASSIGN_OR_RETURN(stored, source_->read(range.first, *range.second - range.first));
+    if (stored.size() != *range.second - range.first) return out_of_range("source returned a short item");
+  } else {
+    SEGPACK_ASSIGN_OR_RETURN(stored, source_->read_to_end(range.first));
+  }
+  SEGPACK_ASSIGN_OR_RETURN(ByteSpan p, strip_crc(stored.span(), header_.version, opts_.check_crc, i, key_at(i)));
+  return stored.slice_unchecked(0, p.size());
+}
+
+Status MapBufferReader::value_append(std::size_t i, std::vector<std::uint8_t>& out, Decompressor* dec) const {
+  Buffer owned;
+  ByteSpan p;
+  if (in_memory()) {
+    SEGPACK_ASSIGN_OR_RETURN(p, payload_span(i));
+  } else {
+    SEGPACK_ASSIGN_OR_RETURN(owned, payload(i));
+    p = owned.span();
+  }
+  if (header_.codec == Codec::none) {
+    out.insert(out.end(), p.begin(), p.end());
+    return Status::OK();
+  }
+  std::optional<Decompressor> local;
+  if (dec == nullptr || dec->codec() != header_.codec) {
+    SEGPACK_ASSIGN_OR_RETURN(auto d, Decompressor::make(header_.codec));
+    local.emplace(std::move(d));
+    dec = &*local;
+  }
+  Status st = dec->decompress_append(p, out, opts_.decompress);
+  if (!st.ok()) return st.with_context(item_name(i, key_at(i)));
+  return st;
+}
+
+Result<std::vector<std::uint8_t>> MapBufferReader::get(std::uint64_t key) const {
+  auto pos = find(key);
+  if (!pos) return not_found("key " + std::to_string(key) + " not found");
+  std::vector<std::uint8_t> out;
+  SEGPACK_RETURN_IF_ERROR(value_append(*pos, out));
+  return out;
+}
+
+Status MapBufferReader::validate() const {
+  // The header, the index bounds and the first/last offsets were checked by open().
+  for (std::size_t i = 0; i < n_; ++i) {
+    auto r = item_range(i);
+    if (!r.ok()) return r.status();
+  }
+  std::size_t bad = 0;
+  const std::uint8_t* base = index_.data();
+  if (!eytzinger_is_ordered(n_, [base](std::size_t p) { return load_le<std::uint64_t>(base + 16 * p); }, &bad)) {
+    return corrupt("keys are not in Eytzinger order (or repeat): position " + std::to_string(bad) + " (key " +
+                   std::to_string(key_at(bad)) + ")");
+  }
+  std::optional<Decompressor> dec;
+  if (header_.codec != Codec::none) {
+    SEGPACK_ASSIGN_OR_RETURN(auto d, Decompressor::make(header_.codec));
+    dec.emplace(std::move(d));
+  }
+  std::vector<std::uint8_t> scratch;
+  for (std::size_t i = 0; i < n_; ++i) {
+    Buffer owned;
+    ByteSpan p;
+    if (in_memory()) {
+      auto range = item_range(i);
+      ByteSpan stored = whole_.span().subspan(range->first, *range->second - range->first);
+      SEGPACK_ASSIGN_OR_RETURN(p, strip_crc(stored, header_.version, /*check=*/true, i, key_at(i)));
+    } else {
+      MapBufferReader checked = *this;
+      checked.opts_.check_crc = true;
+      SEGPACK_ASSIGN_OR_RETURN(owned, checked.payload(i));
+      p = owned.span();
+    }
+    if (dec) {
+      scratch.clear();
+      Status st = dec->decompress_append(p, scratch, opts_.decompress);
+      if (!st.ok()) return st.with_context(item_name(i, key_at(i)));
+    }
+  }
+  return Status::OK();
+}
+
+Status MapBufferReader::overwrite(std::size_t i, ByteSpan value, std::optional<int> level) {
+  if (!in_memory() || !whole_.writable()) {
+    return invalid_argument("cannot overwrite: the MapBuffer's buffer is read-only");
+  }
+  SEGPACK_ASSIGN_OR_RETURN(auto range, item_range(i));
+  const std::uint64_t stored_len = *range.second - range.first;
+  std::vector<std::uint8_t> stored;
+  if (header_.codec == Codec::none) {
+    stored.assign(value.begin(), value.end());
+  } else {
+    SEGPACK_ASSIGN_OR_RETURN(auto c, Compressor::make(header_.codec, level));
+    SEGPACK_RETURN_IF_ERROR(c.compress_append(value, stored));
+  }
+  const std::size_t new_len = stored.size() + (header_.version == 1 ? 4 : 0);
+  if (new_len != stored_len) {
+    return invalid_argument("can only overwrite data of exactly the same length: " + item_name(i, key_at(i)) +
+                            " stores " + std::to_string(stored_len) + " bytes, the new value needs " +
+                            std::to_string(new_len));
+  }
+  if (header_.version == 1) {
+    std::uint32_t c = crc32c(stored.data(), stored.size());
+    stored.resize(stored.size() + 4);
+    internal::store_le<std::uint32_t>(stored.data() + stored.size() - 4, c);
+  }
+  std::memcpy(whole_.mutable_span().data() + range.first, stored.data(), stored.size());
+  return Status::OK();
+}
+
+}  // namespace segpack

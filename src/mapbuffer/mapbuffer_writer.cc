@@ -1,0 +1,231 @@
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <string>
+
+#include "segpack/crc32c.h"
+#include "segpack/eytzinger.h"
+#include "segpack/internal/atomic_file.h"
+#include "segpack/internal/bytes.h"
+#include "segpack/mapbuffer.h"
+
+namespace segpack {
+
+using internal::store_le;
+
+namespace {
+
+Status check_write_options(const MapBufferWriteOptions& opts) {
+  if (opts.version != 0 && opts.version != 1) {
+    return invalid_argument("MapBuffer format version must be 0 or 1, got " + std::to_string(opts.version));
+  }
+  return Status::OK();
+}
+
+void write_header(std::uint8_t* out, const MapBufferWriteOptions& opts, std::uint32_t n) {
+  std::memcpy(out, kMapBufferMagic.data(), kMapBufferMagic.size());
+  out[7] = static_cast<std::uint8_t>(opts.version);
+  auto tag = codec_tag(opts.codec);
+  std::memcpy(out + 8, tag.data(), 4);
+  store_le<std::uint32_t>(out + 12, n);
+}
+
+// Sorted ranks of the keys; fails on duplicates. `key_of(i)` gives item i's key.
+template <class KeyOf>
+Result<std::vector<std::uint32_t>> sorted_order(std::size_t n, KeyOf&& key_of) {
+  if (n > std::numeric_limits<std::uint32_t>::max()) {
+    return invalid_argument("a MapBuffer holds at most 2^32-1 items, got " + std::to_string(n));
+  }
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> keyed(n);
+  for (std::size_t i = 0; i < n; ++i) keyed[i] = {key_of(i), static_cast<std::uint32_t>(i)};
+  std::sort(keyed.begin(), keyed.end());
+  std::vector<std::uint32_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i > 0 && keyed[i].first == keyed[i - 1].first) {
+      return invalid_argument("duplicate key " + std::to_string(keyed[i].first));
+    }
+    order[i] = keyed[i].second;
+  }
+  return order;
+}
+
+// Item indices in Eytzinger (file) order.
+template <class KeyOf>
+Result<std::vector<std::uint32_t>> file_order(std::size_t n, KeyOf&& key_of) {
+  SEGPACK_ASSIGN_OR_RETURN(auto sorted, sorted_order(n, key_of));
+  std::vector<std::uint64_t> perm(n);
+  eytzinger_permutation(perm);
+  std::vector<std::uint32_t> out(n);
+  for (std::size_t p = 0; p < n; ++p) out[p] = sorted[perm[p]];
+  return out;
+}
+
+}  // namespace
+
+Status build_mapbuffer_into(std::span<const MapBufferItem> items, const MapBufferWriteOptions& opts,
+                            const std::function<MutableByteSpan(std::size_t)>& alloc) {
+  SEGPACK_RETURN_IF_ERROR(check_write_options(opts));
+  const std::size_t n = items.size();
+  SEGPACK_ASSIGN_OR_RETURN(auto order, file_order(n, [&](std::size_t i) { return items[i].key; }));
+  const std::size_t crc_bytes = opts.version == 1 ? 4 : 0;
+  const std::size_t data_start = kMapBufferHeaderSize + 16 * n;
+
+  // Compressed maps: compress every item (in file order) into one arena first.
+  std::vector<std::uint8_t> arena;
+  std::vector<std::size_t> ends;  // arena end of each item, file order
+  const bool compressed = opts.codec != Codec::none;
+  if (compressed) {
+    SEGPACK_ASSIGN_OR_RETURN(auto comp, Compressor::make(opts.codec, opts.level));
+    ends.resize(n);
+    for (std::size_t p = 0; p < n; ++p) {
+      Status st = comp.compress_append(items[order[p]].value, arena);
+      if (!st.ok()) return st.with_context("key " + std::to_string(items[order[p]].key));
+      ends[p] = arena.size();
+    }
+  } else if (opts.level && *opts.level != 0) {
+    return invalid_argument("codec none takes no level");
+  }
+
+  std::size_t total = data_start;
+  if (compressed) {
+    total += arena.size() + crc_bytes * n;
+  } else {
+    for (const auto& it : items) total += it.value.size() + crc_bytes;
+  }
+  MutableByteSpan out = alloc(total);
+  if (out.size() != total) return resource_exhausted("could not allocate " + std::to_string(total) + " bytes");
+  std::uint8_t* o = out.data();
+  write_header(o, opts, static_cast<std::uint32_t>(n));
+  std::size_t offset = data_start;
+  std::size_t prev_end = 0;
+  for (std::size_t p = 0; p < n; ++p) {
+    const MapBufferItem& it = items[order[p]];
+    ByteSpan payload = compressed ? ByteSpan(arena.data() + prev_end, ends[p] - prev_end) : it.value;
+    if (compressed) prev_end = ends[p];
+    store_le<std::uint64_t>(o + kMapBufferHeaderSize + 16 * p, it.key);
+    store_le<std::uint64_t>(o + kMapBufferHeaderSize + 16 * p + 8, offset);
+    if (!payload.empty()) std::memcpy(o + offset, payload.data(), payload.size());
+    offset += payload.size();
+    if (crc_bytes) {
+      store_le<std::uint32_t>(o + offset, crc32c(payload));
+      offset += 4;
+    }
+  }
+  if (offset != total) return internal_error("MapBuffer size mismatch while writing");
+  return Status::OK();
+}
+
+Result<std::vector<std::uint8_t>> build_mapbuffer(std::span<const MapBufferItem> items,
+                                                  const MapBufferWriteOptions& opts) {
+  std::vector<std::uint8_t> out;
+  SEGPACK_RETURN_IF_ERROR(build_mapbuffer_into(items, opts, [&](std::size_t n) {
+    out.resize(n);
+    return MutableByteSpan(out);
+  }));
+  return out;
+}
+
+// ---------------------------------------------------------------- streaming writer
+
+struct MapBufferFileWriter::Impl {
+  struct Entry {
+    std::uint64_t key;
+    std::uint64_t offset;  // in the scratch file
+    std::uint64_t length;  // stored bytes (payload + crc)
+  };
+  std::string path;
+  MapBufferWriteOptions opts;
+  std::optional<Compressor> comp;
+  internal::AtomicFile scratch;
+  std::vector<Entry> entries;
+  std::vector<std::uint8_t> tmp;
+  bool done = false;
+
+  explicit Impl(internal::AtomicFile s) : scratch(std::move(s)) {}
+};
+
+MapBufferFileWriter::MapBufferFileWriter(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
+MapBufferFileWriter::MapBufferFileWriter(MapBufferFileWriter&&) noexcept = default;
+MapBufferFileWriter& MapBufferFileWriter::operator=(MapBufferFileWriter&&) noexcept = default;
+MapBufferFileWriter::~MapBufferFileWriter() = default;
+
+Result<MapBufferFileWriter> MapBufferFileWriter::create(const std::string& path, const MapBufferWriteOptions& opts) {
+  SEGPACK_RETURN_IF_ERROR(check_write_options(opts));
+  std::optional<Compressor> comp;
+  if (opts.codec != Codec::none) {
+    SEGPACK_ASSIGN_OR_RETURN(auto c, Compressor::make(opts.codec, opts.level));
+    comp.emplace(std::move(c));
+  } else if (opts.level && *opts.level != 0) {
+    return invalid_argument("codec none takes no level");
+  }
+  SEGPACK_ASSIGN_OR_RETURN(auto scratch, internal::AtomicFile::scratch(path));
+  auto impl = std::make_unique<Impl>(std::move(scratch));
+  impl->path = path;
+  impl->opts = opts;
+  impl->comp = std::move(comp);
+  return MapBufferFileWriter(std::move(impl));
+}
+
+std::size_t MapBufferFileWriter::size() const noexcept { return impl_ ? impl_->entries.size() : 0; }
+
+Status MapBufferFileWriter::add(std::uint64_t key, ByteSpan value) {
+  if (!impl_ || impl_->done) return invalid_argument("add() after commit()");
+  Impl& m = *impl_;
+  if (m.entries.size() >= std::numeric_limits<std::uint32_t>::max()) {
+    return invalid_argument("a MapBuffer holds at most 2^32-1 items");
+  }
+  ByteSpan payload = value;
+  if (m.comp) {
+    m.tmp.clear();
+    Status st = m.comp->compress_append(value, m.tmp);
+    if (!st.ok()) return st.with_context("key " + std::to_string(key));
+    payload = ByteSpan(m.tmp);
+  }
+  const std::uint64_t offset = m.scratch.size();
+  SEGPACK_RETURN_IF_ERROR(m.scratch.write(payload));
+  std::uint64_t length = payload.size();
+  if (m.opts.version == 1) {
+    std::uint8_t c[4];
+    store_le<std::uint32_t>(c, crc32c(payload));
+    SEGPACK_RETURN_IF_ERROR(m.scratch.write(ByteSpan(c, 4)));
+    length += 4;
+  }
+  m.entries.push_back({key, offset, length});
+  return Status::OK();
+}
+
+Status MapBufferFileWriter::commit() {
+  if (!impl_ || impl_->done) return invalid_argument("commit() called twice");
+  Impl& m = *impl_;
+  m.done = true;
+  const std::size_t n = m.entries.size();
+  SEGPACK_ASSIGN_OR_RETURN(auto order, file_order(n, [&](std::size_t i) { return m.entries[i].key; }));
+  SEGPACK_ASSIGN_OR_RETURN(auto out, internal::AtomicFile::create(m.path));
+  std::vector<std::uint8_t> head(kMapBufferHeaderSize + 16 * n);
+  write_header(head.data(), m.opts, static_cast<std::uint32_t>(n));
+  std::uint64_t offset = head.size();
+  for (std::size_t p = 0; p < n; ++p) {
+    const auto& e = m.entries[order[p]];
+    store_le<std::uint64_t>(head.data() + kMapBufferHeaderSize + 16 * p, e.key);
+    store_le<std::uint64_t>(head.data() + kMapBufferHeaderSize + 16 * p + 8, offset);
+    offset += e.length;
+  }
+  SEGPACK_RETURN_IF_ERROR(out.write(head));
+  head = {};
+  std::vector<std::uint8_t> chunk;
+  constexpr std::uint64_t kChunk = 4 << 20;
+  for (std::size_t p = 0; p < n; ++p) {
+    const auto& e = m.entries[order[p]];
+    for (std::uint64_t done = 0; done < e.length;) {
+      std::uint64_t take = std::min(kChunk, e.length - done);
+      chunk.resize(take);
+      SEGPACK_RETURN_IF_ERROR(m.scratch.read_at(e.offset + done, chunk));
+      SEGPACK_RETURN_IF_ERROR(out.write(chunk));
+      done += take;
+    }
+  }
+  m.entries = {};
+  return out.commit();
+}
+
+}  // namespace segpack
