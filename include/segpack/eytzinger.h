@@ -31,6 +31,17 @@ inline std::size_t eytzinger_lower_bound(std::size_t n, std::uint64_t x, KeyAt&&
   return k == 0 ? n : k - 1;
 }
 
+/// lower_bound over an index of n records of `stride` bytes whose first 8
+/// bytes are a little-endian u64 key (the MapBuffer and IntMap layouts).
+/// Prefetches the records four levels down while comparing, so the memory
+/// latency of large indexes is overlapped.
+std::size_t eytzinger_lower_bound_strided(const std::uint8_t* base, std::size_t n, std::size_t stride,
+                                          std::uint64_t x) noexcept;
+
+/// Exact search over the strided layout: the position of x, or n when absent.
+std::size_t eytzinger_find_strided(const std::uint8_t* base, std::size_t n, std::size_t stride,
+                                   std::uint64_t x) noexcept;
+
 /// Exact search: the position of x, or n when absent.
 template <class KeyAt>
 inline std::size_t eytzinger_find(std::size_t n, std::uint64_t x, KeyAt&& key_at) noexcept {

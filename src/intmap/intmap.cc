@@ -92,7 +92,7 @@ std::uint64_t IntMapReader::value_at(std::size_t i) const noexcept {
 
 std::optional<std::size_t> IntMapReader::find(std::uint64_t key) const noexcept {
   const std::uint8_t* base = buf_.data() + kIntMapHeaderSize;
-  std::size_t p = eytzinger_find(n_, key, [base](std::size_t i) { return load_le<std::uint64_t>(base + 16 * i); });
+  std::size_t p = eytzinger_find_strided(base, n_, 16, key);
   return p < n_ ? std::optional<std::size_t>(p) : std::nullopt;
 }
 

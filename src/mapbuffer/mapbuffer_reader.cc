@@ -155,8 +155,7 @@ std::uint64_t MapBufferReader::offset_at(std::size_t i) const noexcept {
 }
 
 std::size_t MapBufferReader::eytzinger_find_(std::uint64_t key) const noexcept {
-  const std::uint8_t* base = index_.data();
-  return eytzinger_find(n_, key, [base](std::size_t p) { return load_le<std::uint64_t>(base + 16 * p); });
+  return eytzinger_find_strided(index_.data(), n_, 16, key);
 }
 
 std::optional<std::uint64_t> MapBufferReader::datasize() const noexcept {
