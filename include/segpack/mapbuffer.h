@@ -125,10 +125,12 @@ class MapBufferReader {
   /// Decoded value of `key`. Errors: not_found, and those of value_append.
   Result<std::vector<std::uint8_t>> get(std::uint64_t key) const;
 
-  /// Full validation: header, offsets (start, monotonic, in bounds), the
-  /// Eytzinger order (strictly increasing keys), v1 crc of every item,
-  /// and for compressed maps that every item decodes. Errors name the item.
+  /// Full validation: validate_structure(), then for compressed maps that
+  /// every item decodes within the decompression limits. Errors name the item.
   Status validate() const;
+  /// Header, offsets (start, monotonic, in bounds), the Eytzinger order
+  /// (strictly increasing keys) and the v1 crc of every item; no decoding.
+  Status validate_structure() const;
 
   /// Same-length overwrite of item i in a writable in-memory buffer: the new
   /// value is compressed with the map's codec (level `level` or the default)

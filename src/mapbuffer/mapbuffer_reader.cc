@@ -270,7 +270,7 @@ Result<std::vector<std::uint8_t>> MapBufferReader::get(std::uint64_t key) const 
   return out;
 }
 
-Status MapBufferReader::validate() const {
+Status MapBufferReader::validate_structure() const {
   // The header, the index bounds and the first/last offsets were checked by open().
   for (std::size_t i = 0; i < n_; ++i) {
     auto r = item_range(i);
@@ -282,30 +282,30 @@ Status MapBufferReader::validate() const {
     return corrupt("keys are not in Eytzinger order (or repeat): position " + std::to_string(bad) + " (key " +
                    std::to_string(key_at(bad)) + ")");
   }
-  std::optional<Decompressor> dec;
-  if (header_.codec != Codec::none) {
-    SEGPACK_ASSIGN_OR_RETURN(auto d, Decompressor::make(header_.codec));
-    dec.emplace(std::move(d));
+  if (header_.version == 1) {
+    MapBufferReader checked = *this;  // crcs are always verified here
+    checked.opts_.check_crc = true;
+    for (std::size_t i = 0; i < n_; ++i) {
+      if (in_memory()) {
+        auto p = checked.payload_span(i);
+        if (!p.ok()) return p.status();
+      } else {
+        auto p = checked.payload(i);
+        if (!p.ok()) return p.status();
+      }
+    }
   }
+  return Status::OK();
+}
+
+Status MapBufferReader::validate() const {
+  SEGPACK_RETURN_IF_ERROR(validate_structure());
+  if (header_.codec == Codec::none) return Status::OK();
+  SEGPACK_ASSIGN_OR_RETURN(auto dec, Decompressor::make(header_.codec));
   std::vector<std::uint8_t> scratch;
   for (std::size_t i = 0; i < n_; ++i) {
-    Buffer owned;
-    ByteSpan p;
-    if (in_memory()) {
-      auto range = item_range(i);
-      ByteSpan stored = whole_.span().subspan(range->first, *range->second - range->first);
-      SEGPACK_ASSIGN_OR_RETURN(p, strip_crc(stored, header_.version, /*check=*/true, i, key_at(i)));
-    } else {
-      MapBufferReader checked = *this;
-      checked.opts_.check_crc = true;
-      SEGPACK_ASSIGN_OR_RETURN(owned, checked.payload(i));
-      p = owned.span();
-    }
-    if (dec) {
-      scratch.clear();
-      Status st = dec->decompress_append(p, scratch, opts_.decompress);
-      if (!st.ok()) return st.with_context(item_name(i, key_at(i)));
-    }
+    scratch.clear();
+    SEGPACK_RETURN_IF_ERROR(value_append(i, scratch, &dec));
   }
   return Status::OK();
 }

@@ -1,0 +1,76 @@
+# segpack — the only commands a newcomer needs:
+#   make demo   install what is missing, build, run the fragment-fusion demo
+#   make test   install what is missing, build, run ctest (Release, then
+#               ASan+UBSan with libFuzzer runs) and pytest
+#   make bench  side-by-side benchmarks against the peer packages
+SHELL := /bin/bash
+.DEFAULT_GOAL := test
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+JOBS ?= $(shell nproc)
+STAMPS := .stamps
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := build-essential pkg-config cmake ninja-build \
+  libzstd-dev libdeflate-dev libbrotli-dev liblzma-dev zlib1g-dev libisal-dev \
+  libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev python3-venv
+CMAKE_GEN := -G Ninja
+
+.PHONY: demo test deps venv build-cpp build-sanitize build-py test-cpp test-sanitize test-py bench clean
+
+# ---- set-up ---------------------------------------------------------------
+deps: $(STAMPS)/deps
+$(STAMPS)/deps: Makefile
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "apt-get install:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	@mkdir -p $(STAMPS) && touch $@
+
+venv: $(STAMPS)/venv
+$(STAMPS)/venv: requirements-dev.txt | $(STAMPS)/deps
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@mkdir -p $(STAMPS) && touch $@
+
+# ---- builds ---------------------------------------------------------------
+build-cpp: deps
+	cmake -S . -B build/cpp $(CMAKE_GEN) -DSEGPACK_DEVELOPER_MODE=ON -DCMAKE_BUILD_TYPE=Release
+	cmake --build build/cpp -j $(JOBS)
+
+# clang, AddressSanitizer + UBSan, libFuzzer targets.
+build-sanitize: deps
+	CC=clang CXX=clang++ cmake -S . -B build/sanitize $(CMAKE_GEN) -DSEGPACK_DEVELOPER_MODE=ON \
+	  -DSEGPACK_SANITIZE=ON -DSEGPACK_LIBFUZZER=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build/sanitize -j $(JOBS)
+
+build-py: venv
+	$(PY) -m pip install -q --no-build-isolation --no-deps .
+
+# ---- what people run -----------------------------------------------------
+test-cpp: build-cpp
+	ctest --test-dir build/cpp --output-on-failure -j $(JOBS)
+
+test-sanitize: build-sanitize
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir build/sanitize --output-on-failure -j $(JOBS)
+
+test-py: build-py
+	$(PY) -m pytest -q tests/python
+
+test: test-cpp test-sanitize test-py
+
+demo: build-py
+	$(PY) demo/fragment_fusion.py
+
+bench: build-py build-cpp
+	$(PY) bench/bench_mapbuffer.py
+	build/cpp/bench/crc32c_bench --benchmark_min_time=0.2s
+
+clean:
+	rm -rf build $(STAMPS) $(VENV)

@@ -1,0 +1,64 @@
+"""segpack: zero-copy serialized maps of integer keys to bytes, on a C++20 core.
+
+    >>> import segpack
+    >>> mb = segpack.MapBuffer({2848: b"abc", 12939: b"123"}, compress="zstd")
+    >>> mb[2848]
+    b'abc'
+
+``MapBuffer`` and ``IntMap`` read and write the ``mapbuffer`` package's format
+byte for byte. See README.md for the tour.
+"""
+
+from . import errors
+from .errors import *  # noqa: F401,F403
+from ._core import (  # noqa: F401
+    IntMap,
+    MapBuffer,
+    MapBufferWriter,
+    codec_default_level,
+    codec_level_range,
+    compress,
+    crc32c,
+    crc32c_backend,
+    crc32c_backends,
+    decompress,
+    write_intmap,
+)
+
+__version__ = "0.1.0"
+
+#: mapbuffer-compatible constants
+MAGIC_NUMBERS = b"mapbufr"
+HEADER_LENGTH = 16
+FORMAT_VERSION = 1
+
+
+def write_mapbuffer(path, data, compress=None, *, level=None, compute_crc=True, tobytesfn=None):
+    """Writes ``data`` (a dict, or an iterable of ``(key, value)`` pairs) to a
+    MapBuffer file at ``path``, streaming: values are compressed and spooled as
+    they arrive, and the file appears atomically when complete."""
+    items = data.items() if hasattr(data, "items") else data
+    with MapBufferWriter(path, compress, level=level, compute_crc=compute_crc, tobytesfn=tobytesfn) as w:
+        for key, value in items:
+            w.add(key, value)
+    return path
+
+
+__all__ = [
+    "MapBuffer",
+    "IntMap",
+    "MapBufferWriter",
+    "write_mapbuffer",
+    "write_intmap",
+    "crc32c",
+    "crc32c_backend",
+    "crc32c_backends",
+    "compress",
+    "decompress",
+    "codec_level_range",
+    "codec_default_level",
+    "MAGIC_NUMBERS",
+    "HEADER_LENGTH",
+    "FORMAT_VERSION",
+    *errors.__all__,
+]

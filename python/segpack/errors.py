@@ -1,0 +1,57 @@
+"""Exception types raised by segpack.
+
+Every error derives from :class:`SegpackError` (an ``Exception``), except
+missing keys, which raise ``KeyError`` as a dict does. Names shared with the
+``mapbuffer`` package (``ValidationError``, ``DecompressionError``,
+``CompressionError``, ``UnsupportedCompressionType``) keep their meaning, but
+here they derive from ``Exception`` so ``except Exception`` catches them.
+"""
+
+
+class SegpackError(Exception):
+    """Base class of segpack's errors."""
+
+
+class ValidationError(SegpackError, ValueError):
+    """The data is not a valid segpack / mapbuffer structure (corrupt input)."""
+
+
+class TruncatedError(ValidationError):
+    """An offset or length points past the end of the data (truncated input)."""
+
+
+class ChecksumError(ValidationError):
+    """A stored crc32c does not match the data."""
+
+
+class UnsupportedFormatError(ValidationError):
+    """A format version or feature this segpack does not read."""
+
+
+class UnsupportedCompressionType(ValidationError):
+    """An unknown codec name or tag."""
+
+
+class DecompressionError(ValidationError):
+    """A compressed item could not be decoded."""
+
+
+class CompressionError(SegpackError):
+    """Compression failed."""
+
+
+class LimitExceededError(SegpackError):
+    """A size limit was exceeded (e.g. an item decompresses beyond max_output)."""
+
+
+__all__ = [
+    "SegpackError",
+    "ValidationError",
+    "TruncatedError",
+    "ChecksumError",
+    "UnsupportedFormatError",
+    "UnsupportedCompressionType",
+    "DecompressionError",
+    "CompressionError",
+    "LimitExceededError",
+]

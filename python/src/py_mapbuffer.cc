@@ -1,0 +1,636 @@
+// Python MapBuffer, MapBufferWriter and write_mapbuffer over segpack's C++ core.
+#include <nanobind/nanobind.h>
+
+#include <vector>
+
+#include "py_common.h"
+#include "segpack/crc32c.h"
+#include "segpack/mapbuffer.h"
+
+namespace segpack::py {
+namespace {
+
+// ------------------------------------------------------------------ building
+
+// Values of a dict held as buffers for the duration of a build.
+struct HeldValues {
+  std::vector<MapBufferItem> items;
+  std::vector<nb::object> keep;          // converted values (tobytesfn results)
+  std::vector<std::optional<Buffer>> views;  // exports of non-bytes values
+};
+
+ByteSpan value_span(nb::handle v, std::uint64_t key, HeldValues& held) {
+  PyObject* o = v.ptr();
+  if (PyBytes_CheckExact(o)) {
+    return ByteSpan(reinterpret_cast<const std::uint8_t*>(PyBytes_AS_STRING(o)),
+                    static_cast<std::size_t>(PyBytes_GET_SIZE(o)));
+  }
+  auto b = buffer_from_object(o);
+  if (!b) {
+    PyErr_Format(PyExc_TypeError,
+                 "value for key %llu must be bytes-like (or pass tobytesfn=), got %s",
+                 static_cast<unsigned long long>(key), Py_TYPE(o)->tp_name);
+    throw nb::python_error();
+  }
+  ByteSpan s = b->span();
+  held.views.push_back(std::move(b));
+  return s;
+}
+
+void collect_items(nb::handle data, nb::handle tobytesfn, HeldValues& held) {
+  auto add = [&](nb::handle k, nb::handle v) {
+    std::uint64_t key = key_for_write(k);
+    nb::handle val = v;
+    if (!tobytesfn.is_none()) {
+      nb::object conv = tobytesfn(v);
+      val = conv;
+      held.keep.push_back(std::move(conv));
+    }
+    held.items.push_back({key, value_span(val, key, held)});
+  };
+  if (PyDict_Check(data.ptr())) {
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    held.items.reserve(static_cast<std::size_t>(PyDict_Size(data.ptr())));
+    while (PyDict_Next(data.ptr(), &pos, &k, &v)) add(k, v);
+  } else {
+    nb::object items = data.attr("items")();
+    for (nb::handle kv : items) {
+      nb::object pair = nb::borrow(kv);
+      add(pair[0], pair[1]);
+    }
+  }
+}
+
+nb::bytes build_bytes(nb::handle data, Codec codec, std::optional<int> level, bool compute_crc, nb::handle tobytesfn) {
+  HeldValues held;
+  collect_items(data, tobytesfn, held);
+  MapBufferWriteOptions opts;
+  opts.codec = codec;
+  opts.level = level;
+  opts.version = compute_crc ? 1 : 0;
+  nb::object out;
+  Status st;
+  {
+    nb::gil_scoped_release nogil;
+    st = build_mapbuffer_into(held.items, opts, [&](std::size_t n) -> MutableByteSpan {
+      nb::gil_scoped_acquire gil;
+      PyObject* b = PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(n));
+      if (b == nullptr) {
+        PyErr_Clear();
+        return {};
+      }
+      out = nb::steal(b);
+      return MutableByteSpan(reinterpret_cast<std::uint8_t*>(PyBytes_AS_STRING(b)), n);
+    });
+  }
+  check(st, codec == Codec::none ? ErrorContext::general : ErrorContext::compress);
+  return nb::borrow<nb::bytes>(out);
+}
+
+// ------------------------------------------------------------------ reading
+
+struct PyMapBuffer {
+  MapBufferReader reader;
+  bool open = false;
+  bool zero_copy = false;
+  bool compute_crc = true;
+  std::optional<int> level;
+  Codec write_codec = Codec::none;
+  nb::object pyobj;  // what tobytes() returns when set
+  nb::object tobytesfn;
+  nb::object frombytesfn;
+  std::shared_ptr<PySliceSource> source;
+  std::optional<Decompressor> dec;
+  std::vector<std::uint8_t> scratch;
+
+  void require_open() const {
+    if (!open) throw nb::value_error("I/O operation on a closed MapBuffer");
+  }
+
+  // A source error carries the Python exception of the range reader: prefer it.
+  [[noreturn]] void raise(const Status& st, ErrorContext ctx = ErrorContext::general) {
+    if (source) source->rethrow_pending();
+    throw_status(st, ctx);
+  }
+
+  Decompressor& decompressor() {
+    if (!dec) dec.emplace(unwrap(Decompressor::make(reader.header().codec)));
+    return *dec;
+  }
+
+  // The decoded value at index position i, as bytes (or a memoryview when
+  // zero-copy is requested and possible), passed through frombytesfn.
+  nb::object value(std::size_t i, bool want_view) {
+    nb::object v;
+    const Codec codec = reader.header().codec;
+    if (reader.in_memory() && codec == Codec::none && !want_view) {
+      auto p = reader.payload_span(i);
+      if (!p.ok()) raise(p.status());
+      v = nb::steal(PyBytes_FromStringAndSize(reinterpret_cast<const char*>(p->data()),
+                                              static_cast<Py_ssize_t>(p->size())));
+    } else if (codec == Codec::none) {
+      auto p = reader.payload(i);
+      if (!p.ok()) raise(p.status());
+      if (want_view) {
+        v = memoryview_of(std::move(*p));
+      } else {
+        v = nb::steal(PyBytes_FromStringAndSize(reinterpret_cast<const char*>(p->data()),
+                                                static_cast<Py_ssize_t>(p->size())));
+      }
+    } else {
+      scratch.clear();
+      Status st = reader.value_append(i, scratch, &decompressor());
+      if (!st.ok()) raise(st, st.code() == ErrorCode::data_loss ? ErrorContext::general : ErrorContext::decompress);
+      v = nb::steal(PyBytes_FromStringAndSize(reinterpret_cast<const char*>(scratch.data()),
+                                              static_cast<Py_ssize_t>(scratch.size())));
+      if (scratch.capacity() > (1u << 24)) scratch = {};
+      if (want_view && v.is_valid()) v = nb::steal(PyMemoryView_FromObject(v.ptr()));
+    }
+    if (!v.is_valid()) throw nb::python_error();
+    if (!frombytesfn.is_none()) v = frombytesfn(v);
+    return v;
+  }
+
+  std::size_t position(nb::handle index) const {
+    Py_ssize_t i = nb::cast<Py_ssize_t>(index);
+    Py_ssize_t n = static_cast<Py_ssize_t>(reader.size());
+    if (i < 0) i += n;
+    if (i < 0 || i >= n) throw nb::index_error("MapBuffer index position out of range");
+    return static_cast<std::size_t>(i);
+  }
+};
+
+PyObject* closed_error() {
+  PyErr_SetString(PyExc_ValueError, "I/O operation on a closed MapBuffer");
+  return nullptr;
+}
+
+// Fast slots: mb[key], key in mb, len(mb).
+PyObject* mb_subscript(PyObject* self, PyObject* key) {
+  PyMapBuffer* m = nb::inst_ptr<PyMapBuffer>(self);
+  if (!m->open) return closed_error();
+  std::uint64_t k = 0;
+  bool type_error = false;
+  if (!key_from_object(key, &k, &type_error)) {
+    if (!type_error) PyErr_SetObject(PyExc_KeyError, key);
+    return nullptr;
+  }
+  auto pos = m->reader.find(k);
+  if (!pos) {
+    PyErr_SetObject(PyExc_KeyError, key);
+    return nullptr;
+  }
+  try {
+    return m->value(*pos, m->zero_copy).release().ptr();
+  } catch (nb::python_error& e) {
+    e.restore();
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  }
+  return nullptr;
+}
+
+int mb_contains(PyObject* self, PyObject* key) {
+  PyMapBuffer* m = nb::inst_ptr<PyMapBuffer>(self);
+  if (!m->open) {
+    closed_error();
+    return -1;
+  }
+  std::uint64_t k = 0;
+  bool type_error = false;
+  if (!key_from_object(key, &k, &type_error)) {
+    if (type_error) {
+      PyErr_Clear();  // like a dict: a non-integer is simply not a key
+    }
+    return 0;
+  }
+  return m->reader.find(k) ? 1 : 0;
+}
+
+Py_ssize_t mb_length(PyObject* self) {
+  PyMapBuffer* m = nb::inst_ptr<PyMapBuffer>(self);
+  if (!m->open) {
+    closed_error();
+    return -1;
+  }
+  return static_cast<Py_ssize_t>(m->reader.size());
+}
+
+int mb_ass_subscript(PyObject* self, PyObject* key, PyObject* value) {
+  PyMapBuffer* m = nb::inst_ptr<PyMapBuffer>(self);
+  if (!m->open) {
+    closed_error();
+    return -1;
+  }
+  if (value == nullptr) {
+    PyErr_SetString(PyExc_TypeError, "MapBuffer items cannot be deleted");
+    return -1;
+  }
+  std::uint64_t k = 0;
+  bool type_error = false;
+  if (!key_from_object(key, &k, &type_error)) {
+    if (!type_error) PyErr_SetObject(PyExc_KeyError, key);
+    return -1;
+  }
+  auto pos = m->reader.find(k);
+  if (!pos) {
+    PyErr_SetObject(PyExc_KeyError, key);
+    return -1;
+  }
+  try {
+    nb::object v = nb::borrow(value);
+    if (!m->tobytesfn.is_none()) v = m->tobytesfn(v);
+    auto b = buffer_from_object(v.ptr());
+    if (!b) {
+      PyErr_Format(PyExc_TypeError, "value must be bytes-like, got %s", Py_TYPE(v.ptr())->tp_name);
+      return -1;
+    }
+    Status st = m->reader.overwrite(*pos, b->span(), m->level);
+    if (!st.ok()) {
+      set_error(st, ErrorContext::compress);
+      if (st.code() == ErrorCode::invalid_argument) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_ValueError, st.message().c_str());
+      }
+      return -1;
+    }
+    return 0;
+  } catch (nb::python_error& e) {
+    e.restore();
+  }
+  return -1;
+}
+
+PyType_Slot mapbuffer_slots[] = {
+    {Py_mp_subscript, reinterpret_cast<void*>(mb_subscript)},
+    {Py_mp_ass_subscript, reinterpret_cast<void*>(mb_ass_subscript)},
+    {Py_mp_length, reinterpret_cast<void*>(mb_length)},
+    {Py_sq_contains, reinterpret_cast<void*>(mb_contains)},
+    {0, nullptr},
+};
+
+// Iterators over keys, values or items (index order, as mapbuffer).
+struct MapBufferIter {
+  nb::object owner;
+  std::size_t i = 0;
+  int mode = 0;  // 0 keys, 1 values, 2 items
+};
+
+void init_mapbuffer(PyMapBuffer* self, nb::handle data, nb::handle compress, nb::handle tobytesfn,
+                    nb::handle frombytesfn, bool check_crc, bool compute_crc, std::optional<int> level,
+                    bool zero_copy, std::optional<std::uint64_t> max_output) {
+  new (self) PyMapBuffer();
+  self->tobytesfn = nb::borrow(tobytesfn);
+  self->frombytesfn = nb::borrow(frombytesfn);
+  self->compute_crc = compute_crc;
+  self->zero_copy = zero_copy;
+  self->level = level;
+  self->write_codec = codec_from_arg(compress);
+  MapBufferReadOptions opts;
+  opts.check_crc = check_crc;
+  if (max_output) opts.decompress.max_output = static_cast<std::size_t>(*max_output);
+  nb::object src = nb::borrow(data);
+  if (data.is_none()) src = nb::dict();
+  if (PyDict_Check(src.ptr()) || (!PyObject_CheckBuffer(src.ptr()) && PyObject_HasAttrString(src.ptr(), "items") &&
+                                  PyObject_HasAttrString(src.ptr(), "keys"))) {
+    nb::bytes built = build_bytes(src, self->write_codec, level, compute_crc, tobytesfn);
+    auto buf = buffer_from_object(built.ptr());
+    self->reader = unwrap(MapBufferReader::open(std::move(*buf), opts));
+    self->pyobj = std::move(built);
+  } else {
+    ResolvedData r = resolve_data(src, "MapBuffer");
+    if (r.buf) {
+      self->reader = unwrap(MapBufferReader::open(std::move(*r.buf), opts));
+    } else {
+      self->source = r.source;
+      auto opened = MapBufferReader::open_source(r.source, opts);
+      if (!opened.ok()) self->raise(opened.status());
+      self->reader = std::move(*opened);
+    }
+    self->pyobj = r.pyobj;
+  }
+  self->open = true;
+}
+
+}  // namespace
+
+void bind_mapbuffer(nb::module_& m) {
+  nb::class_<MapBufferIter>(m, "_MapBufferIterator")
+      .def("__iter__", [](nb::handle self) { return nb::borrow(self); })
+      .def("__next__", [](MapBufferIter& it) -> nb::object {
+        PyMapBuffer* mb = nb::inst_ptr<PyMapBuffer>(it.owner);
+        mb->require_open();
+        if (it.i >= mb->reader.size()) throw nb::stop_iteration();
+        std::size_t i = it.i++;
+        nb::object key = nb::steal(PyLong_FromUnsignedLongLong(mb->reader.key_at(i)));
+        if (it.mode == 0) return key;
+        nb::object v = mb->value(i, false);
+        if (it.mode == 1) return v;
+        return nb::make_tuple(key, v);
+      });
+
+  auto iter_of = [](nb::handle self, int mode) {
+    nb::inst_ptr<PyMapBuffer>(self)->require_open();
+    return MapBufferIter{nb::borrow(self), 0, mode};
+  };
+
+  nb::class_<PyMapBuffer>(m, "MapBuffer", nb::type_slots(mapbuffer_slots),
+                          "A serialized map of u64 keys to bytes, read without parsing.")
+      .def("__init__", &init_mapbuffer, nb::arg("data") = nb::none(), nb::arg("compress") = nb::none(),
+           nb::arg("tobytesfn") = nb::none(), nb::arg("frombytesfn") = nb::none(), nb::arg("check_crc") = true,
+           nb::arg("compute_crc") = true, nb::kw_only(), nb::arg("level") = nb::none(),
+           nb::arg("zero_copy") = false, nb::arg("max_output") = nb::none(),
+           "data: dict, bytes-like (bytes, bytearray, memoryview, numpy uint8, mmap), open binary file or path "
+           "(memory-mapped), or an object with slice __getitem__ (range reader). compress/level/compute_crc/"
+           "tobytesfn apply when data is a dict. zero_copy: mb[key] returns a memoryview over the mapping "
+           "(uncompressed maps). max_output: cap on one item's decompressed size.")
+      .def("get",
+           [](PyMapBuffer& self, nb::handle key, nb::handle dflt) -> nb::object {
+             self.require_open();
+             std::uint64_t k = 0;
+             bool type_error = false;
+             if (!key_from_object(key.ptr(), &k, &type_error)) {
+               if (type_error) throw nb::python_error();
+               return nb::borrow(dflt);
+             }
+             auto pos = self.reader.find(k);
+             if (!pos) return nb::borrow(dflt);
+             return self.value(*pos, self.zero_copy);
+           },
+           nb::arg("label"), nb::arg("default") = nb::none())
+      .def("view",
+           [](PyMapBuffer& self, nb::handle key) -> nb::object {
+             self.require_open();
+             std::uint64_t k = 0;
+             bool type_error = false;
+             if (!key_from_object(key.ptr(), &k, &type_error)) {
+               if (type_error) throw nb::python_error();
+               throw nb::key_error(nb::repr(key).c_str());
+             }
+             auto pos = self.reader.find(k);
+             if (!pos) {
+               PyErr_SetObject(PyExc_KeyError, key.ptr());
+               throw nb::python_error();
+             }
+             nb::object saved = self.frombytesfn;
+             self.frombytesfn = nb::none();
+             nb::object v;
+             try {
+               v = self.value(*pos, true);
+             } catch (...) {
+               self.frombytesfn = saved;
+               throw;
+             }
+             self.frombytesfn = saved;
+             return v;
+           },
+           nb::arg("label"),
+           "The value as a read-only memoryview: zero-copy over the buffer or mapping for uncompressed maps "
+           "(it keeps the mapping alive, even after close()); a view of the decompressed bytes otherwise.")
+      .def("getindex", [](PyMapBuffer& self, nb::handle i) {
+        self.require_open();
+        return self.value(self.position(i), self.zero_copy);
+      })
+      .def("setindex",
+           [](PyMapBuffer& self, nb::handle i, nb::handle value) {
+             self.require_open();
+             std::size_t pos = self.position(i);
+             nb::object key = nb::steal(PyLong_FromUnsignedLongLong(self.reader.key_at(pos)));
+             nb::object me = nb::find(self);
+             if (PyObject_SetItem(me.ptr(), key.ptr(), value.ptr()) != 0) throw nb::python_error();
+           })
+      .def("find_index_position",
+           [](PyMapBuffer& self, nb::handle key) -> nb::object {
+             self.require_open();
+             std::uint64_t k = 0;
+             bool type_error = false;
+             if (!key_from_object(key.ptr(), &k, &type_error)) {
+               if (type_error) throw nb::python_error();
+               return nb::none();
+             }
+             auto pos = self.reader.find(k);
+             return pos ? nb::object(nb::int_(*pos)) : nb::object(nb::none());
+           })
+      .def("size",
+           [](PyMapBuffer& self, nb::handle key) {
+             self.require_open();
+             std::uint64_t k = 0;
+             bool type_error = false;
+             std::optional<std::size_t> pos;
+             if (key_from_object(key.ptr(), &k, &type_error)) pos = self.reader.find(k);
+             if (type_error) throw nb::python_error();
+             if (!pos) {
+               PyErr_SetObject(PyExc_KeyError, key.ptr());
+               throw nb::python_error();
+             }
+             auto r = self.reader.item_range(*pos);
+             if (!r.ok()) self.raise(r.status());
+             if (!r->second) {
+               auto p = self.reader.payload(*pos);
+               if (!p.ok()) self.raise(p.status());
+               return static_cast<std::uint64_t>(p->size());
+             }
+             std::uint64_t n = *r->second - r->first;
+             return n - (self.reader.header().version == 1 ? 4 : 0);
+           },
+           nb::arg("label"), "Stored (possibly compressed) size of a value in bytes, without its crc.")
+      .def("index",
+           [](PyMapBuffer& self) {
+             self.require_open();
+             nb::object np = nb::module_::import_("numpy");
+             nb::object arr = np.attr("frombuffer")(memoryview_of(self.reader.index_bytes()), "<u8");
+             return arr.attr("reshape")(static_cast<Py_ssize_t>(self.reader.size()), 2);
+           },
+           "The N x 2 uint64 index (key, offset) as a read-only numpy view.")
+      .def("keys", [iter_of](nb::handle self) { return iter_of(self, 0); })
+      .def("values", [iter_of](nb::handle self) { return iter_of(self, 1); })
+      .def("items", [iter_of](nb::handle self) { return iter_of(self, 2); })
+      .def("__iter__", [iter_of](nb::handle self) { return iter_of(self, 0); })
+      .def("todict",
+           [](PyMapBuffer& self) {
+             self.require_open();
+             nb::dict d;
+             for (std::size_t i = 0; i < self.reader.size(); ++i) {
+               nb::object key = nb::steal(PyLong_FromUnsignedLongLong(self.reader.key_at(i)));
+               d[key] = self.value(i, false);
+             }
+             return d;
+           })
+      .def("datasize",
+           [](PyMapBuffer& self) -> nb::object {
+             self.require_open();
+             auto d = self.reader.datasize();
+             if (!d) return nb::none();
+             return nb::int_(*d);
+           })
+      .def_prop_ro("header",
+                   [](PyMapBuffer& self) {
+                     self.require_open();
+                     auto h = self.reader.header_bytes();
+                     return nb::bytes(reinterpret_cast<const char*>(h.data()), h.size());
+                   })
+      .def_prop_ro("compress",
+                   [](PyMapBuffer& self) {
+                     self.require_open();
+                     return codec_to_py(self.reader.header().codec);
+                   })
+      .def_prop_ro("format_version",
+                   [](PyMapBuffer& self) {
+                     self.require_open();
+                     return self.reader.header().version;
+                   })
+      .def_prop_rw(
+          "check_crc", [](PyMapBuffer& self) { return self.reader.options().check_crc; },
+          [](PyMapBuffer& self, bool on) { self.reader.set_check_crc(on); })
+      .def_prop_rw(
+          "zero_copy", [](PyMapBuffer& self) { return self.zero_copy; },
+          [](PyMapBuffer& self, bool on) { self.zero_copy = on; })
+      .def_prop_ro("compute_crc", [](PyMapBuffer& self) { return self.compute_crc; })
+      .def_prop_rw(
+          "tobytesfn", [](PyMapBuffer& self) { return self.tobytesfn; },
+          [](PyMapBuffer& self, nb::object f) { self.tobytesfn = std::move(f); }, nb::arg("fn").none())
+      .def_prop_rw(
+          "frombytesfn", [](PyMapBuffer& self) { return self.frombytesfn; },
+          [](PyMapBuffer& self, nb::object f) { self.frombytesfn = std::move(f); }, nb::arg("fn").none())
+      .def_prop_ro("closed", [](PyMapBuffer& self) { return !self.open; })
+      .def("validate",
+           [](PyMapBuffer& self) {
+             self.require_open();
+             // Structure and crcs first; then every item must decode (errors there are
+             // DecompressionError, as for a lookup of that item).
+             Status st = self.reader.validate_structure();
+             if (!st.ok()) self.raise(st);
+             if (self.reader.header().codec != Codec::none) {
+               std::vector<std::uint8_t> out;
+               for (std::size_t i = 0; i < self.reader.size(); ++i) {
+                 out.clear();
+                 st = self.reader.value_append(i, out, &self.decompressor());
+                 if (!st.ok()) self.raise(st, ErrorContext::decompress);
+               }
+             }
+             return true;
+           },
+           "Checks everything: header, offsets, Eytzinger order, every crc, that every item decodes. "
+           "Returns True or raises a ValidationError subclass naming the item.")
+      .def_static(
+          "validate_buffer",
+          [](nb::handle buf) {
+            nb::object cls = nb::module_::import_("segpack").attr("MapBuffer");
+            return cls(buf).attr("validate")();
+          },
+          nb::arg("buf"))
+      .def("tobytes",
+           [](PyMapBuffer& self) -> nb::object {
+             self.require_open();
+             if (self.pyobj.is_valid() && !self.pyobj.is_none() && !self.source) return self.pyobj;
+             if (self.source) {
+               auto all = self.source->read_to_end(0);
+               if (!all.ok()) self.raise(all.status());
+               return nb::bytes(reinterpret_cast<const char*>(all->data()), all->size());
+             }
+             return memoryview_of(self.reader.buffer());
+           },
+           "The serialized bytes: the object it was built on or read from, or a memoryview over the mapping.")
+      .def_prop_ro("buffer", [](nb::handle self) { return self.attr("tobytes")(); })
+      .def("dict2buf",
+           [](PyMapBuffer& self, nb::handle data, nb::handle compress, nb::handle tobytesfn) {
+             Codec c = compress.is_none() ? self.write_codec : codec_from_arg(compress);
+             nb::handle fn = tobytesfn.is_none() ? nb::handle(self.tobytesfn) : tobytesfn;
+             return build_bytes(data, c, self.level, self.compute_crc, fn);
+           },
+           nb::arg("data"), nb::arg("compress") = nb::none(), nb::arg("tobytesfn") = nb::none())
+      .def("close",
+           [](PyMapBuffer& self) {
+             self.open = false;
+             self.reader = MapBufferReader();
+             self.source.reset();
+             self.dec.reset();
+             self.pyobj = nb::none();
+           },
+           "Releases the buffer or mapping. Views handed out earlier keep what they need alive.")
+      .def("__enter__", [](nb::handle self) { return nb::borrow(self); })
+      .def("__exit__", [](PyMapBuffer& self, nb::args) {
+        self.open = false;
+        self.reader = MapBufferReader();
+        self.source.reset();
+        self.dec.reset();
+        self.pyobj = nb::none();
+        return false;
+      })
+      .def("__repr__", [](PyMapBuffer& self) {
+        if (!self.open) return std::string("<MapBuffer closed>");
+        auto c = codec_name(self.reader.header().codec);
+        return "<MapBuffer " + std::to_string(self.reader.size()) + " items, v" +
+               std::to_string(self.reader.header().version) + ", " + std::string(c) + ">";
+      });
+
+  // ---- streaming writer
+  struct PyMapBufferWriter {
+    std::optional<MapBufferFileWriter> w;
+    nb::object tobytesfn;
+  };
+  nb::class_<PyMapBufferWriter>(m, "MapBufferWriter",
+                                "Writes a MapBuffer file item by item without holding the values in memory; "
+                                "the file appears atomically at commit().")
+      .def("__init__",
+           [](PyMapBufferWriter* self, nb::object path, nb::handle compress, std::optional<int> level,
+              bool compute_crc, nb::object tobytesfn) {
+             new (self) PyMapBufferWriter();
+             MapBufferWriteOptions opts;
+             opts.codec = codec_from_arg(compress);
+             opts.level = level;
+             opts.version = compute_crc ? 1 : 0;
+             nb::object p = nb::steal(PyOS_FSPath(path.ptr()));
+             if (!p.is_valid()) throw nb::python_error();
+             auto w = MapBufferFileWriter::create(nb::cast<std::string>(nb::str(p)), opts);
+             if (!w.ok()) throw_status(w.status());
+             self->w.emplace(std::move(*w));
+             self->tobytesfn = std::move(tobytesfn);
+           },
+           nb::arg("path"), nb::arg("compress") = nb::none(), nb::kw_only(), nb::arg("level") = nb::none(),
+           nb::arg("compute_crc") = true, nb::arg("tobytesfn") = nb::none())
+      .def("add",
+           [](PyMapBufferWriter& self, nb::handle key, nb::handle value) {
+             if (!self.w) throw nb::value_error("MapBufferWriter is closed");
+             std::uint64_t k = key_for_write(key);
+             nb::object v = nb::borrow(value);
+             if (!self.tobytesfn.is_none()) v = self.tobytesfn(v);
+             auto b = buffer_from_object(v.ptr());
+             if (!b) throw nb::type_error("value must be bytes-like (or pass tobytesfn=)");
+             check(self.w->add(k, b->span()), ErrorContext::compress);
+           },
+           nb::arg("key"), nb::arg("value"))
+      .def("__len__", [](PyMapBufferWriter& self) { return self.w ? self.w->size() : 0; })
+      .def("commit",
+           [](PyMapBufferWriter& self) {
+             if (!self.w) throw nb::value_error("MapBufferWriter is closed");
+             Status st;
+             {
+               nb::gil_scoped_release nogil;
+               st = self.w->commit();
+             }
+             self.w.reset();
+             check(st);
+           })
+      .def("abort", [](PyMapBufferWriter& self) { self.w.reset(); },
+           "Discards everything written; the target path is left untouched.")
+      .def("__enter__", [](nb::handle self) { return nb::borrow(self); })
+      .def("__exit__", [](PyMapBufferWriter& self, nb::args exc) {
+        if (!self.w) return false;
+        if (exc.size() == 0 || exc[0].is_none()) {
+          Status st;
+          {
+            nb::gil_scoped_release nogil;
+            st = self.w->commit();
+          }
+          self.w.reset();
+          check(st);
+        } else {
+          self.w.reset();
+        }
+        return false;
+      });
+}
+
+}  // namespace segpack::py
