@@ -1,8 +1,10 @@
 // segpack — CRC-32C (Castagnoli), as used by iSCSI, ext4, zarr and mapbuffer.
 //
-// crc32c() picks the fastest backend available on this CPU once, on first use.
-// Every backend computes the same function and is tested against the same
-// published vectors; crc32c_with() lets tests and benchmarks name one.
+// crc32c() picks the fastest backend available on this CPU once, on first use
+// (a cached CPU-feature check; thread-safe). Every backend computes the same
+// function and is tested against the same published vectors;
+// crc32c_extend_with() lets tests and benchmarks name one.
+// No function here allocates (except crc32c_available_backends), throws or fails.
 #pragma once
 
 #include <cstddef>
