@@ -17,7 +17,7 @@ APT_PACKAGES := build-essential pkg-config cmake ninja-build \
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev python3-venv
 CMAKE_GEN := -G Ninja
 
-.PHONY: demo test deps venv build-cpp build-sanitize build-py test-cpp test-sanitize test-py bench clean
+.PHONY: demo test deps venv build-cpp build-sanitize build-py test-cpp test-sanitize test-py bench stubs clean
 
 # ---- set-up ---------------------------------------------------------------
 deps: $(STAMPS)/deps
@@ -71,6 +71,10 @@ demo: build-py
 bench: build-py build-cpp
 	$(PY) bench/bench_mapbuffer.py
 	build/cpp/bench/crc32c_bench --benchmark_min_time=0.2s
+
+# Regenerates the committed type stubs of the extension (nanobind's stubgen).
+stubs: build-py
+	$(PY) -m nanobind.stubgen -m segpack._core -o python/segpack/_core.pyi
 
 clean:
 	rm -rf build $(STAMPS) $(VENV)

@@ -107,6 +107,8 @@ NB_MODULE(_core, m) {
       },
       nb::arg("data"), nb::arg("codec").none() = "zstd", nb::arg("max_output") = nb::none(),
       "Decompresses one whole stream; raises DecompressionError on corrupt, truncated or trailing data.");
-  m.def("codec_level_range", [](nb::handle codec) { return codec_level_range(codec_from_arg(codec)); });
-  m.def("codec_default_level", [](nb::handle codec) { return codec_default_level(codec_from_arg(codec)); });
+  m.def("codec_level_range", [](nb::handle codec) { return codec_level_range(codec_from_arg(codec)); },
+        nb::arg("codec").none());
+  m.def("codec_default_level", [](nb::handle codec) { return codec_default_level(codec_from_arg(codec)); },
+        nb::arg("codec").none());
 }

@@ -93,6 +93,9 @@ nb::bytes build_bytes(nb::handle data, Codec codec, std::optional<int> level, bo
 struct PyMapBuffer {
   MapBufferReader reader;
   bool open = false;
+  // True when mb[key] can take the fast path: in-memory, uncompressed, bytes
+  // out, no frombytesfn. Kept current by refresh_plain().
+  bool plain = false;
   bool zero_copy = false;
   bool compute_crc = true;
   std::optional<int> level;
@@ -106,6 +109,11 @@ struct PyMapBuffer {
 
   void require_open() const {
     if (!open) throw nb::value_error("I/O operation on a closed MapBuffer");
+  }
+
+  void refresh_plain() {
+    plain = open && reader.in_memory() && reader.header().codec == Codec::none && !zero_copy &&
+            (!frombytesfn.is_valid() || frombytesfn.is_none());
   }
 
   // A source error carries the Python exception of the range reader: prefer it.
@@ -180,6 +188,11 @@ PyObject* mb_subscript(PyObject* self, PyObject* key) {
   if (!pos) {
     PyErr_SetObject(PyExc_KeyError, key);
     return nullptr;
+  }
+  if (m->plain) {  // in memory, uncompressed, bytes out, no frombytesfn
+    auto p = m->reader.payload_span(*pos);
+    if (!p.ok()) return set_error(p.status());
+    return PyBytes_FromStringAndSize(reinterpret_cast<const char*>(p->data()), static_cast<Py_ssize_t>(p->size()));
   }
   try {
     return m->value(*pos, m->zero_copy).release().ptr();
@@ -311,6 +324,7 @@ void init_mapbuffer(PyMapBuffer* self, nb::handle data, nb::handle compress, nb:
     self->pyobj = r.pyobj;
   }
   self->open = true;
+  self->refresh_plain();
 }
 
 }  // namespace
@@ -485,14 +499,21 @@ void bind_mapbuffer(nb::module_& m) {
           [](PyMapBuffer& self, bool on) { self.reader.set_check_crc(on); })
       .def_prop_rw(
           "zero_copy", [](PyMapBuffer& self) { return self.zero_copy; },
-          [](PyMapBuffer& self, bool on) { self.zero_copy = on; })
+          [](PyMapBuffer& self, bool on) {
+            self.zero_copy = on;
+            self.refresh_plain();
+          })
       .def_prop_ro("compute_crc", [](PyMapBuffer& self) { return self.compute_crc; })
       .def_prop_rw(
           "tobytesfn", [](PyMapBuffer& self) { return self.tobytesfn; },
           [](PyMapBuffer& self, nb::object f) { self.tobytesfn = std::move(f); }, nb::arg("fn").none())
       .def_prop_rw(
           "frombytesfn", [](PyMapBuffer& self) { return self.frombytesfn; },
-          [](PyMapBuffer& self, nb::object f) { self.frombytesfn = std::move(f); }, nb::arg("fn").none())
+          [](PyMapBuffer& self, nb::object f) {
+            self.frombytesfn = std::move(f);
+            self.refresh_plain();
+          },
+          nb::arg("fn").none())
       .def_prop_ro("closed", [](PyMapBuffer& self) { return !self.open; })
       .def("validate",
            [](PyMapBuffer& self) {
@@ -543,6 +564,7 @@ void bind_mapbuffer(nb::module_& m) {
       .def("close",
            [](PyMapBuffer& self) {
              self.open = false;
+             self.plain = false;
              self.reader = MapBufferReader();
              self.source.reset();
              self.dec.reset();
@@ -552,6 +574,7 @@ void bind_mapbuffer(nb::module_& m) {
       .def("__enter__", [](nb::handle self) { return nb::borrow(self); })
       .def("__exit__", [](PyMapBuffer& self, nb::args) {
         self.open = false;
+        self.plain = false;
         self.reader = MapBufferReader();
         self.source.reset();
         self.dec.reset();
