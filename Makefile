@@ -70,7 +70,8 @@ demo: build-py
 
 bench: build-py build-cpp
 	$(PY) bench/bench_mapbuffer.py
-	build/cpp/bench/crc32c_bench --benchmark_min_time=0.2s
+	build/cpp/bench/crc32c_bench --benchmark_min_time=0.2
+	build/cpp/bench/mapbuffer_bench --benchmark_min_time=0.3
 
 # Regenerates the committed type stubs of the extension (nanobind's stubgen).
 stubs: build-py
