@@ -17,6 +17,11 @@ struct PyIntMap {
   void require_open() const {
     if (!open) throw nb::value_error("I/O operation on a closed IntMap");
   }
+  void close() {
+    open = false;
+    reader = IntMapReader();
+    pyobj = nb::none();
+  }
 };
 
 PyObject* closed_error() {
@@ -315,18 +320,11 @@ void bind_intmap(nb::module_& m) {
              }
              return memoryview_of(self.reader.buffer());
            })
-      .def("close",
-           [](PyIntMap& self) {
-             self.open = false;
-             self.reader = IntMapReader();
-             self.pyobj = nb::none();
-           })
+      .def("close", [](PyIntMap& self) { self.close(); })
       .def("__enter__", [](nb::handle self) { return nb::borrow(self); })
       .def("__exit__",
            [](PyIntMap& self, nb::args) {
-             self.open = false;
-             self.reader = IntMapReader();
-             self.pyobj = nb::none();
+             self.close();
              return false;
            })
       .def("__repr__", [](PyIntMap& self) {

@@ -111,6 +111,16 @@ struct PyMapBuffer {
     if (!open) throw nb::value_error("I/O operation on a closed MapBuffer");
   }
 
+  // Drops the buffer, mapping or source; views handed out keep what they need.
+  void close() {
+    open = false;
+    plain = false;
+    reader = MapBufferReader();
+    source.reset();
+    dec.reset();
+    pyobj = nb::none();
+  }
+
   void refresh_plain() {
     plain = open && reader.in_memory() && reader.header().codec == Codec::none && !zero_copy &&
             (!frombytesfn.is_valid() || frombytesfn.is_none());
@@ -561,24 +571,11 @@ void bind_mapbuffer(nb::module_& m) {
              return build_bytes(data, c, self.level, self.compute_crc, fn);
            },
            nb::arg("data"), nb::arg("compress") = nb::none(), nb::arg("tobytesfn") = nb::none())
-      .def("close",
-           [](PyMapBuffer& self) {
-             self.open = false;
-             self.plain = false;
-             self.reader = MapBufferReader();
-             self.source.reset();
-             self.dec.reset();
-             self.pyobj = nb::none();
-           },
+      .def("close", [](PyMapBuffer& self) { self.close(); },
            "Releases the buffer or mapping. Views handed out earlier keep what they need alive.")
       .def("__enter__", [](nb::handle self) { return nb::borrow(self); })
       .def("__exit__", [](PyMapBuffer& self, nb::args) {
-        self.open = false;
-        self.plain = false;
-        self.reader = MapBufferReader();
-        self.source.reset();
-        self.dec.reset();
-        self.pyobj = nb::none();
+        self.close();
         return false;
       })
       .def("__repr__", [](PyMapBuffer& self) {
