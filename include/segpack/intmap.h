@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "segpack/batch.h"
 #include "segpack/buffer.h"
 #include "segpack/result.h"
 #include "segpack/source.h"
@@ -49,6 +50,14 @@ class IntMapReader {
   std::optional<std::size_t> find(std::uint64_t key) const noexcept;
   /// Errors: not_found.
   Result<std::uint64_t> get(std::uint64_t key) const;
+  /// Values of many keys into `out` (out.size() == keys.size()), looked up in
+  /// parallel on the library's pool for large batches. Missing keys: not_found
+  /// naming the first (when `default_value` is nullopt), or `default_value`.
+  /// `found`, when given, receives one flag per key (1 = present).
+  /// Errors: invalid_argument (sizes differ), not_found.
+  Status get_many(std::span<const std::uint64_t> keys, std::span<std::uint64_t> out,
+                  std::optional<std::uint64_t> default_value = std::nullopt, const BatchOptions& batch = {},
+                  std::vector<std::uint8_t>* found = nullptr) const;
   /// Checks the Eytzinger order (strictly increasing keys). Errors: corrupt naming the position.
   Status validate() const;
   /// Overwrites value i in a writable buffer. Errors: invalid_argument (read-only).

@@ -25,9 +25,11 @@
 #include <string>
 #include <vector>
 
+#include "segpack/batch.h"
 #include "segpack/buffer.h"
 #include "segpack/codec.h"
 #include "segpack/result.h"
+#include "segpack/segments.h"
 #include "segpack/source.h"
 
 namespace segpack {
@@ -45,6 +47,20 @@ struct MapBufferReadOptions {
   DecompressOptions decompress;
   /// Largest index a range reader will fetch when the source size is unknown.
   std::uint64_t max_index_bytes = std::uint64_t{1} << 32;
+};
+
+/// Options for MapBufferReader::get_many.
+struct GetManyOptions {
+  /// Missing keys: not_found naming the first missing key (nullopt), or this
+  /// value in their place.
+  std::optional<std::vector<std::uint8_t>> default_value;
+  /// Uncompressed in-memory maps: return segments that point into the map's
+  /// own buffer (no copy; the result keeps the buffer alive) instead of one
+  /// new buffer. Ignored for compressed maps, range sources, and when a
+  /// missing key takes a non-empty default value.
+  bool zero_copy = false;
+  /// Threads, inline threshold and output budget (see batch.h).
+  BatchOptions batch;
 };
 
 /// The decoded 16-byte header.
@@ -124,6 +140,18 @@ class MapBufferReader {
   Status value_append(std::size_t i, std::vector<std::uint8_t>& out, Decompressor* dec = nullptr) const;
   /// Decoded value of `key`. Errors: not_found, and those of value_append.
   Result<std::vector<std::uint8_t>> get(std::uint64_t key) const;
+
+  /// Decoded values of many keys, in the order of `keys`, as one buffer cut
+  /// into segments: lookups, crc checks and decompression run in parallel on
+  /// the library's pool (BatchOptions), each item decoded straight into its
+  /// slot of one allocation when its size is known. For range sources the
+  /// items are fetched one by one on the calling thread, then decoded in
+  /// parallel. `found`, when given, receives one flag per key (1 = present).
+  /// Errors (all-or-nothing, naming the key): not_found (without a default),
+  /// those of payload_span / payload, decompression errors, resource_exhausted
+  /// (options.batch.max_output_size).
+  Result<BufferWithSegments> get_many(std::span<const std::uint64_t> keys, const GetManyOptions& options = {},
+                                      std::vector<std::uint8_t>* found = nullptr) const;
 
   /// Full validation: validate_structure(), then for compressed maps that
   /// every item decodes within the decompression limits. Errors name the item.

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 
+#include "../batch/batch_internal.h"
 #include "segpack/eytzinger.h"
 #include "segpack/internal/atomic_file.h"
 #include "segpack/internal/bytes.h"
@@ -176,6 +177,40 @@ Status IntMapFileWriter::commit() {
   SEGPACK_ASSIGN_OR_RETURN(auto bytes, build_intmap(pairs_));
   pairs_ = {};
   return write_file_atomic(path_, bytes);
+}
+
+}  // namespace segpack
+
+// ---------------------------------------------------------------- batch lookups
+
+
+namespace segpack {
+
+Status IntMapReader::get_many(std::span<const std::uint64_t> keys, std::span<std::uint64_t> out,
+                              std::optional<std::uint64_t> default_value, const BatchOptions& batch,
+                              std::vector<std::uint8_t>* found) const {
+  if (out.size() != keys.size()) {
+    return invalid_argument("get_many: " + std::to_string(keys.size()) + " keys but room for " +
+                            std::to_string(out.size()) + " values");
+  }
+  if (found != nullptr) found->assign(keys.size(), 0);
+  batch_internal::FirstError err;
+  auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      const std::optional<std::size_t> pos = find(keys[i]);
+      if (pos) {
+        out[i] = value_at(*pos);
+        if (found != nullptr) (*found)[i] = 1;
+      } else if (default_value) {
+        out[i] = *default_value;
+      } else {
+        return err.record(i, Status(ErrorCode::not_found, "key " + std::to_string(keys[i]) + " not found"));
+      }
+    }
+  };
+  // ~100 ns per lookup, counted as 128 bytes of work for the inline rule.
+  batch_internal::run(keys.size(), std::uint64_t{keys.size()} * 128, batch, work);
+  return err.take();
 }
 
 }  // namespace segpack

@@ -1,0 +1,71 @@
+// segpack — batch compression and decompression of many items at once.
+//
+// Both functions run on the library's persistent pool (thread_pool.h) with one
+// codec context per worker thread, reused across calls; items are claimed
+// dynamically, so uneven items balance themselves. The output is ONE
+// allocation holding every item in input order, cut by segments; empty items
+// are kept as empty segments. Small batches run on the calling thread.
+//
+// Decompression and untrusted sizes: when every item's decompressed size is
+// known (given by the caller, or declared by the stream — the zstd frame
+// header, a single-member gzip trailer — and plausible for the input size)
+// the output is allocated once and each item is decoded straight into its
+// slot. Other items are decoded into growing buffers first and copied in.
+// Either way the whole batch never allocates more than
+// BatchOptions::max_output_size output bytes: a stream that lies about its
+// size cannot make it allocate more.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "segpack/buffer.h"
+#include "segpack/codec.h"
+#include "segpack/result.h"
+#include "segpack/segments.h"
+#include "segpack/thread_pool.h"
+
+namespace segpack {
+
+/// Default output budget of one batch decompression: 1 GiB.
+inline constexpr std::uint64_t kDefaultBatchMaxOutput = std::uint64_t{1} << 30;
+
+/// How a batch runs.
+struct BatchOptions {
+  /// Workers to use: 0 = every worker of the pool, 1 = the calling thread only,
+  /// n = at most n (capped at the pool size).
+  std::size_t threads = 0;
+  /// Batches whose input (plus known output) is smaller than this many bytes,
+  /// or that have a single item, run on the calling thread: waking workers
+  /// would cost more than it saves.
+  std::size_t inline_below_bytes = 48 * 1024;
+  /// Decompression: total output budget for the batch (resource_exhausted
+  /// naming the item that crosses it). Also caps any single item.
+  std::uint64_t max_output_size = kDefaultBatchMaxOutput;
+  /// The pool to run on; null = default_pool().
+  ThreadPool* pool = nullptr;
+};
+
+/// Compresses every item with `codec` at `level` (nullopt: the codec's
+/// default level). Returns one buffer whose segment i is item i compressed.
+/// Errors (all-or-nothing, the lowest failing item named as
+/// "error compressing item N: ..."): invalid_argument (bad level), internal,
+/// resource_exhausted (out of memory).
+Result<BufferWithSegments> compress_batch(std::span<const ByteSpan> items, Codec codec,
+                                          std::optional<int> level = std::nullopt, const BatchOptions& opts = {});
+
+/// Decompresses every frame with `codec`. `sizes` is empty, or holds one
+/// entry per frame: the exact decompressed size, or 0 for "unknown" (then the
+/// stream's own declaration is used when it has one, else the item is decoded
+/// into a growing buffer). Returns one buffer whose segment i is item i.
+/// Errors (all-or-nothing, "error decompressing item N: ..."):
+/// invalid_argument (sizes of the wrong length), corrupt (bad stream, empty
+/// input, trailing bytes, a size that differs from the given one),
+/// resource_exhausted (over max_output_size or the decoder's limits).
+Result<BufferWithSegments> decompress_batch(std::span<const ByteSpan> frames, Codec codec,
+                                            std::span<const std::uint64_t> sizes = {},
+                                            const BatchOptions& opts = {});
+
+}  // namespace segpack

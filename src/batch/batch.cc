@@ -1,0 +1,293 @@
+// segpack — batch compression / decompression on the persistent pool.
+#include "segpack/batch.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "batch_internal.h"
+
+namespace segpack {
+
+namespace batch_internal {
+
+namespace {
+
+struct LocalContexts {
+  std::array<std::unique_ptr<Decompressor>, kAllCodecs.size()> dec;
+  struct Entry {
+    Codec codec;
+    int level;
+    std::unique_ptr<Compressor> c;
+  };
+  std::vector<Entry> comp;  // few entries: most recently made last
+};
+
+LocalContexts& contexts() {
+  thread_local LocalContexts t;
+  return t;
+}
+
+constexpr std::size_t kMaxCachedCompressors = 8;
+
+// Sizes a stream may declare and still be trusted for an exact allocation:
+// the same rule as the codecs' (DEFLATE's 1032:1 plus 64 KiB).
+std::uint64_t plausible(std::size_t in) noexcept {
+  const std::uint64_t big = std::numeric_limits<std::uint64_t>::max();
+  const std::uint64_t m = in > (big - (64u << 10)) / 1032 ? big : std::uint64_t{in} * 1032 + (64u << 10);
+  return m;
+}
+
+}  // namespace
+
+Result<Decompressor*> local_decompressor(Codec codec) {
+  auto& slot = contexts().dec.at(static_cast<std::size_t>(codec));
+  if (!slot) {
+    SEGPACK_ASSIGN_OR_RETURN(Decompressor d, Decompressor::make(codec));
+    slot = std::make_unique<Decompressor>(std::move(d));
+  }
+  return slot.get();
+}
+
+Result<Compressor*> local_compressor(Codec codec, int level) {
+  auto& cache = contexts().comp;
+  for (auto& e : cache) {
+    if (e.codec == codec && e.level == level) return e.c.get();
+  }
+  SEGPACK_ASSIGN_OR_RETURN(Compressor c, Compressor::make(codec, level));
+  if (cache.size() >= kMaxCachedCompressors) cache.erase(cache.begin());
+  cache.push_back({codec, level, std::make_unique<Compressor>(std::move(c))});
+  return cache.back().c.get();
+}
+
+void run(std::size_t n, std::uint64_t work_bytes, const BatchOptions& opts, ChunkFn fn) {
+  if (n == 0) return;
+  if (opts.threads == 1 || n == 1 || work_bytes < opts.inline_below_bytes) {
+    fn(0, 0, n);
+    return;
+  }
+  if (opts.pool != nullptr) {
+    opts.pool->parallel_for(n, 0, opts.threads, fn);
+    return;
+  }
+  const std::shared_ptr<ThreadPool> pool = default_pool();
+  pool->parallel_for(n, 0, opts.threads, fn);
+}
+
+void FirstError::record(std::size_t index, Status st) {
+  std::lock_guard lk(mu_);
+  if (index < index_) {
+    index_ = index;
+    status_ = std::move(st);
+  }
+  failed_.store(true, std::memory_order_relaxed);
+}
+
+Result<Buffer> allocate(std::size_t size) {
+  void* p = std::malloc(size == 0 ? 1 : size);
+  if (p == nullptr) return resource_exhausted("cannot allocate " + std::to_string(size) + " bytes for a batch output");
+  std::shared_ptr<const void> owner(p, [](const void* q) { std::free(const_cast<void*>(q)); });
+  return Buffer(static_cast<const std::uint8_t*>(p), size, std::move(owner), /*writable=*/true);
+}
+
+namespace {
+
+Status labelled(const Label& label, std::size_t i, const Status& st) {
+  return Status(st.code(), label(i) + ": " + st.message());
+}
+
+}  // namespace
+
+Result<BufferWithSegments> decompress_spans(std::span<const ByteSpan> frames, Codec codec,
+                                            std::span<const std::uint64_t> sizes, const BatchOptions& opts,
+                                            const Label& label, std::span<const std::uint8_t> raw) {
+  const std::size_t n = frames.size();
+  if (!raw.empty() && raw.size() != n) return internal_error("decompress_spans: raw flags of the wrong length");
+  if (!sizes.empty() && sizes.size() != n) {
+    return invalid_argument("decompressed sizes has " + std::to_string(sizes.size()) + " entries for " +
+                            std::to_string(n) + " frames");
+  }
+  SEGPACK_RETURN_IF_ERROR(local_decompressor(codec).status());  // unknown codec: fail before any work
+  std::uint64_t in_bytes = 0;
+  for (const ByteSpan& f : frames) in_bytes += f.size();
+
+  // Phase 1: the size of every item, where known and trustworthy (0 = unknown
+  // is encoded as known[i] == 0). Cheap: header parsing only.
+  std::vector<std::uint64_t> size(n, 0);
+  std::vector<std::uint8_t> known(n, 0);
+  FirstError err;
+  auto find_sizes = [&](std::size_t, std::size_t begin, std::size_t end) {
+    auto dec = local_decompressor(codec);
+    if (!dec.ok()) {
+      err.record(begin, dec.status());
+      return;
+    }
+    for (std::size_t i = begin; i < end; ++i) {
+      if (!raw.empty() && raw[i]) {
+        size[i] = frames[i].size();
+        known[i] = 1;
+      } else if (!sizes.empty() && sizes[i] != 0) {
+        size[i] = sizes[i];
+        known[i] = 1;
+      } else if (codec == Codec::none) {
+        size[i] = frames[i].size();
+        known[i] = 1;
+      } else if (const auto d = (*dec)->declared_size(frames[i]); d && *d <= plausible(frames[i].size())) {
+        size[i] = *d;
+        known[i] = 1;
+      }
+    }
+  };
+  run(n, n * 64, opts, find_sizes);  // ~ header cost, not data size
+  SEGPACK_RETURN_IF_ERROR(err.take());
+
+  const std::uint64_t budget = opts.max_output_size;
+  std::uint64_t known_total = 0;
+  std::vector<std::size_t> unknown;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!known[i]) {
+      unknown.push_back(i);
+      continue;
+    }
+    if (size[i] > budget - known_total) {
+      return labelled(label, i,
+                      resource_exhausted("the batch output would exceed max_output_size (" + std::to_string(budget) +
+                                         " bytes): this item declares " + std::to_string(size[i]) + " bytes"));
+    }
+    known_total += size[i];
+  }
+
+  // Phase 2: items of unknown size into their own growing buffers, bounded by
+  // what is left of the budget.
+  std::vector<std::vector<std::uint8_t>> side(unknown.size());
+  if (!unknown.empty()) {
+    std::atomic<std::uint64_t> used{0};
+    auto decode_unknown = [&](std::size_t, std::size_t begin, std::size_t end) {
+      auto dec = local_decompressor(codec);
+      for (std::size_t u = begin; u < end && !err.failed(); ++u) {
+        const std::size_t i = unknown[u];
+        if (!dec.ok()) return err.record(i, labelled(label, i, dec.status()));
+        const std::uint64_t left = budget - known_total - std::min(budget - known_total, used.load());
+        DecompressOptions o;
+        o.max_output = static_cast<std::size_t>(std::min<std::uint64_t>(left, std::numeric_limits<std::size_t>::max()));
+        Status st = (*dec)->decompress_append(frames[i], side[u], o);
+        if (st.ok() && used.fetch_add(side[u].size()) + side[u].size() > budget - known_total) {
+          st = resource_exhausted("the batch output exceeds max_output_size (" + std::to_string(budget) + " bytes)");
+        }
+        if (!st.ok()) err.record(i, labelled(label, i, st));
+      }
+    };
+    std::uint64_t unknown_in = 0;
+    for (std::size_t i : unknown) unknown_in += frames[i].size();
+    run(unknown.size(), unknown_in * 4, opts, decode_unknown);
+    SEGPACK_RETURN_IF_ERROR(err.take());
+    for (std::size_t u = 0; u < unknown.size(); ++u) size[unknown[u]] = side[u].size();
+  }
+
+  // Phase 3: one allocation, every item decoded (or copied) into its slot.
+  std::vector<Segment> segs(n);
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    segs[i] = {total, size[i]};
+    total += size[i];
+  }
+  if (total > std::numeric_limits<std::size_t>::max()) return resource_exhausted("batch output too large");
+  SEGPACK_ASSIGN_OR_RETURN(Buffer out, allocate(static_cast<std::size_t>(total)));
+  std::uint8_t* base = out.mutable_span().data();
+  std::vector<std::size_t> side_of;  // item -> index into side, for unknown items
+  if (!unknown.empty()) {
+    side_of.assign(n, SIZE_MAX);
+    for (std::size_t u = 0; u < unknown.size(); ++u) side_of[unknown[u]] = u;
+  }
+  auto fill = [&](std::size_t, std::size_t begin, std::size_t end) {
+    auto dec = local_decompressor(codec);
+    for (std::size_t i = begin; i < end && !err.failed(); ++i) {
+      MutableByteSpan slot(base + segs[i].offset, static_cast<std::size_t>(segs[i].length));
+      if (!side_of.empty() && side_of[i] != SIZE_MAX) {
+        std::vector<std::uint8_t>& v = side[side_of[i]];
+        if (!v.empty()) std::memcpy(slot.data(), v.data(), v.size());
+        std::vector<std::uint8_t>().swap(v);
+        continue;
+      }
+      if (!raw.empty() && raw[i]) {
+        if (!slot.empty()) std::memcpy(slot.data(), frames[i].data(), slot.size());
+        continue;
+      }
+      if (!dec.ok()) return err.record(i, labelled(label, i, dec.status()));
+      Status st = (*dec)->decompress_exact(frames[i], slot);
+      if (!st.ok()) err.record(i, labelled(label, i, st));
+    }
+  };
+  run(n, in_bytes + total, opts, fill);
+  SEGPACK_RETURN_IF_ERROR(err.take());
+  return BufferWithSegments::adopt(std::move(out), std::move(segs));
+}
+
+}  // namespace batch_internal
+
+namespace bi = batch_internal;
+
+Result<BufferWithSegments> compress_batch(std::span<const ByteSpan> items, Codec codec, std::optional<int> level,
+                                          const BatchOptions& opts) {
+  const int lvl = level.value_or(codec_default_level(codec));
+  SEGPACK_ASSIGN_OR_RETURN(Compressor * probe, bi::local_compressor(codec, lvl));
+  const std::size_t n = items.size();
+
+  // One block holding a worst-case slot per item; compacted afterwards.
+  std::vector<std::size_t> slot(n + 1, 0);
+  std::uint64_t in_bytes = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t b = probe->bound(items[i].size());
+    if (b == std::numeric_limits<std::size_t>::max() || slot[i] > std::numeric_limits<std::size_t>::max() - b) {
+      return resource_exhausted("error compressing item " + std::to_string(i) + ": the batch is too large");
+    }
+    slot[i + 1] = slot[i] + b;
+    in_bytes += items[i].size();
+  }
+  std::unique_ptr<std::uint8_t, void (*)(std::uint8_t*)> block(
+      static_cast<std::uint8_t*>(std::malloc(slot[n] == 0 ? 1 : slot[n])), [](std::uint8_t* p) { std::free(p); });
+  if (!block) return resource_exhausted("cannot allocate " + std::to_string(slot[n]) + " bytes for a batch output");
+  std::uint8_t* base = block.get();
+  std::vector<std::size_t> produced(n, 0);
+  bi::FirstError err;
+  auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
+    auto c = bi::local_compressor(codec, lvl);
+    for (std::size_t i = begin; i < end && !err.failed(); ++i) {
+      if (!c.ok()) return err.record(i, c.status().with_context("error compressing item " + std::to_string(i)));
+      auto r = (*c)->compress_into(items[i], MutableByteSpan(base + slot[i], slot[i + 1] - slot[i]));
+      if (!r.ok()) return err.record(i, r.status().with_context("error compressing item " + std::to_string(i)));
+      produced[i] = *r;
+    }
+  };
+  bi::run(n, in_bytes, opts, work);
+  SEGPACK_RETURN_IF_ERROR(err.take());
+
+  // Compact the slots in order (each moves left or stays), then give the
+  // slack back: glibc's realloc shrinks in place (or remaps), without a copy.
+  std::vector<Segment> segs(n);
+  std::size_t w = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (w != slot[i] && produced[i] != 0) std::memmove(base + w, base + slot[i], produced[i]);
+    segs[i] = {w, produced[i]};
+    w += produced[i];
+  }
+  std::uint8_t* p = block.release();
+  if (w < slot[n]) {
+    if (void* q = std::realloc(p, w == 0 ? 1 : w)) p = static_cast<std::uint8_t*>(q);
+  }
+  std::shared_ptr<const void> owner(p, [](const void* q) { std::free(const_cast<void*>(q)); });
+  return BufferWithSegments::adopt(Buffer(p, w, std::move(owner), /*writable=*/true), std::move(segs));
+}
+
+Result<BufferWithSegments> decompress_batch(std::span<const ByteSpan> frames, Codec codec,
+                                            std::span<const std::uint64_t> sizes, const BatchOptions& opts) {
+  return bi::decompress_spans(frames, codec, sizes, opts,
+                              [](std::size_t i) { return "error decompressing item " + std::to_string(i); });
+}
+
+}  // namespace segpack

@@ -1,0 +1,62 @@
+// segpack internal — the machinery shared by the batch functions and
+// MapBufferReader::get_many: per-thread codec contexts, the dispatch rule
+// (pool or calling thread), first-error collection, and decoding a list of
+// spans into one BufferWithSegments. May change.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <span>
+#include <string>
+
+#include "segpack/batch.h"
+#include "segpack/codec.h"
+#include "segpack/result.h"
+#include "segpack/segments.h"
+#include "segpack/thread_pool.h"
+
+namespace segpack::batch_internal {
+
+/// This thread's decompression context for `codec`, made on first use and
+/// kept for the life of the thread (one per pool worker, reused across calls).
+Result<Decompressor*> local_decompressor(Codec codec);
+/// This thread's compression context for (codec, level).
+Result<Compressor*> local_compressor(Codec codec, int level);
+
+/// Runs fn over [0, n) on the pool chosen by `opts`, or on the calling thread
+/// when opts.threads == 1, n <= 1 or `work_bytes` < opts.inline_below_bytes.
+void run(std::size_t n, std::uint64_t work_bytes, const BatchOptions& opts, ChunkFn fn);
+
+/// Keeps the error of the lowest failing item across workers; `failed()` lets
+/// workers stop early.
+class FirstError {
+ public:
+  void record(std::size_t index, Status st);
+  bool failed() const noexcept { return failed_.load(std::memory_order_relaxed); }
+  /// OK, or the recorded error.
+  Status take() { return std::move(status_); }
+
+ private:
+  std::atomic<bool> failed_{false};
+  std::mutex mu_;
+  std::size_t index_ = SIZE_MAX;
+  Status status_;
+};
+
+/// A malloc'd block handed to a Buffer (writable, freed with the last owner).
+/// Errors: resource_exhausted when the allocation fails.
+Result<Buffer> allocate(std::size_t size);
+
+/// Names item i in an error message ("error decompressing item 7").
+using Label = std::function<std::string(std::size_t)>;
+
+/// decompress_batch with a custom label for errors. Items with raw[i] != 0
+/// (when `raw` is not empty) are copied as they are, not decoded.
+Result<BufferWithSegments> decompress_spans(std::span<const ByteSpan> frames, Codec codec,
+                                            std::span<const std::uint64_t> sizes, const BatchOptions& opts,
+                                            const Label& label, std::span<const std::uint8_t> raw = {});
+
+}  // namespace segpack::batch_internal

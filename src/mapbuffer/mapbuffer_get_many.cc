@@ -1,0 +1,84 @@
+// segpack — MapBufferReader::get_many: many lookups, crc checks and decodes
+// in one call, in parallel on the library's pool, into one allocation.
+#include <string>
+#include <vector>
+
+#include "../batch/batch_internal.h"
+#include "segpack/mapbuffer.h"
+
+namespace segpack {
+
+namespace bi = batch_internal;
+
+Result<BufferWithSegments> MapBufferReader::get_many(std::span<const std::uint64_t> keys,
+                                                     const GetManyOptions& options,
+                                                     std::vector<std::uint8_t>* found) const {
+  const std::size_t n = keys.size();
+  std::vector<ByteSpan> frames(n);
+  std::vector<std::uint8_t> hit(n, 0);
+  std::vector<Buffer> fetched;  // range sources: the stored items, kept alive until decoded
+  const ByteSpan dflt = options.default_value ? ByteSpan(*options.default_value) : ByteSpan();
+  auto label = [&](std::size_t i) { return "error reading key " + std::to_string(keys[i]); };
+  auto missing = [&](std::size_t i) {
+    return Status(ErrorCode::not_found, "key " + std::to_string(keys[i]) + " not found");
+  };
+
+  // Phase 1: positions and stored payloads (crc-checked when check_crc).
+  bi::FirstError err;
+  if (in_memory()) {
+    auto lookup = [&](std::size_t, std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end && !err.failed(); ++i) {
+        const std::optional<std::size_t> pos = find(keys[i]);
+        if (!pos) {
+          if (!options.default_value) return err.record(i, missing(i));
+          frames[i] = dflt;
+          continue;
+        }
+        auto p = payload_span(*pos);
+        if (!p.ok()) return err.record(i, Status(p.status().code(), label(i) + ": " + p.status().message()));
+        frames[i] = *p;
+        hit[i] = 1;
+      }
+    };
+    // ~150 ns per lookup (search, a cache miss, a crc); counted as 256 bytes of work.
+    bi::run(n, std::uint64_t{n} * 256, options.batch, lookup);
+  } else {
+    fetched.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::optional<std::size_t> pos = find(keys[i]);
+      if (!pos) {
+        if (!options.default_value) return missing(i);
+        frames[i] = dflt;
+        continue;
+      }
+      auto p = payload(*pos);
+      if (!p.ok()) return Status(p.status().code(), label(i) + ": " + p.status().message());
+      fetched[i] = std::move(*p);
+      frames[i] = fetched[i].span();
+      hit[i] = 1;
+    }
+  }
+  SEGPACK_RETURN_IF_ERROR(err.take());
+  if (found != nullptr) *found = hit;
+
+  // Zero-copy: segments into the map's own buffer.
+  if (options.zero_copy && in_memory() && header_.codec == Codec::none) {
+    bool ok = true;
+    std::vector<Segment> segs(n);
+    for (std::size_t i = 0; i < n && ok; ++i) {
+      if (hit[i]) {
+        segs[i] = {static_cast<std::uint64_t>(frames[i].data() - whole_.data()), frames[i].size()};
+      } else {
+        ok = dflt.empty();  // an empty default fits anywhere; a non-empty one is not in the map
+      }
+    }
+    if (ok) return BufferWithSegments::make(whole_, std::move(segs));
+  }
+
+  // Missing keys' defaults are copied as they are; present items decoded.
+  std::vector<std::uint8_t> raw(n);
+  for (std::size_t i = 0; i < n; ++i) raw[i] = hit[i] ? 0 : 1;
+  return bi::decompress_spans(frames, header_.codec, {}, options.batch, label, raw);
+}
+
+}  // namespace segpack
