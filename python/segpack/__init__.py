@@ -12,6 +12,10 @@ byte for byte. See README.md for the tour.
 from . import errors
 from .errors import *  # noqa: F401,F403
 from ._core import (  # noqa: F401
+    BufferSegment,
+    BufferSegments,
+    BufferWithSegments,
+    BufferWithSegmentsCollection,
     IntMap,
     MapBuffer,
     MapBufferWriter,
@@ -22,8 +26,13 @@ from ._core import (  # noqa: F401
     crc32c_backend,
     crc32c_backends,
     decompress,
+    get_num_threads,
+    multi_compress_to_buffer,
+    multi_decompress_to_buffer,
+    set_num_threads,
     write_intmap,
 )
+from .codecs import Compressor, Decompressor, ZstdCompressor, ZstdDecompressor  # noqa: F401
 
 __version__ = "0.1.0"
 
@@ -48,6 +57,18 @@ __all__ = [
     "MapBuffer",
     "IntMap",
     "MapBufferWriter",
+    "BufferSegment",
+    "BufferSegments",
+    "BufferWithSegments",
+    "BufferWithSegmentsCollection",
+    "multi_compress_to_buffer",
+    "multi_decompress_to_buffer",
+    "Compressor",
+    "Decompressor",
+    "ZstdCompressor",
+    "ZstdDecompressor",
+    "set_num_threads",
+    "get_num_threads",
     "write_mapbuffer",
     "write_intmap",
     "crc32c",

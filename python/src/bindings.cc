@@ -6,6 +6,7 @@
 #include <nanobind/stl/vector.h>
 
 #include "py_common.h"
+#include "py_segments.h"
 #include "segpack/codec.h"
 #include "segpack/crc32c.h"
 
@@ -36,6 +37,7 @@ NB_MODULE(_core, m) {
   bind_bytes_view(m);
   bind_mapbuffer(m);
   bind_intmap(m);
+  bind_segments(m);
 
   m.def(
       "crc32c",

@@ -1,6 +1,8 @@
 #include "py_common.h"
 
+#include <bit>
 #include <cctype>
+#include <cstring>
 #include <memory>
 
 namespace segpack::py {
@@ -128,6 +130,67 @@ nb::object memoryview_of(Buffer b) {
 }
 
 // ---- keys
+
+bool keys_from_object(nb::handle keys, std::vector<std::uint64_t>& out, std::vector<std::uint8_t>& invalid) {
+  out.clear();
+  invalid.clear();
+  bool any_invalid = false;
+  if (PyObject_CheckBuffer(keys.ptr())) {
+    Py_buffer view{};
+    if (PyObject_GetBuffer(keys.ptr(), &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) == 0) {
+      const char* f = view.format != nullptr ? view.format : "B";
+      if (*f == '@' || *f == '=' || (*f == '<' && std::endian::native == std::endian::little)) ++f;
+      const bool fmt_ok = view.itemsize == 8 && f[0] != '\0' && f[1] == '\0' &&
+                          (f[0] == 'Q' || f[0] == 'L' || f[0] == 'q' || f[0] == 'l');
+      if (fmt_ok) {
+        const std::size_t n = static_cast<std::size_t>(view.len / 8);
+        out.resize(n);
+        if (n != 0) std::memcpy(out.data(), view.buf, n * 8);
+        if (f[0] == 'q' || f[0] == 'l') {
+          invalid.assign(n, 0);
+          for (std::size_t i = 0; i < n; ++i) {
+            if (static_cast<std::int64_t>(out[i]) < 0) {
+              invalid[i] = 1;
+              out[i] = 0;
+              any_invalid = true;
+            }
+          }
+          if (!any_invalid) invalid.clear();
+        }
+        PyBuffer_Release(&view);
+        return any_invalid;
+      }
+      PyBuffer_Release(&view);
+    } else {
+      PyErr_Clear();
+    }
+  }
+  nb::object seq = nb::steal(PySequence_Fast(keys.ptr(), "keys must be an iterable of integers"));
+  if (!seq.is_valid()) throw nb::python_error();
+  const Py_ssize_t n = PySequence_Fast_GET_SIZE(seq.ptr());
+  PyObject** items = PySequence_Fast_ITEMS(seq.ptr());
+  out.resize(static_cast<std::size_t>(n));
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    bool type_error = false;
+    if (!key_from_object(items[i], &out[static_cast<std::size_t>(i)], &type_error)) {
+      if (type_error) throw nb::python_error();
+      if (invalid.empty()) invalid.assign(static_cast<std::size_t>(n), 0);
+      invalid[static_cast<std::size_t>(i)] = 1;
+      out[static_cast<std::size_t>(i)] = 0;
+      any_invalid = true;
+    }
+  }
+  return any_invalid;
+}
+
+nb::object key_object(nb::handle keys, std::size_t i, std::uint64_t value) {
+  PyObject* k = PySequence_Check(keys.ptr()) ? PySequence_GetItem(keys.ptr(), static_cast<Py_ssize_t>(i)) : nullptr;
+  if (k == nullptr) {
+    PyErr_Clear();
+    return nb::int_(value);
+  }
+  return nb::steal(k);
+}
 
 bool key_from_object(PyObject* key, std::uint64_t* out, bool* type_error) {
   *type_error = false;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "segpack/buffer.h"
 #include "segpack/codec.h"
@@ -71,6 +72,16 @@ nb::object memoryview_of(Buffer b);
 bool key_from_object(PyObject* key, std::uint64_t* out, bool* type_error);
 /// Same, raising: ValueError for out-of-range ints (when writing), TypeError otherwise.
 std::uint64_t key_for_write(nb::handle key);
+
+/// Keys of a batch lookup. A C-contiguous buffer of 8-byte native integers
+/// (numpy uint64 / int64 arrays) is read without per-key Python work; any
+/// other iterable is walked with key_from_object. Keys that cannot exist
+/// (negative, >= 2**64) get invalid[i] = 1 and value 0; returns true when there
+/// is at least one. Raises TypeError for non-integers.
+bool keys_from_object(nb::handle keys, std::vector<std::uint64_t>& out, std::vector<std::uint8_t>& invalid);
+/// The Python object for key i of a batch (for KeyError): keys[i] when keys is
+/// indexable, else the int value.
+nb::object key_object(nb::handle keys, std::size_t i, std::uint64_t value);
 
 /// Parses mapbuffer-style `compress=` values: None/False/""/0 -> none,
 /// True/1 -> gzip, names (case-insensitive), or 4-byte tags. Raises

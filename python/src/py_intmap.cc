@@ -1,10 +1,12 @@
 // Python IntMap over segpack's C++ core.
 #include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
 
 #include <cstring>
 #include <vector>
 
 #include "py_common.h"
+#include "py_segments.h"
 #include "segpack/intmap.h"
 
 namespace segpack::py {
@@ -302,6 +304,53 @@ void bind_intmap(nb::module_& m) {
         return self.reader.version();
       })
       .def_prop_ro("closed", [](PyIntMap& self) { return !self.open; })
+      .def("get_many",
+           [](PyIntMap& self, nb::handle keys, std::optional<std::uint64_t> dflt, int threads) -> nb::object {
+             self.require_open();
+             std::vector<std::uint64_t> ks;
+             std::vector<std::uint8_t> invalid;
+             const bool any_invalid = keys_from_object(keys, ks, invalid);
+             auto* out = new std::vector<std::uint64_t>(ks.size());
+             nb::capsule owner(out, [](void* p) noexcept { delete static_cast<std::vector<std::uint64_t>*>(p); });
+             if (any_invalid && !dflt) {
+               for (std::size_t i = 0; i < ks.size(); ++i) {
+                 if (invalid[i]) {
+                   PyErr_SetObject(PyExc_KeyError, key_object(keys, i, 0).ptr());
+                   throw nb::python_error();
+                 }
+               }
+             }
+             BatchOptions batch;
+             batch.threads = threads_from(threads);
+             const IntMapReader reader = self.reader;
+             Status st;
+             {
+               nb::gil_scoped_release nogil;
+               st = reader.get_many(ks, *out, dflt, batch);
+             }
+             if (!st.ok()) {
+               if (st.code() == ErrorCode::not_found) {
+                 for (std::size_t i = 0; i < ks.size(); ++i) {
+                   if (!reader.find(ks[i])) {
+                     PyErr_SetObject(PyExc_KeyError, key_object(keys, i, ks[i]).ptr());
+                     throw nb::python_error();
+                   }
+                 }
+               }
+               throw_status(st);
+             }
+             if (any_invalid) {
+               for (std::size_t i = 0; i < ks.size(); ++i) {
+                 if (invalid[i]) (*out)[i] = *dflt;
+               }
+             }
+             const std::size_t shape[1] = {out->size()};
+             nb::ndarray<nb::numpy, std::uint64_t, nb::ndim<1>> arr(out->data(), 1, shape, owner);
+             return nb::cast(arr);
+           },
+           nb::arg("keys"), nb::arg("default") = nb::none(), nb::arg("threads") = -1,
+           "Values of many keys as a numpy uint64 array, looked up on the library's thread pool without the GIL. "
+           "Missing keys raise KeyError, or take `default` when given.")
       .def("validate",
            [](PyIntMap& self) {
              self.require_open();

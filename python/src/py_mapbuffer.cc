@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "py_common.h"
+#include "py_segments.h"
 #include "segpack/crc32c.h"
 #include "segpack/mapbuffer.h"
 
@@ -525,6 +526,60 @@ void bind_mapbuffer(nb::module_& m) {
           },
           nb::arg("fn").none())
       .def_prop_ro("closed", [](PyMapBuffer& self) { return !self.open; })
+      .def("get_many",
+           [](PyMapBuffer& self, nb::handle keys, nb::handle dflt, int threads, bool zero_copy,
+              std::optional<std::uint64_t> max_output_size) -> nb::object {
+             self.require_open();
+             std::vector<std::uint64_t> ks;
+             std::vector<std::uint8_t> invalid;
+             GetManyOptions o;
+             if (!dflt.is_none()) {
+               std::optional<Buffer> d = buffer_from_object(dflt.ptr());
+               if (!d) throw nb::type_error("get_many: default must be bytes-like or None");
+               o.default_value.emplace(d->data(), d->data() + d->size());
+             }
+             if (keys_from_object(keys, ks, invalid)) {
+               // Keys that cannot exist: KeyError, or stand-ins known to be absent.
+               std::uint64_t absent = 0;
+               while (self.reader.find(absent)) ++absent;  // at most N + 1 probes
+               for (std::size_t i = 0; i < ks.size(); ++i) {
+                 if (!invalid[i]) continue;
+                 if (!o.default_value) {
+                   PyErr_SetObject(PyExc_KeyError, key_object(keys, i, 0).ptr());
+                   throw nb::python_error();
+                 }
+                 ks[i] = absent;
+               }
+             }
+             o.zero_copy = zero_copy;
+             o.batch.threads = threads_from(threads);
+             if (max_output_size) o.batch.max_output_size = *max_output_size;
+             const MapBufferReader reader = self.reader;  // close() from another thread cannot pull it away
+             Result<BufferWithSegments> r = BufferWithSegments();
+             {
+               nb::gil_scoped_release nogil;
+               r = reader.get_many(ks, o);
+             }
+             if (!r.ok()) {
+               if (r.status().code() == ErrorCode::not_found) {
+                 for (std::size_t i = 0; i < ks.size(); ++i) {
+                   if (!reader.find(ks[i])) {
+                     PyErr_SetObject(PyExc_KeyError, key_object(keys, i, ks[i]).ptr());
+                     throw nb::python_error();
+                   }
+                 }
+               }
+               self.raise(r.status(), ErrorContext::decompress);
+             }
+             return wrap_bws(std::move(r).value());
+           },
+           nb::arg("keys"), nb::arg("default") = nb::none(), nb::arg("threads") = -1, nb::arg("zero_copy") = false,
+           nb::arg("max_output_size") = nb::none(),
+           "Values of many keys (a numpy integer array or any iterable of ints) as ONE BufferWithSegments, in key "
+           "order: lookups, crc checks and decompression run on the library's thread pool without the GIL. "
+           "Missing keys raise KeyError, or take `default` (bytes) when given. zero_copy=True returns segments "
+           "that point into the map's own memory (uncompressed in-memory maps). frombytesfn is not applied. "
+           "threads: < 0 every pool worker, 0 or 1 the calling thread, n at most n.")
       .def("validate",
            [](PyMapBuffer& self) {
              self.require_open();
