@@ -10,12 +10,15 @@
 // in progress, never a thread start-up.
 #include "segpack/thread_pool.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
+#include <new>
 #include <string>
 #include <thread>
 #include <vector>
@@ -167,6 +170,21 @@ std::mutex g_default_mu;
 std::shared_ptr<ThreadPool> g_default;  // guarded by g_default_mu
 std::size_t g_requested = 0;            // 0: automatic
 
+// fork(): the child has the pool object but none of its threads. The child
+// handler drops (leaks) the parent's pool without touching it, so the first
+// batch in the child starts a fresh one; the lock around fork() keeps the
+// default-pool state consistent.
+void before_fork() { g_default_mu.lock(); }
+void after_fork_parent() { g_default_mu.unlock(); }
+void after_fork_child() {
+  new std::shared_ptr<ThreadPool>(std::move(g_default));  // leaked on purpose: its threads are gone
+  g_default_mu.unlock();
+}
+void register_fork_handlers() {
+  static std::once_flag once;
+  std::call_once(once, [] { pthread_atfork(before_fork, after_fork_parent, after_fork_child); });
+}
+
 std::size_t automatic_size() noexcept {
   if (const char* env = std::getenv("SEGPACK_NUM_THREADS")) {
     char* end = nullptr;
@@ -184,6 +202,7 @@ std::size_t default_pool_size() noexcept {
 }
 
 std::shared_ptr<ThreadPool> default_pool() {
+  register_fork_handlers();
   std::lock_guard lk(g_default_mu);
   if (!g_default) g_default = std::make_shared<ThreadPool>(g_requested != 0 ? g_requested : automatic_size());
   return g_default;
