@@ -131,7 +131,9 @@ nb::object memoryview_of(Buffer b) {
 
 // ---- keys
 
-bool keys_from_object(nb::handle keys, std::vector<std::uint64_t>& out, std::vector<std::uint8_t>& invalid) {
+bool keys_from_object(nb::handle keys, std::vector<std::uint64_t>& out, std::vector<std::uint8_t>& invalid,
+                      nb::object* snapshot) {
+  *snapshot = nb::none();
   out.clear();
   invalid.clear();
   bool any_invalid = false;
@@ -167,6 +169,7 @@ bool keys_from_object(nb::handle keys, std::vector<std::uint64_t>& out, std::vec
   }
   nb::object seq = nb::steal(PySequence_Fast(keys.ptr(), "keys must be an iterable of integers"));
   if (!seq.is_valid()) throw nb::python_error();
+  *snapshot = seq;
   const Py_ssize_t n = PySequence_Fast_GET_SIZE(seq.ptr());
   PyObject** items = PySequence_Fast_ITEMS(seq.ptr());
   out.resize(static_cast<std::size_t>(n));

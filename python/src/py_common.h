@@ -78,9 +78,13 @@ std::uint64_t key_for_write(nb::handle key);
 /// other iterable is walked with key_from_object. Keys that cannot exist
 /// (negative, >= 2**64) get invalid[i] = 1 and value 0; returns true when there
 /// is at least one. Raises TypeError for non-integers.
-bool keys_from_object(nb::handle keys, std::vector<std::uint64_t>& out, std::vector<std::uint8_t>& invalid);
-/// The Python object for key i of a batch (for KeyError): keys[i] when keys is
-/// indexable, else the int value.
+/// `*snapshot` receives the sequence that was walked (None for buffers): pass
+/// it to key_object so errors can name keys that came from a generator.
+bool keys_from_object(nb::handle keys, std::vector<std::uint64_t>& out, std::vector<std::uint8_t>& invalid,
+                      nb::object* snapshot);
+/// The Python object for key i of a batch (for KeyError): keys[i] when keys
+/// (the snapshot from keys_from_object, or the original) is indexable, else
+/// the int value.
 nb::object key_object(nb::handle keys, std::size_t i, std::uint64_t value);
 
 /// Parses mapbuffer-style `compress=` values: None/False/""/0 -> none,

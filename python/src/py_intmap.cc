@@ -309,13 +309,14 @@ void bind_intmap(nb::module_& m) {
              self.require_open();
              std::vector<std::uint64_t> ks;
              std::vector<std::uint8_t> invalid;
-             const bool any_invalid = keys_from_object(keys, ks, invalid);
+             nb::object snap;
+             const bool any_invalid = keys_from_object(keys, ks, invalid, &snap);
              auto* out = new std::vector<std::uint64_t>(ks.size());
              nb::capsule owner(out, [](void* p) noexcept { delete static_cast<std::vector<std::uint64_t>*>(p); });
              if (any_invalid && !dflt) {
                for (std::size_t i = 0; i < ks.size(); ++i) {
                  if (invalid[i]) {
-                   PyErr_SetObject(PyExc_KeyError, key_object(keys, i, 0).ptr());
+                   PyErr_SetObject(PyExc_KeyError, key_object(snap.is_none() ? keys : nb::handle(snap), i, 0).ptr());
                    throw nb::python_error();
                  }
                }
@@ -332,7 +333,7 @@ void bind_intmap(nb::module_& m) {
                if (st.code() == ErrorCode::not_found) {
                  for (std::size_t i = 0; i < ks.size(); ++i) {
                    if (!reader.find(ks[i])) {
-                     PyErr_SetObject(PyExc_KeyError, key_object(keys, i, ks[i]).ptr());
+                     PyErr_SetObject(PyExc_KeyError, key_object(snap.is_none() ? keys : nb::handle(snap), i, ks[i]).ptr());
                      throw nb::python_error();
                    }
                  }

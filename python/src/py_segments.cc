@@ -24,6 +24,21 @@ namespace {
 
 const std::uint8_t kEmpty[1] = {0};
 
+// An instance made with __new__ but never __init__ (nanobind leaves it
+// uninitialised): sets TypeError and returns false.
+bool check_ready(PyObject* self) {
+  if (nb::inst_ready(self)) return true;
+  PyErr_Format(PyExc_TypeError, "%s object is not initialized", Py_TYPE(self)->tp_name);
+  return false;
+}
+
+// The C++ object behind `h`, or TypeError when it was never initialised.
+template <class T>
+T* ready_ptr(nb::handle h) {
+  if (!check_ready(h.ptr())) throw nb::python_error();
+  return nb::inst_ptr<T>(h);
+}
+
 int fill_readonly(PyObject* self, Py_buffer* view, int flags, const std::uint8_t* p, std::size_t n) {
   return PyBuffer_FillInfo(view, self, const_cast<std::uint8_t*>(n == 0 ? kEmpty : p), static_cast<Py_ssize_t>(n),
                            /*readonly=*/1, flags);
@@ -33,6 +48,7 @@ void release_noop(PyObject*, Py_buffer*) {}
 // ---------------------------------------------------------------- BufferSegment
 
 int segment_getbuffer(PyObject* self, Py_buffer* view, int flags) {
+  if (!check_ready(self)) return -1;
   auto* s = nb::inst_ptr<PySegment>(self);
   return fill_readonly(self, view, flags, s->buf.data(), s->buf.size());
 }
@@ -47,6 +63,7 @@ struct PySegmentsTable {
   std::size_t count = 0;
 };
 int segments_getbuffer(PyObject* self, Py_buffer* view, int flags) {
+  if (!check_ready(self)) return -1;
   auto* s = nb::inst_ptr<PySegmentsTable>(self);
   return fill_readonly(self, view, flags, s->records.data(), s->records.size());
 }
@@ -57,6 +74,7 @@ PyType_Slot segments_slots[] = {{Py_bf_getbuffer, reinterpret_cast<void*>(segmen
 // ---------------------------------------------------------------- BufferWithSegments
 
 int bws_getbuffer(PyObject* self, Py_buffer* view, int flags) {
+  if (!check_ready(self)) return -1;
   auto* b = nb::inst_ptr<PyBufferWithSegments>(self);
   return fill_readonly(self, view, flags, b->bws.data().data(), b->bws.data().size());
 }
@@ -177,14 +195,14 @@ struct SegmentIter {
 };
 
 nb::object item_of(nb::handle src, std::size_t i) {
-  if (nb::isinstance<PyBufferWithSegments>(src)) return segment_object(nb::inst_ptr<PyBufferWithSegments>(src)->bws, i);
-  const auto& c = nb::inst_ptr<PyCollection>(src)->c;
+  if (nb::isinstance<PyBufferWithSegments>(src)) return segment_object(ready_ptr<PyBufferWithSegments>(src)->bws, i);
+  const auto& c = ready_ptr<PyCollection>(src)->c;
   const auto [p, j] = c.locate(i);
   return segment_object(c.part(p), j);
 }
 std::size_t count_of(nb::handle src) {
-  if (nb::isinstance<PyBufferWithSegments>(src)) return nb::inst_ptr<PyBufferWithSegments>(src)->bws.size();
-  return nb::inst_ptr<PyCollection>(src)->c.size();
+  if (nb::isinstance<PyBufferWithSegments>(src)) return ready_ptr<PyBufferWithSegments>(src)->bws.size();
+  return ready_ptr<PyCollection>(src)->c.size();
 }
 
 // ---------------------------------------------------------------- batch inputs
@@ -215,7 +233,7 @@ std::vector<std::uint64_t> sizes_from(nb::handle obj, std::size_t n) {
 
 nb::object result_collection(BufferWithSegments out) {
   nb::object part = nb::cast(PyBufferWithSegments{std::move(out)});
-  auto c = BufferWithSegmentsCollection::make({nb::inst_ptr<PyBufferWithSegments>(part)->bws});
+  auto c = BufferWithSegmentsCollection::make({ready_ptr<PyBufferWithSegments>(part)->bws});
   return nb::cast(PyCollection{unwrap(std::move(c))});
 }
 
@@ -225,13 +243,13 @@ BatchInput batch_input(nb::handle obj) {
   BatchInput in;
   in.keep = nb::borrow(obj);
   if (nb::isinstance<PyBufferWithSegments>(obj)) {
-    const BufferWithSegments& b = nb::inst_ptr<PyBufferWithSegments>(obj)->bws;
+    const BufferWithSegments& b = ready_ptr<PyBufferWithSegments>(obj)->bws;
     in.spans.reserve(b.size());
     for (std::size_t i = 0; i < b.size(); ++i) in.spans.push_back(b[i]);
     return in;
   }
   if (nb::isinstance<PyCollection>(obj)) {
-    in.spans = nb::inst_ptr<PyCollection>(obj)->c.spans();
+    in.spans = ready_ptr<PyCollection>(obj)->c.spans();
     return in;
   }
   if (PyUnicode_Check(obj.ptr()) || PyObject_CheckBuffer(obj.ptr()) || !PySequence_Check(obj.ptr())) {
@@ -297,7 +315,7 @@ void bind_segments(nb::module_& m) {
         return "<BufferSegment offset=" + std::to_string(s.offset) + " len=" + std::to_string(s.buf.size()) + ">";
       })
       .def("__reduce__", [](nb::handle self) {
-        const PySegment& s = *nb::inst_ptr<PySegment>(self);
+        const PySegment& s = *ready_ptr<PySegment>(self);
         nb::bytes data(reinterpret_cast<const char*>(s.buf.data()), s.buf.size());
         nb::object cls = nb::borrow(reinterpret_cast<PyObject*>(Py_TYPE(self.ptr())));
         return nb::make_tuple(cls, nb::make_tuple(data, s.offset));
@@ -316,7 +334,7 @@ void bind_segments(nb::module_& m) {
            nb::arg("data"), "Records from bytes (used by pickle; normally from BufferWithSegments.segments()).")
       .def("__len__", [](const PySegmentsTable& t) { return t.count; }, "Number of segments.")
       .def("__reduce__", [](nb::handle self) {
-        const PySegmentsTable& t = *nb::inst_ptr<PySegmentsTable>(self);
+        const PySegmentsTable& t = *ready_ptr<PySegmentsTable>(self);
         nb::bytes data(reinterpret_cast<const char*>(t.records.data()), t.records.size());
         nb::object cls = nb::borrow(reinterpret_cast<PyObject*>(Py_TYPE(self.ptr())));
         return nb::make_tuple(cls, nb::make_tuple(data));
@@ -339,7 +357,7 @@ void bind_segments(nb::module_& m) {
       .def("__len__", [](const PyBufferWithSegments& b) { return b.bws.size(); })
       .def("__getitem__",
            [](nb::handle self, nb::handle idx) -> nb::object {
-             const BufferWithSegments& b = nb::inst_ptr<PyBufferWithSegments>(self)->bws;
+             const BufferWithSegments& b = ready_ptr<PyBufferWithSegments>(self)->bws;
              if (PySlice_Check(idx.ptr())) {
                std::vector<std::size_t> pos = slice_positions(idx, b.size());
                return wrap_bws(unwrap(b.select(pos)));
@@ -355,13 +373,13 @@ void bind_segments(nb::module_& m) {
       .def("tobytes", [](const PyBufferWithSegments& b) {
         return nb::bytes(reinterpret_cast<const char*>(b.bws.data().data()), b.bws.data().size());
       }, "A bytes copy of the whole backing buffer.")
-      .def("offsets", [](nb::handle self) { return column(self, nb::inst_ptr<PyBufferWithSegments>(self)->bws, 0); },
+      .def("offsets", [](nb::handle self) { return column(self, ready_ptr<PyBufferWithSegments>(self)->bws, 0); },
            "Every segment's offset as a read-only numpy uint64 array (a view: no copy).")
-      .def("lengths", [](nb::handle self) { return column(self, nb::inst_ptr<PyBufferWithSegments>(self)->bws, 1); },
+      .def("lengths", [](nb::handle self) { return column(self, ready_ptr<PyBufferWithSegments>(self)->bws, 1); },
            "Every segment's length as a read-only numpy uint64 array (a view: no copy).")
       .def("memoryviews",
            [](nb::handle self) {
-             return memoryview_list(self, nb::inst_ptr<PyBufferWithSegments>(self)->bws, nb::list());
+             return memoryview_list(self, ready_ptr<PyBufferWithSegments>(self)->bws, nb::list());
            },
            "Every segment as a read-only memoryview, in one call (no copies).")
       .def("tolist", [](const PyBufferWithSegments& b) { return bytes_list(b.bws, nb::list()); },
@@ -371,7 +389,7 @@ void bind_segments(nb::module_& m) {
         return nb::bytes(reinterpret_cast<const char*>(v.data()), v.size());
       }, "The segments joined in order, as bytes.")
       .def("__reduce_ex__", [](nb::handle self, int protocol) {
-        return bws_reduce(self, nb::inst_ptr<PyBufferWithSegments>(self)->bws, protocol);
+        return bws_reduce(self, ready_ptr<PyBufferWithSegments>(self)->bws, protocol);
       })
       .def("__repr__", [](const PyBufferWithSegments& b) {
         return "<BufferWithSegments segments=" + std::to_string(b.bws.size()) +
@@ -395,7 +413,7 @@ void bind_segments(nb::module_& m) {
                if (!nb::isinstance<PyBufferWithSegments>(a)) {
                  throw nb::type_error("arguments must be BufferWithSegments instances");
                }
-               parts.push_back(nb::inst_ptr<PyBufferWithSegments>(a)->bws);
+               parts.push_back(ready_ptr<PyBufferWithSegments>(a)->bws);
                if (parts.back().empty()) throw nb::value_error("ZstdBufferWithSegments cannot be empty");
              }
              new (self) PyCollection{unwrap(BufferWithSegmentsCollection::make(std::move(parts)))};
@@ -405,7 +423,7 @@ void bind_segments(nb::module_& m) {
            "Total bytes of all segments (a method, as in python-zstandard).")
       .def("__getitem__",
            [](nb::handle self, nb::handle idx) -> nb::object {
-             const BufferWithSegmentsCollection& c = nb::inst_ptr<PyCollection>(self)->c;
+             const BufferWithSegmentsCollection& c = ready_ptr<PyCollection>(self)->c;
              if (PySlice_Check(idx.ptr())) {
                nb::list out;
                for (std::size_t i : slice_positions(idx, c.size())) out.append(item_of(self, i));
@@ -437,7 +455,7 @@ void bind_segments(nb::module_& m) {
            "Every segment as bytes.")
       .def("__reduce__",
            [](nb::handle self) {
-             const PyCollection& c = *nb::inst_ptr<PyCollection>(self);
+             const PyCollection& c = *ready_ptr<PyCollection>(self);
              nb::list parts;
              for (std::size_t p = 0; p < c.c.part_count(); ++p) parts.append(wrap_bws(c.c.part(p)));
              nb::object cls = nb::borrow(reinterpret_cast<PyObject*>(Py_TYPE(self.ptr())));

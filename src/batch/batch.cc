@@ -81,11 +81,10 @@ void run(std::size_t n, std::uint64_t work_bytes, const BatchOptions& opts, Chun
 
 void FirstError::record(std::size_t index, Status st) {
   std::lock_guard lk(mu_);
-  if (index < index_) {
-    index_ = index;
+  if (index < lowest_.load(std::memory_order_relaxed)) {
     status_ = std::move(st);
+    lowest_.store(index, std::memory_order_relaxed);
   }
-  failed_.store(true, std::memory_order_relaxed);
 }
 
 Result<Buffer> allocate(std::size_t size) {
@@ -103,23 +102,24 @@ Status labelled(const Label& label, std::size_t i, const Status& st) {
 
 }  // namespace
 
-Result<BufferWithSegments> decompress_spans(std::span<const ByteSpan> frames, Codec codec,
-                                            std::span<const std::uint64_t> sizes, const BatchOptions& opts,
-                                            const Label& label, std::span<const std::uint8_t> raw) {
+namespace {
+
+// One attempt of decompress_spans. With trust_declared, sizes the streams
+// declare are used for the one-allocation layout; *declared_failed reports
+// whether the lowest failing item was laid out by such a size (gzip's ISIZE
+// is wrong for multi-member streams and only mod 2^32: the caller retries).
+Result<BufferWithSegments> decompress_pass(std::span<const ByteSpan> frames, Codec codec,
+                                           std::span<const std::uint64_t> sizes, const BatchOptions& opts,
+                                           const Label& label, std::span<const std::uint8_t> raw,
+                                           bool trust_declared, bool* declared_failed) {
   const std::size_t n = frames.size();
-  if (!raw.empty() && raw.size() != n) return internal_error("decompress_spans: raw flags of the wrong length");
-  if (!sizes.empty() && sizes.size() != n) {
-    return invalid_argument("decompressed sizes has " + std::to_string(sizes.size()) + " entries for " +
-                            std::to_string(n) + " frames");
-  }
-  SEGPACK_RETURN_IF_ERROR(local_decompressor(codec).status());  // unknown codec: fail before any work
   std::uint64_t in_bytes = 0;
   for (const ByteSpan& f : frames) in_bytes += f.size();
 
   // Phase 1: the size of every item, where known and trustworthy (0 = unknown
   // is encoded as known[i] == 0). Cheap: header parsing only.
   std::vector<std::uint64_t> size(n, 0);
-  std::vector<std::uint8_t> known(n, 0);
+  std::vector<std::uint8_t> known(n, 0);  // 1: given or exact; 2: declared by the stream
   FirstError err;
   auto find_sizes = [&](std::size_t, std::size_t begin, std::size_t end) {
     auto dec = local_decompressor(codec);
@@ -137,9 +137,11 @@ Result<BufferWithSegments> decompress_spans(std::span<const ByteSpan> frames, Co
       } else if (codec == Codec::none) {
         size[i] = frames[i].size();
         known[i] = 1;
+      } else if (!trust_declared) {
+        continue;
       } else if (const auto d = (*dec)->declared_size(frames[i]); d && *d <= plausible(frames[i].size())) {
         size[i] = *d;
-        known[i] = 1;
+        known[i] = 2;
       }
     }
   };
@@ -169,8 +171,9 @@ Result<BufferWithSegments> decompress_spans(std::span<const ByteSpan> frames, Co
     std::atomic<std::uint64_t> used{0};
     auto decode_unknown = [&](std::size_t, std::size_t begin, std::size_t end) {
       auto dec = local_decompressor(codec);
-      for (std::size_t u = begin; u < end && !err.failed(); ++u) {
+      for (std::size_t u = begin; u < end; ++u) {
         const std::size_t i = unknown[u];
+        if (err.skip(i)) return;
         if (!dec.ok()) return err.record(i, labelled(label, i, dec.status()));
         const std::uint64_t left = budget - known_total - std::min(budget - known_total, used.load());
         DecompressOptions o;
@@ -185,7 +188,9 @@ Result<BufferWithSegments> decompress_spans(std::span<const ByteSpan> frames, Co
     std::uint64_t unknown_in = 0;
     for (std::size_t i : unknown) unknown_in += frames[i].size();
     run(unknown.size(), unknown_in * 4, opts, decode_unknown);
-    SEGPACK_RETURN_IF_ERROR(err.take());
+    // On an error, go on: known items below the failing one must still be
+    // tried, so the error reported is the lowest failing item's (the fill
+    // below skips everything above it). Failed items have empty side buffers.
     for (std::size_t u = 0; u < unknown.size(); ++u) size[unknown[u]] = side[u].size();
   }
 
@@ -206,7 +211,7 @@ Result<BufferWithSegments> decompress_spans(std::span<const ByteSpan> frames, Co
   }
   auto fill = [&](std::size_t, std::size_t begin, std::size_t end) {
     auto dec = local_decompressor(codec);
-    for (std::size_t i = begin; i < end && !err.failed(); ++i) {
+    for (std::size_t i = begin; i < end && !err.skip(i); ++i) {
       MutableByteSpan slot(base + segs[i].offset, static_cast<std::size_t>(segs[i].length));
       if (!side_of.empty() && side_of[i] != SIZE_MAX) {
         std::vector<std::uint8_t>& v = side[side_of[i]];
@@ -224,9 +229,35 @@ Result<BufferWithSegments> decompress_spans(std::span<const ByteSpan> frames, Co
     }
   };
   run(n, in_bytes + total, opts, fill);
-  SEGPACK_RETURN_IF_ERROR(err.take());
+  if (err.failed()) {
+    *declared_failed = known[err.lowest()] == 2;
+    return err.take();
+  }
   return BufferWithSegments::adopt(std::move(out), std::move(segs));
 }
+
+}  // namespace
+
+Result<BufferWithSegments> decompress_spans(std::span<const ByteSpan> frames, Codec codec,
+                                            std::span<const std::uint64_t> sizes, const BatchOptions& opts,
+                                            const Label& label, std::span<const std::uint8_t> raw) {
+  const std::size_t n = frames.size();
+  if (!raw.empty() && raw.size() != n) return internal_error("decompress_spans: raw flags of the wrong length");
+  if (!sizes.empty() && sizes.size() != n) {
+    return invalid_argument("decompressed_sizes size mismatch; expected " + std::to_string(n) + " entries, got " +
+                            std::to_string(sizes.size()));
+  }
+  SEGPACK_RETURN_IF_ERROR(local_decompressor(codec).status());  // unknown codec: fail before any work
+  bool declared_failed = false;
+  Result<BufferWithSegments> r = decompress_pass(frames, codec, sizes, opts, label, raw, true, &declared_failed);
+  // zstd checks a frame's declared size itself, so a mismatch there is a real
+  // error; gzip's ISIZE is only a hint: decode again without trusting it.
+  if (!r.ok() && declared_failed && codec != Codec::zstd) {
+    r = decompress_pass(frames, codec, sizes, opts, label, raw, false, &declared_failed);
+  }
+  return r;
+}
+
 
 }  // namespace batch_internal
 
@@ -257,7 +288,7 @@ Result<BufferWithSegments> compress_batch(std::span<const ByteSpan> items, Codec
   bi::FirstError err;
   auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
     auto c = bi::local_compressor(codec, lvl);
-    for (std::size_t i = begin; i < end && !err.failed(); ++i) {
+    for (std::size_t i = begin; i < end && !err.skip(i); ++i) {
       if (!c.ok()) return err.record(i, c.status().with_context("error compressing item " + std::to_string(i)));
       auto r = (*c)->compress_into(items[i], MutableByteSpan(base + slot[i], slot[i + 1] - slot[i]));
       if (!r.ok()) return err.record(i, r.status().with_context("error compressing item " + std::to_string(i)));

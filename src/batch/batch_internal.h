@@ -30,19 +30,23 @@ Result<Compressor*> local_compressor(Codec codec, int level);
 /// when opts.threads == 1, n <= 1 or `work_bytes` < opts.inline_below_bytes.
 void run(std::size_t n, std::uint64_t work_bytes, const BatchOptions& opts, ChunkFn fn);
 
-/// Keeps the error of the lowest failing item across workers; `failed()` lets
-/// workers stop early.
+/// Keeps the error of the lowest failing item across workers. Workers skip
+/// items above the lowest failure recorded so far (`skip(i)`) but still run
+/// the ones below it, so the error reported is that of the lowest failing
+/// item whatever the scheduling.
 class FirstError {
  public:
   void record(std::size_t index, Status st);
-  bool failed() const noexcept { return failed_.load(std::memory_order_relaxed); }
+  /// True when an item below `index` has already failed.
+  bool skip(std::size_t index) const noexcept { return index > lowest_.load(std::memory_order_relaxed); }
+  bool failed() const noexcept { return lowest_.load(std::memory_order_relaxed) != SIZE_MAX; }
+  std::size_t lowest() const noexcept { return lowest_.load(std::memory_order_relaxed); }
   /// OK, or the recorded error.
   Status take() { return std::move(status_); }
 
  private:
-  std::atomic<bool> failed_{false};
+  std::atomic<std::size_t> lowest_{SIZE_MAX};
   std::mutex mu_;
-  std::size_t index_ = SIZE_MAX;
   Status status_;
 };
 

@@ -82,11 +82,13 @@ struct ThreadPool::Impl {
   void start_threads() {
     if (!threads.empty() || workers == 1) return;
     threads.reserve(workers - 1);
-    for (std::size_t id = 1; id < workers; ++id) threads.emplace_back([this, id] { loop(id); });
+    // The generation before the first job is published: a thread that starts
+    // late must still see that job as new.
+    const std::uint64_t gen0 = generation.load(std::memory_order_acquire);
+    for (std::size_t id = 1; id < workers; ++id) threads.emplace_back([this, id, gen0] { loop(id, gen0); });
   }
 
-  void loop(std::size_t id) {
-    std::uint64_t seen = generation.load(std::memory_order_acquire);
+  void loop(std::size_t id, std::uint64_t seen) {
     while (true) {
       const auto spin_until = std::chrono::steady_clock::now() + kSpin;
       while (generation.load(std::memory_order_acquire) == seen) {

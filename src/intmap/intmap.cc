@@ -196,7 +196,7 @@ Status IntMapReader::get_many(std::span<const std::uint64_t> keys, std::span<std
   if (found != nullptr) found->assign(keys.size(), 0);
   batch_internal::FirstError err;
   auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i) {
+    for (std::size_t i = begin; i < end && !err.skip(i); ++i) {
       const std::optional<std::size_t> pos = find(keys[i]);
       if (pos) {
         out[i] = value_at(*pos);

@@ -27,7 +27,7 @@ Result<BufferWithSegments> MapBufferReader::get_many(std::span<const std::uint64
   bi::FirstError err;
   if (in_memory()) {
     auto lookup = [&](std::size_t, std::size_t begin, std::size_t end) {
-      for (std::size_t i = begin; i < end && !err.failed(); ++i) {
+      for (std::size_t i = begin; i < end && !err.skip(i); ++i) {
         const std::optional<std::size_t> pos = find(keys[i]);
         if (!pos) {
           if (!options.default_value) return err.record(i, missing(i));
