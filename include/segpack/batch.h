@@ -44,6 +44,9 @@ struct BatchOptions {
   /// Decompression: total output budget for the batch (resource_exhausted
   /// naming the item that crosses it). Also caps any single item.
   std::uint64_t max_output_size = kDefaultBatchMaxOutput;
+  /// Decompression: cap on any one item's decompressed size (resource_exhausted
+  /// naming the item), like DecompressOptions::max_output.
+  std::uint64_t max_item_size = std::uint64_t{1} << 32;
   /// The pool to run on; null = default_pool().
   ThreadPool* pool = nullptr;
 };

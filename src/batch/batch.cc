@@ -46,7 +46,8 @@ std::uint64_t plausible(std::size_t in) noexcept {
 }  // namespace
 
 Result<Decompressor*> local_decompressor(Codec codec) {
-  auto& slot = contexts().dec.at(static_cast<std::size_t>(codec));
+  if (static_cast<std::size_t>(codec) >= kAllCodecs.size()) return Decompressor::make(codec).status();
+  auto& slot = contexts().dec[static_cast<std::size_t>(codec)];
   if (!slot) {
     SEGPACK_ASSIGN_OR_RETURN(Decompressor d, Decompressor::make(codec));
     slot = std::make_unique<Decompressor>(std::move(d));
@@ -156,6 +157,11 @@ Result<BufferWithSegments> decompress_pass(std::span<const ByteSpan> frames, Cod
       unknown.push_back(i);
       continue;
     }
+    if (size[i] > opts.max_item_size && !(!raw.empty() && raw[i])) {
+      return labelled(label, i,
+                      resource_exhausted("item of " + std::to_string(size[i]) + " bytes is over the limit of " +
+                                         std::to_string(opts.max_item_size) + " bytes per item"));
+    }
     if (size[i] > budget - known_total) {
       return labelled(label, i,
                       resource_exhausted("the batch output would exceed max_output_size (" + std::to_string(budget) +
@@ -177,7 +183,8 @@ Result<BufferWithSegments> decompress_pass(std::span<const ByteSpan> frames, Cod
         if (!dec.ok()) return err.record(i, labelled(label, i, dec.status()));
         const std::uint64_t left = budget - known_total - std::min(budget - known_total, used.load());
         DecompressOptions o;
-        o.max_output = static_cast<std::size_t>(std::min<std::uint64_t>(left, std::numeric_limits<std::size_t>::max()));
+        o.max_output = static_cast<std::size_t>(
+            std::min<std::uint64_t>({left, opts.max_item_size, std::numeric_limits<std::size_t>::max()}));
         Status st = (*dec)->decompress_append(frames[i], side[u], o);
         if (st.ok() && used.fetch_add(side[u].size()) + side[u].size() > budget - known_total) {
           st = resource_exhausted("the batch output exceeds max_output_size (" + std::to_string(budget) + " bytes)");
@@ -263,8 +270,9 @@ Result<BufferWithSegments> decompress_spans(std::span<const ByteSpan> frames, Co
 
 namespace bi = batch_internal;
 
-Result<BufferWithSegments> compress_batch(std::span<const ByteSpan> items, Codec codec, std::optional<int> level,
-                                          const BatchOptions& opts) {
+Result<BufferWithSegments> batch_internal::compress_spans(std::span<const ByteSpan> items, Codec codec,
+                                                          std::optional<int> level, const BatchOptions& opts,
+                                                          const Label& label) {
   const int lvl = level.value_or(codec_default_level(codec));
   SEGPACK_ASSIGN_OR_RETURN(Compressor * probe, bi::local_compressor(codec, lvl));
   const std::size_t n = items.size();
@@ -275,7 +283,7 @@ Result<BufferWithSegments> compress_batch(std::span<const ByteSpan> items, Codec
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t b = probe->bound(items[i].size());
     if (b == std::numeric_limits<std::size_t>::max() || slot[i] > std::numeric_limits<std::size_t>::max() - b) {
-      return resource_exhausted("error compressing item " + std::to_string(i) + ": the batch is too large");
+      return resource_exhausted(label(i) + ": the batch is too large");
     }
     slot[i + 1] = slot[i] + b;
     in_bytes += items[i].size();
@@ -289,9 +297,9 @@ Result<BufferWithSegments> compress_batch(std::span<const ByteSpan> items, Codec
   auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
     auto c = bi::local_compressor(codec, lvl);
     for (std::size_t i = begin; i < end && !err.skip(i); ++i) {
-      if (!c.ok()) return err.record(i, c.status().with_context("error compressing item " + std::to_string(i)));
+      if (!c.ok()) return err.record(i, c.status().with_context(label(i)));
       auto r = (*c)->compress_into(items[i], MutableByteSpan(base + slot[i], slot[i + 1] - slot[i]));
-      if (!r.ok()) return err.record(i, r.status().with_context("error compressing item " + std::to_string(i)));
+      if (!r.ok()) return err.record(i, r.status().with_context(label(i)));
       produced[i] = *r;
     }
   };
@@ -313,6 +321,12 @@ Result<BufferWithSegments> compress_batch(std::span<const ByteSpan> items, Codec
   }
   std::shared_ptr<const void> owner(p, [](const void* q) { std::free(const_cast<void*>(q)); });
   return BufferWithSegments::adopt(Buffer(p, w, std::move(owner), /*writable=*/true), std::move(segs));
+}
+
+Result<BufferWithSegments> compress_batch(std::span<const ByteSpan> items, Codec codec, std::optional<int> level,
+                                          const BatchOptions& opts) {
+  return bi::compress_spans(items, codec, level, opts,
+                            [](std::size_t i) { return "error compressing item " + std::to_string(i); });
 }
 
 Result<BufferWithSegments> decompress_batch(std::span<const ByteSpan> frames, Codec codec,

@@ -57,6 +57,10 @@ Result<Buffer> allocate(std::size_t size);
 /// Names item i in an error message ("error decompressing item 7").
 using Label = std::function<std::string(std::size_t)>;
 
+/// compress_batch with a custom label for errors.
+Result<BufferWithSegments> compress_spans(std::span<const ByteSpan> items, Codec codec, std::optional<int> level,
+                                          const BatchOptions& opts, const Label& label);
+
 /// decompress_batch with a custom label for errors. Items with raw[i] != 0
 /// (when `raw` is not empty) are copied as they are, not decoded.
 Result<BufferWithSegments> decompress_spans(std::span<const ByteSpan> frames, Codec codec,

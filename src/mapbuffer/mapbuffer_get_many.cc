@@ -1,5 +1,6 @@
 // segpack — MapBufferReader::get_many: many lookups, crc checks and decodes
 // in one call, in parallel on the library's pool, into one allocation.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -78,7 +79,10 @@ Result<BufferWithSegments> MapBufferReader::get_many(std::span<const std::uint64
   // Missing keys' defaults are copied as they are; present items decoded.
   std::vector<std::uint8_t> raw(n);
   for (std::size_t i = 0; i < n; ++i) raw[i] = hit[i] ? 0 : 1;
-  return bi::decompress_spans(frames, header_.codec, {}, options.batch, label, raw);
+  // The reader's own per-item limit applies here as it does in get().
+  BatchOptions batch = options.batch;
+  batch.max_item_size = std::min<std::uint64_t>(batch.max_item_size, opts_.decompress.max_output);
+  return bi::decompress_spans(frames, header_.codec, {}, batch, label, raw);
 }
 
 }  // namespace segpack

@@ -3,6 +3,8 @@
 #include <limits>
 #include <string>
 
+#include "../batch/batch_internal.h"
+#include "segpack/batch.h"
 #include "segpack/crc32c.h"
 #include "segpack/eytzinger.h"
 #include "segpack/internal/atomic_file.h"
@@ -70,48 +72,48 @@ Status build_mapbuffer_into(std::span<const MapBufferItem> items, const MapBuffe
   const std::size_t crc_bytes = opts.version == 1 ? 4 : 0;
   const std::size_t data_start = kMapBufferHeaderSize + 16 * n;
 
-  // Compressed maps: compress every item (in file order) into one arena first.
-  std::vector<std::uint8_t> arena;
-  std::vector<std::size_t> ends;  // arena end of each item, file order
+  // Compressed maps: compress every item (in file order) on the pool first,
+  // into one buffer (segment p = item at file position p).
   const bool compressed = opts.codec != Codec::none;
+  BufferWithSegments packed;
   if (compressed) {
-    SEGPACK_ASSIGN_OR_RETURN(auto comp, Compressor::make(opts.codec, opts.level));
-    ends.resize(n);
-    for (std::size_t p = 0; p < n; ++p) {
-      Status st = comp.compress_append(items[order[p]].value, arena);
-      if (!st.ok()) return st.with_context("key " + std::to_string(items[order[p]].key));
-      ends[p] = arena.size();
-    }
+    std::vector<ByteSpan> values(n);
+    for (std::size_t p = 0; p < n; ++p) values[p] = items[order[p]].value;
+    auto r = batch_internal::compress_spans(values, opts.codec, opts.level, BatchOptions{}, [&](std::size_t p) {
+      return "key " + std::to_string(items[order[p]].key);
+    });
+    if (!r.ok()) return r.status();
+    packed = std::move(r).value();
   } else if (opts.level && *opts.level != 0) {
     return invalid_argument("codec none takes no level");
   }
+  auto payload_of = [&](std::size_t p) -> ByteSpan { return compressed ? packed[p] : items[order[p]].value; };
 
-  std::size_t total = data_start;
-  if (compressed) {
-    total += arena.size() + crc_bytes * n;
-  } else {
-    for (const auto& it : items) total += it.value.size() + crc_bytes;
+  // Offsets in file order (a prefix sum), then every item written in parallel.
+  std::vector<std::uint64_t> offsets(n + 1);
+  std::uint64_t offset = data_start;
+  for (std::size_t p = 0; p < n; ++p) {
+    offsets[p] = offset;
+    offset += payload_of(p).size() + crc_bytes;
   }
+  offsets[n] = offset;
+  const std::size_t total = static_cast<std::size_t>(offset);
   MutableByteSpan out = alloc(total);
   if (out.size() != total) return resource_exhausted("could not allocate " + std::to_string(total) + " bytes");
   std::uint8_t* o = out.data();
   write_header(o, opts, static_cast<std::uint32_t>(n));
-  std::size_t offset = data_start;
-  std::size_t prev_end = 0;
-  for (std::size_t p = 0; p < n; ++p) {
-    const MapBufferItem& it = items[order[p]];
-    ByteSpan payload = compressed ? ByteSpan(arena.data() + prev_end, ends[p] - prev_end) : it.value;
-    if (compressed) prev_end = ends[p];
-    store_le<std::uint64_t>(o + kMapBufferHeaderSize + 16 * p, it.key);
-    store_le<std::uint64_t>(o + kMapBufferHeaderSize + 16 * p + 8, offset);
-    if (!payload.empty()) std::memcpy(o + offset, payload.data(), payload.size());
-    offset += payload.size();
-    if (crc_bytes) {
-      store_le<std::uint32_t>(o + offset, crc32c(payload));
-      offset += 4;
+  auto write = [&](std::size_t, std::size_t begin, std::size_t end) {
+    for (std::size_t p = begin; p < end; ++p) {
+      const ByteSpan payload = payload_of(p);
+      std::uint8_t* at = o + offsets[p];
+      store_le<std::uint64_t>(o + kMapBufferHeaderSize + 16 * p, items[order[p]].key);
+      store_le<std::uint64_t>(o + kMapBufferHeaderSize + 16 * p + 8, offsets[p]);
+      if (!payload.empty()) std::memcpy(at, payload.data(), payload.size());
+      if (crc_bytes) store_le<std::uint32_t>(at + payload.size(), crc32c(payload));
     }
-  }
-  if (offset != total) return internal_error("MapBuffer size mismatch while writing");
+  };
+  // Data bytes plus a per-item cost (two cache misses) for the inline rule.
+  batch_internal::run(n, total + std::uint64_t{n} * 64, BatchOptions{}, write);
   return Status::OK();
 }
 
