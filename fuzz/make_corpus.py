@@ -1,7 +1,9 @@
 """Regenerates the seed corpus of fuzz/corpus/ from segpack itself.
 
 Seeds are small valid files of every codec and version plus a few known-bad
-ones; libFuzzer mutates from there. Run: .venv/bin/python fuzz/make_corpus.py
+ones; libFuzzer mutates from there. segments/ and batch_decompress/ hold the
+inputs of fuzz_segments.cc and fuzz_batch_decompress.cc (layouts described
+there). Run: .venv/bin/python fuzz/make_corpus.py
 """
 import os
 import struct
@@ -16,6 +18,82 @@ def write(kind, name, data):
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, name), "wb") as f:
         f.write(bytes(data))
+
+
+def segments_seed(records, data):
+    """fuzz_segments input: u16le record-bytes length, the records, the data."""
+    rec = b"".join(struct.pack("=QQ", off, length) for off, length in records)
+    return struct.pack("<H", len(rec)) + rec + data
+
+
+def segments_corpus():
+    text = b"hello world, segment buffers!"
+    write("segments", "valid.bin", segments_seed([(0, 5), (6, 5), (13, 7)], text))
+    write("segments", "overlap_unsorted_gaps.bin", segments_seed([(20, 9), (0, 11), (6, 5), (6, 5), (28, 1)], text))
+    write("segments", "empty_segments.bin", segments_seed([(0, 0), (len(text), 0), (3, 0)], text))
+    write("segments", "no_records.bin", segments_seed([], text))
+    write("segments", "empty_data.bin", segments_seed([(0, 0)], b""))
+    write("segments", "whole.bin", segments_seed([(0, len(text))], text))
+    many = [((i * 7) % len(text), (i * 3) % (len(text) - (i * 7) % len(text) + 1)) for i in range(64)]
+    write("segments", "many.bin", segments_seed(many, text))
+    # python-zstandard's defect: offset + length wraps around u64.
+    write("segments", "overflow.bin", segments_seed([(2**64 - 16, 19)], b"abc"))
+    write("segments", "offset_max.bin", segments_seed([(0, 1), (2**64 - 1, 0)], b"abc"))
+    write("segments", "length_max.bin", segments_seed([(0, 2**64 - 1)], b"abc"))
+    write("segments", "past_end.bin", segments_seed([(0, 3), (1, 3)], b"abc"))
+    rec = struct.pack("=QQ", 0, 1)
+    write("segments", "not_multiple_of_16.bin", struct.pack("<H", 12) + rec[:12] + b"abc")
+
+
+CODECS = [None, "gzip", "br", "zstd", "lzma"]  # fuzz_batch_decompress: first byte % 5
+
+
+def batch_seed(codec, frames, flags=0):
+    """fuzz_batch_decompress input: codec byte, flags byte, u16le-prefixed frames."""
+    out = bytes([CODECS.index(codec), flags])
+    for f in frames:
+        out += struct.pack("<H", len(f)) + f
+    return out
+
+
+def batch_corpus():
+    import zstandard
+
+    texts = [b"alpha " * 20, b"", b"beta", bytes(range(256)), b"gamma delta " * 50]
+    for codec in CODECS:
+        name = codec or "none"
+        frames = [segpack.compress(t, codec) for t in texts]
+        write("batch_decompress", f"{name}_items.bin", batch_seed(codec, frames))
+        write("batch_decompress", f"{name}_sizes.bin", batch_seed(codec, frames, flags=1))
+        write("batch_decompress", f"{name}_wrong_size.bin", batch_seed(codec, frames, flags=0x23))
+        write("batch_decompress", f"{name}_empty_items.bin", batch_seed(codec, [segpack.compress(b"", codec)] * 3))
+        if codec is not None:
+            good = segpack.compress(texts[4], codec)
+            write("batch_decompress", f"{name}_truncated.bin", batch_seed(codec, [frames[0], good[: len(good) // 2]]))
+            write("batch_decompress", f"{name}_trailing.bin", batch_seed(codec, [good + b"GARBAGE!", frames[2]]))
+            write("batch_decompress", f"{name}_empty_frame.bin", batch_seed(codec, [frames[0], b""]))
+            # 2 MiB of zeros: over the fuzzer's 1 MiB budget.
+            write("batch_decompress", f"{name}_bomb.bin", batch_seed(codec, [segpack.compress(bytes(2 << 20), codec)]))
+    # zstd specifics: concatenated frames, no content size, a lying size,
+    # a skippable frame.
+    z = [segpack.compress(t, "zstd") for t in texts]
+    no_size = zstandard.ZstdCompressor(write_content_size=False)
+    write("batch_decompress", "zstd_concatenated.bin", batch_seed("zstd", [z[0] + z[2], z[4]]))
+    write("batch_decompress", "zstd_no_content_size.bin", batch_seed("zstd", [no_size.compress(t) for t in texts]))
+    write("batch_decompress", "zstd_mixed_sizes.bin", batch_seed("zstd", [z[0], no_size.compress(texts[4]), z[3]], 1))
+    claim_1gib = bytes([0x28, 0xB5, 0x2F, 0xFD, 0x80, 0x00, 0x00, 0x00, 0x00, 0x40])
+    for last in (0, 0, 1):
+        hdr = (1024 << 3) | (1 << 1) | last  # RLE block of 1024 bytes
+        claim_1gib += struct.pack("<I", hdr)[:3] + b"x"
+    write("batch_decompress", "zstd_claims_1gib.bin", batch_seed("zstd", [z[0], claim_1gib]))
+    skippable = struct.pack("<II", 0x184D2A50, 4) + b"skip"
+    write("batch_decompress", "zstd_skippable.bin", batch_seed("zstd", [skippable, skippable + z[2]]))
+    # gzip specifics: two members in one item, an ISIZE that lies.
+    g = [segpack.compress(t, "gzip") for t in texts]
+    write("batch_decompress", "gzip_two_members.bin", batch_seed("gzip", [g[0] + g[4], g[2]]))
+    lie = bytearray(g[4])
+    lie[-4:] = b"\xff\xff\xff\xff"
+    write("batch_decompress", "gzip_isize_lie.bin", batch_seed("gzip", [g[0], bytes(lie)]))
 
 
 def main():
@@ -38,6 +116,8 @@ def main():
     write("intmap", "empty.bin", segpack.IntMap({}).tobytes())
     write("intmap", "truncated.bin", bytes(im)[:-3])
     write("intmap", "trailing.bin", bytes(im) + b"\0")
+    segments_corpus()
+    batch_corpus()
 
 
 if __name__ == "__main__":

@@ -11,9 +11,10 @@
 // header, a single-member gzip trailer — and plausible for the input size)
 // the output is allocated once and each item is decoded straight into its
 // slot. Other items are decoded into growing buffers first and copied in.
-// Either way the whole batch never allocates more than
-// BatchOptions::max_output_size output bytes: a stream that lies about its
-// size cannot make it allocate more.
+// Either way the output never exceeds BatchOptions::max_output_size bytes, and
+// a stream that lies about its size cannot make the batch allocate more than
+// that (peak memory is at most about twice the budget while items of unknown
+// size are gathered into the single output).
 #pragma once
 
 #include <cstddef>

@@ -57,8 +57,8 @@ class ThreadPool {
   /// on up to `max_workers` workers (0: all of them), and returns when every
   /// chunk is done. `worker` is a dense id in [0, size()) unique among the
   /// concurrent calls of one batch; the calling thread is worker 0. `fn` must
-  /// not throw. Runs entirely on the calling thread when max_workers is 1,
-  /// n <= 1, or the pool is busy with another batch.
+  /// not throw. Runs entirely on the calling thread, as one chunk [0, n),
+  /// when max_workers is 1, n <= 1, or the pool is busy with another batch.
   void parallel_for(std::size_t n, std::size_t grain, std::size_t max_workers, ChunkFn fn);
 
  private:

@@ -189,7 +189,10 @@ Result<BufferWithSegments> decompress_pass(std::span<const ByteSpan> frames, Cod
         if (st.ok() && used.fetch_add(side[u].size()) + side[u].size() > budget - known_total) {
           st = resource_exhausted("the batch output exceeds max_output_size (" + std::to_string(budget) + " bytes)");
         }
-        if (!st.ok()) err.record(i, labelled(label, i, st));
+        if (!st.ok()) {
+          std::vector<std::uint8_t>().swap(side[u]);  // a failed item contributes nothing below
+          err.record(i, labelled(label, i, st));
+        }
       }
     };
     std::uint64_t unknown_in = 0;

@@ -79,9 +79,11 @@ Result<BufferWithSegments> MapBufferReader::get_many(std::span<const std::uint64
   // Missing keys' defaults are copied as they are; present items decoded.
   std::vector<std::uint8_t> raw(n);
   for (std::size_t i = 0; i < n; ++i) raw[i] = hit[i] ? 0 : 1;
-  // The reader's own per-item limit applies here as it does in get().
+  // The reader's own per-item decompression limit applies here as in get().
   BatchOptions batch = options.batch;
-  batch.max_item_size = std::min<std::uint64_t>(batch.max_item_size, opts_.decompress.max_output);
+  if (header_.codec != Codec::none) {  // stored values are copied, as get() does, whatever their size
+    batch.max_item_size = std::min<std::uint64_t>(batch.max_item_size, opts_.decompress.max_output);
+  }
   return bi::decompress_spans(frames, header_.codec, {}, batch, label, raw);
 }
 
