@@ -19,7 +19,9 @@ Sections:
       Python a batch of 2 tiny items runs inline, so the pool figure comes from
       the C++ benchmark batch_bench).
   (d) MapBuffer.get_many of 10k random keys from a zstd MapBuffer of 100k items of
-      1-4 KiB, against a Python loop of mapbuffer's mb[key] (and segpack's).
+      1-4 KiB, against a Python loop of mapbuffer's mb[key] (and segpack's), for two
+      kinds of values: slices of the mixed data of (a), and skeleton fragments
+      (float32 random-walk vertices + u32 edges, as in make demo).
 
 Figures are MB/s of uncompressed data (higher is better) or times per call /
 per key (lower is better); each is the best of several runs with gc disabled.
@@ -145,7 +147,8 @@ def bench_fixed(runs: int) -> None:
         print(*ROWS[-1], sep=" | ")
 
 
-def bench_get_many(n_items: int, n_keys: int, runs: int) -> None:
+def mixed_values(n_items: int) -> dict[int, bytes]:
+    """Slices of mixed_data of 1-4 KiB (zstd ratio about 2)."""
     rng = random.Random(7)
     data = mixed_data(4096 * 64, seed=3)
     vals = {}
@@ -153,6 +156,31 @@ def bench_get_many(n_items: int, n_keys: int, runs: int) -> None:
         size = rng.randint(1024, 4096)
         off = rng.randrange(0, len(data) - size)
         vals[k * 7 + 1] = data[off : off + size]
+    return vals
+
+
+def skeleton_values(n_items: int) -> dict[int, bytes]:
+    """Skeleton fragments like make demo's: a u32 vertex count, float32 xyz of a
+    random walk rounded to 0.1 nm, u32 edges (i, i+1); 1-4 KiB each."""
+    rng = np.random.default_rng(11)
+    vals = {}
+    for k in range(n_items):
+        nv = int(rng.integers(52, 205))  # 20 bytes per vertex -> 1-4 KiB
+        walk = np.cumsum(rng.normal(0.0, 8.0, size=(nv, 3)), axis=0) + rng.uniform(0, 1e5, 3)
+        verts = walk.round(1).astype(np.float32)
+        idx = np.arange(nv - 1, dtype=np.uint32)
+        edges = np.stack([idx, idx + 1], axis=1)
+        vals[k * 7 + 1] = np.uint32(nv).tobytes() + verts.tobytes() + edges.tobytes()
+    return vals
+
+
+def bench_get_many(n_items: int, n_keys: int, runs: int) -> None:
+    for name, make in (("mixed data", mixed_values), ("skeleton fragments", skeleton_values)):
+        get_many_one(name, make(n_items), n_items, n_keys, runs)
+
+
+def get_many_one(name: str, vals: dict[int, bytes], n_items: int, n_keys: int, runs: int) -> None:
+    rng = random.Random(7)
     keys_list = rng.sample(sorted(vals), n_keys)
     keys = np.array(keys_list, dtype=np.uint64)
     buf = segpack.MapBuffer(vals, compress="zstd").tobytes()
@@ -165,11 +193,13 @@ def bench_get_many(n_items: int, n_keys: int, runs: int) -> None:
     t1 = best_of(lambda: ours.get_many(keys, threads=1), runs)
     t2 = best_of(lambda: ours.get_many(keys, threads=2), runs)
     per = lambda t: f"{t / n_keys * 1e6:.2f} µs/key"  # noqa: E731
-    ROWS.append((f"(d) get_many, {n_keys // 1000}k of {n_items // 1000}k zstd items of 1–4 KiB, threads=1 / 2",
+    ROWS.append((f"(d) get_many, {n_keys // 1000}k of {n_items // 1000}k zstd items of 1–4 KiB, {name}, "
+                 "threads=1 / 2",
                  f"{per(t1)} / {per(t2)}", f"{per(t_peer)} (mapbuffer loop)",
                  f"{t_peer / t1:.1f}× / {t_peer / t2:.1f}× (2 threads {t1 / t2:.2f}× over 1)"))
     print(*ROWS[-1], sep=" | ")
-    ROWS.append(("(d) same, segpack `mb[k]` Python loop", per(t_loop), per(t_peer), f"{t_peer / t_loop:.1f}×"))
+    ROWS.append((f"(d) same ({name}), segpack `mb[k]` Python loop", per(t_loop), per(t_peer),
+                 f"{t_peer / t_loop:.1f}×"))
     print(*ROWS[-1], sep=" | ")
 
 
