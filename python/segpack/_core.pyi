@@ -97,6 +97,11 @@ class MapBuffer:
     @property
     def closed(self) -> bool: ...
 
+    def get_many(self, keys: object, default: object | None = None, threads: int = -1, zero_copy: bool = False, max_output_size: int | None = None) -> object:
+        """
+        Values of many keys (a numpy integer array or any iterable of ints) as ONE BufferWithSegments, in key order: lookups, crc checks and decompression run on the library's thread pool without the GIL. Missing keys raise KeyError, or take `default` (bytes) when given. zero_copy=True returns segments that point into the map's own memory (uncompressed in-memory maps). frombytesfn is not applied. threads: < 0 every pool worker, 0 or 1 the calling thread, n at most n.
+        """
+
     def validate(self) -> bool:
         """
         Checks everything: header, offsets, Eytzinger order, every crc, that every item decodes. Returns True or raises a ValidationError subclass naming the item.
@@ -199,6 +204,11 @@ class IntMap:
     @property
     def closed(self) -> bool: ...
 
+    def get_many(self, keys: object, default: int | None = None, threads: int = -1) -> object:
+        """
+        Values of many keys as a numpy uint64 array, looked up on the library's thread pool without the GIL. Missing keys raise KeyError, or take `default` when given.
+        """
+
     def validate(self) -> bool: ...
 
     @staticmethod
@@ -216,6 +226,143 @@ class IntMap:
 
 def write_intmap(path: object, data: object) -> None:
     """Writes a dict (or mapping) of ints to an IntMap file atomically."""
+
+class BufferSegment:
+    """
+    A zero-copy view of one segment of a BufferWithSegments (read-only buffer protocol). Keeps the backing memory alive.
+    """
+
+    def __init__(self, data: object, offset: int = 0) -> None:
+        """
+        A segment over all of `data` (no copy), reporting `offset` (used by pickle; segments normally come from a BufferWithSegments).
+        """
+
+    @property
+    def offset(self) -> int:
+        """Byte offset of this segment within its parent buffer."""
+
+    def __len__(self) -> int: ...
+
+    def tobytes(self) -> bytes:
+        """A bytes copy of the segment."""
+
+    def __bytes__(self) -> bytes: ...
+
+    def __eq__(self, other: object | None) -> object: ...
+
+    def __hash__(self) -> int: ...
+
+    def __repr__(self) -> str: ...
+
+    def __reduce__(self) -> tuple: ...
+
+class BufferSegments:
+    """
+    The (offset, length) records of a BufferWithSegments: 16 bytes each, two native u64s (buffer protocol).
+    """
+
+    def __init__(self, data: object) -> None:
+        """
+        Records from bytes (used by pickle; normally from BufferWithSegments.segments()).
+        """
+
+    def __len__(self) -> int:
+        """Number of segments."""
+
+    def __reduce__(self) -> tuple: ...
+
+class BufferWithSegments:
+    """
+    A buffer holding many items: `data` (any bytes-like object, not copied; kept alive) cut by `segments` (16-byte native (offset, length) u64 records, copied and bounds-checked). Overlapping, unsorted and gapped segments are allowed.
+    """
+
+    def __init__(self, data: object, segments: object) -> None: ...
+
+    @property
+    def size(self) -> int:
+        """Total size in bytes of the backing buffer."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, arg: object, /) -> object: ...
+
+    def __iter__(self) -> _SegmentIterator: ...
+
+    def segments(self) -> BufferSegments:
+        """The segment records as a BufferSegments object."""
+
+    def tobytes(self) -> bytes:
+        """A bytes copy of the whole backing buffer."""
+
+    def offsets(self) -> object:
+        """
+        Every segment's offset as a read-only numpy uint64 array (a view: no copy).
+        """
+
+    def lengths(self) -> object:
+        """
+        Every segment's length as a read-only numpy uint64 array (a view: no copy).
+        """
+
+    def memoryviews(self) -> list:
+        """Every segment as a read-only memoryview, in one call (no copies)."""
+
+    def tolist(self) -> list:
+        """Every segment as bytes."""
+
+    def concat(self) -> bytes:
+        """The segments joined in order, as bytes."""
+
+    def __reduce_ex__(self, arg: int, /) -> object: ...
+
+    def __repr__(self) -> str: ...
+
+class BufferWithSegmentsCollection:
+    """Several BufferWithSegments seen as one sequence of segments."""
+
+    def __init__(self, *args) -> None: ...
+
+    def __len__(self) -> int: ...
+
+    def size(self) -> int:
+        """Total bytes of all segments (a method, as in python-zstandard)."""
+
+    def __getitem__(self, arg: object, /) -> object: ...
+
+    def __iter__(self) -> _SegmentIterator: ...
+
+    def buffers(self) -> list:
+        """The member BufferWithSegments objects."""
+
+    def memoryviews(self) -> list:
+        """Every segment as a read-only memoryview, in one call (no copies)."""
+
+    def tolist(self) -> list:
+        """Every segment as bytes."""
+
+    def __reduce__(self) -> tuple: ...
+
+    def __repr__(self) -> str: ...
+
+def multi_compress_to_buffer(data: object, codec: object | None = 'zstd', level: int | None = None, threads: int = -1) -> object:
+    """
+    Compresses every item of `data` (a list of bytes-like objects, a BufferWithSegments or a collection) on the library's thread pool, without the GIL. Returns a BufferWithSegmentsCollection holding one buffer (segment i = item i). threads: < 0 every pool worker, 0 or 1 the calling thread, n at most n.
+    """
+
+def multi_decompress_to_buffer(frames: object, decompressed_sizes: object | None = None, codec: object | None = 'zstd', threads: int = -1, max_output_size: int | None = None) -> object:
+    """
+    Decompresses every frame on the library's thread pool, without the GIL, into ONE buffer (segment i = item i), returned as a BufferWithSegmentsCollection. decompressed_sizes: native u64 per frame (bytes-like, numpy array or list of ints; 0 = read from the frame). max_output_size caps the whole output (default 1 GiB).
+    """
+
+def set_num_threads(n: int) -> None:
+    """
+    Sets the number of workers of the library's thread pool (0: automatic, the number of cores or SEGPACK_NUM_THREADS).
+    """
+
+def get_num_threads() -> int:
+    """
+    Number of workers of the library's thread pool, the calling thread included.
+    """
 
 def crc32c(data: object, value: int = 0) -> int:
     """CRC-32C of a bytes-like object; `value` continues an earlier checksum."""
@@ -239,6 +386,6 @@ def decompress(data: object, codec: object | None = 'zstd', max_output: int | No
     Decompresses one whole stream; raises DecompressionError on corrupt, truncated or trailing data.
     """
 
-def codec_level_range(arg: object, /) -> tuple[int, int]: ...
+def codec_level_range(codec: object | None) -> tuple[int, int]: ...
 
-def codec_default_level(arg: object, /) -> int: ...
+def codec_default_level(codec: object | None) -> int: ...
