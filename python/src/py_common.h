@@ -107,6 +107,8 @@ class PySliceSource final : public RangeSource {
   /// Re-raises a Python exception captured during a read, if any.
   void rethrow_pending();
   nb::object object() const { return obj_; }
+  /// Borrowed pointer to the wrapped object (for tp_traverse).
+  PyObject* object_ptr() const noexcept { return obj_.ptr(); }
 
  private:
   Result<Buffer> slice(std::uint64_t a, std::optional<std::uint64_t> b);

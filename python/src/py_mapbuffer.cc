@@ -286,7 +286,32 @@ int mb_ass_subscript(PyObject* self, PyObject* key, PyObject* value) {
   return -1;
 }
 
+// Cyclic GC: a MapBuffer holds Python objects (tobytesfn / frombytesfn, the
+// object behind tobytes(), a range reader) that can refer back to it, e.g. a
+// lambda whose globals hold the MapBuffer.
+int mb_traverse(PyObject* self, visitproc visit, void* arg) {
+  Py_VISIT(Py_TYPE(self));
+  if (!nb::inst_ready(self)) return 0;
+  PyMapBuffer* m = nb::inst_ptr<PyMapBuffer>(self);
+  Py_VISIT(m->pyobj.ptr());
+  Py_VISIT(m->tobytesfn.ptr());
+  Py_VISIT(m->frombytesfn.ptr());
+  if (m->source) Py_VISIT(m->source->object_ptr());
+  return 0;
+}
+
+int mb_clear(PyObject* self) {
+  if (!nb::inst_ready(self)) return 0;
+  PyMapBuffer* m = nb::inst_ptr<PyMapBuffer>(self);
+  m->close();
+  m->tobytesfn = nb::none();
+  m->frombytesfn = nb::none();
+  return 0;
+}
+
 PyType_Slot mapbuffer_slots[] = {
+    {Py_tp_traverse, reinterpret_cast<void*>(mb_traverse)},
+    {Py_tp_clear, reinterpret_cast<void*>(mb_clear)},
     {Py_mp_subscript, reinterpret_cast<void*>(mb_subscript)},
     {Py_mp_ass_subscript, reinterpret_cast<void*>(mb_ass_subscript)},
     {Py_mp_length, reinterpret_cast<void*>(mb_length)},

@@ -795,3 +795,23 @@ def test_view_over_range_reader(codec):
         mv = mb.view(k)
         assert isinstance(mv, memoryview)
         assert mv.tobytes() == v
+
+
+def test_reference_cycle_through_frombytesfn_is_collected():
+    # A MapBuffer holds Python objects (frombytesfn, tobytesfn, the data object, a
+    # range reader); a cycle through them must be visible to the cyclic GC.
+    import weakref
+
+    class Box:
+        pass
+
+    def make():
+        box = Box()
+        mb = segpack.MapBuffer({1: b"abc"}, frombytesfn=lambda x, box=box: x)
+        box.mb = mb  # mb -> frombytesfn -> box -> mb
+        assert mb[1] == b"abc"
+        return weakref.ref(box)
+
+    ref = make()
+    gc.collect()
+    assert ref() is None
