@@ -268,7 +268,13 @@ BatchInput batch_input(nb::handle obj) {
                             static_cast<std::size_t>(PyBytes_GET_SIZE(o)));
       continue;
     }
-    std::optional<Buffer> b = buffer_from_object(o);
+    std::optional<Buffer> b;
+    try {
+      b = buffer_from_object(o);
+    } catch (nb::python_error&) {  // e.g. a non-contiguous array: name the item
+      PyErr_Format(PyExc_TypeError, "item %zd not a bytes like object (it exports no C-contiguous buffer)", i);
+      throw nb::python_error();
+    }
     if (!b) {
       PyErr_Format(PyExc_TypeError, "item %zd not a bytes like object", i);
       throw nb::python_error();

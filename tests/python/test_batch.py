@@ -701,3 +701,9 @@ def test_regression_frames_without_content_size(threads):
     wrong[7] += 1
     with pytest.raises(E.DecompressionError, match="^error decompressing item 7: "):
         segpack.multi_decompress_to_buffer(frames, wrong, threads=threads)
+
+
+def test_non_contiguous_item_is_named():
+    arr = np.arange(64, dtype=np.uint8)[::2]  # a strided view: no C-contiguous buffer
+    with pytest.raises(TypeError, match="^item 1 not a bytes like object"):
+        segpack.multi_compress_to_buffer([b"abc", arr])
