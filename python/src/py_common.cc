@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <cctype>
+#include <climits>
 #include <cstring>
 #include <memory>
 
@@ -195,17 +196,31 @@ nb::object key_object(nb::handle keys, std::size_t i, std::uint64_t value) {
   return nb::steal(k);
 }
 
+namespace {
+
+// int -> u64, false (no error set) for negative values and values >= 2**64.
+// PyLong_AsUnsignedLong walks the digits inline; CPython's
+// PyLong_AsUnsignedLongLong sends every int above 2**30 through the generic
+// _PyLong_AsByteArray, several times slower on the lookup and build paths.
+inline bool pylong_to_u64(PyObject* o, std::uint64_t* out) {
+#if ULONG_MAX == UINT64_MAX
+  const unsigned long v = PyLong_AsUnsignedLong(o);
+#else
+  const unsigned long long v = PyLong_AsUnsignedLongLong(o);
+#endif
+  if (v == static_cast<decltype(v)>(-1) && PyErr_Occurred()) {
+    PyErr_Clear();
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+}  // namespace
+
 bool key_from_object(PyObject* key, std::uint64_t* out, bool* type_error) {
   *type_error = false;
-  if (PyLong_CheckExact(key)) {
-    unsigned long long v = PyLong_AsUnsignedLongLong(key);
-    if (v == static_cast<unsigned long long>(-1) && PyErr_Occurred()) {
-      PyErr_Clear();  // negative or >= 2**64: never a key
-      return false;
-    }
-    *out = v;
-    return true;
-  }
+  if (PyLong_CheckExact(key)) return pylong_to_u64(key, out);  // negative or >= 2**64: never a key
   PyObject* idx = PyNumber_Index(key);
   if (idx == nullptr) {
     PyErr_Clear();
@@ -213,14 +228,9 @@ bool key_from_object(PyObject* key, std::uint64_t* out, bool* type_error) {
     PyErr_Format(PyExc_TypeError, "keys are integers, got %s", Py_TYPE(key)->tp_name);
     return false;
   }
-  unsigned long long v = PyLong_AsUnsignedLongLong(idx);
+  const bool ok = pylong_to_u64(idx, out);
   Py_DECREF(idx);
-  if (v == static_cast<unsigned long long>(-1) && PyErr_Occurred()) {
-    PyErr_Clear();
-    return false;
-  }
-  *out = v;
-  return true;
+  return ok;
 }
 
 std::uint64_t key_for_write(nb::handle key) {
