@@ -4,6 +4,8 @@
 // from bench/bench_segments.py.
 #include <benchmark/benchmark.h>
 
+#include "bench_data.h"
+
 #include <atomic>
 #include <random>
 #include <vector>
@@ -23,15 +25,7 @@ void BM_PoolDispatch(benchmark::State& state) {
 }
 BENCHMARK(BM_PoolDispatch)->Arg(1)->Arg(2)->UseRealTime();
 
-std::vector<std::uint8_t> sample(std::size_t n) {
-  static const char* kWords[] = {"segment ", "mapbuffer ", "chunk ", "label ", "0123 ", "voxel ", "\n", "zstd "};
-  std::mt19937 rng(1);
-  std::vector<std::uint8_t> out;
-  while (out.size() < n) {
-    for (const char* p = kWords[rng() % 8]; *p && out.size() < n; ++p) out.push_back(static_cast<std::uint8_t>(*p));
-  }
-  return out;
-}
+using segpack_bench::sample;
 
 // A whole decompress_batch call on two 10-byte items with the pool forced:
 // the fixed cost the issue bounds at 20 µs for 2 threads.

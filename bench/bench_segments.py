@@ -30,7 +30,6 @@ per key (lower is better); each is the best of several runs with gc disabled.
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import platform
 import random
@@ -41,6 +40,7 @@ from importlib.metadata import version
 import numpy as np
 
 import segpack
+from bench_mapbuffer import best_of  # same timing rule (best of n, gc off)
 
 try:
     import zstandard
@@ -52,21 +52,6 @@ except ImportError:
     sys.exit("bench_segments.py needs the mapbuffer package")
 
 ROWS: list[tuple[str, ...]] = []
-
-
-def best_of(fn, runs: int) -> float:
-    best = float("inf")
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            fn()
-            best = min(best, time.perf_counter() - t0)
-    finally:
-        if was:
-            gc.enable()
-    return best
 
 
 def mixed_data(n: int, seed: int = 1) -> bytes:

@@ -3,6 +3,8 @@
 // Python peers live in bench/*.py and docs/benchmarks.md.
 #include <benchmark/benchmark.h>
 
+#include "bench_data.h"
+
 #include <random>
 #include <vector>
 
@@ -10,15 +12,7 @@
 
 namespace {
 
-std::vector<std::uint8_t> sample(std::size_t n) {
-  static const char* kWords[] = {"segment ", "mapbuffer ", "chunk ", "label ", "0123 ", "voxel ", "\n", "zstd "};
-  std::mt19937 rng(1);
-  std::vector<std::uint8_t> out;
-  while (out.size() < n) {
-    for (const char* p = kWords[rng() % 8]; *p && out.size() < n; ++p) out.push_back(static_cast<std::uint8_t>(*p));
-  }
-  return out;
-}
+using segpack_bench::sample;
 
 void BM_Compress(benchmark::State& state) {
   const auto codec = static_cast<segpack::Codec>(state.range(0));

@@ -132,12 +132,7 @@ nb::object memoryview_of(Buffer b) {
 
 // ---- keys
 
-bool keys_from_object(nb::handle keys, std::vector<std::uint64_t>& out, std::vector<std::uint8_t>& invalid,
-                      nb::object* snapshot) {
-  *snapshot = nb::none();
-  out.clear();
-  invalid.clear();
-  bool any_invalid = false;
+BatchKeys::BatchKeys(nb::handle keys) : items_(nb::borrow(keys)) {
   if (PyObject_CheckBuffer(keys.ptr())) {
     Py_buffer view{};
     if (PyObject_GetBuffer(keys.ptr(), &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) == 0) {
@@ -147,53 +142,56 @@ bool keys_from_object(nb::handle keys, std::vector<std::uint64_t>& out, std::vec
                           (f[0] == 'Q' || f[0] == 'L' || f[0] == 'q' || f[0] == 'l');
       if (fmt_ok) {
         const std::size_t n = static_cast<std::size_t>(view.len / 8);
-        out.resize(n);
-        if (n != 0) std::memcpy(out.data(), view.buf, n * 8);
-        if (f[0] == 'q' || f[0] == 'l') {
-          invalid.assign(n, 0);
-          for (std::size_t i = 0; i < n; ++i) {
-            if (static_cast<std::int64_t>(out[i]) < 0) {
-              invalid[i] = 1;
-              out[i] = 0;
-              any_invalid = true;
-            }
-          }
-          if (!any_invalid) invalid.clear();
-        }
+        values.resize(n);
+        if (n != 0) std::memcpy(values.data(), view.buf, n * 8);
         PyBuffer_Release(&view);
-        return any_invalid;
+        if (f[0] == 'q' || f[0] == 'l') {
+          for (std::size_t i = 0; i < n; ++i) {
+            if (static_cast<std::int64_t>(values[i]) >= 0) continue;
+            if (invalid_.empty()) invalid_.assign(n, 0);
+            invalid_[i] = 1;
+            values[i] = 0;
+          }
+        }
+        return;
       }
       PyBuffer_Release(&view);
     } else {
       PyErr_Clear();
     }
   }
-  nb::object seq = nb::steal(PySequence_Fast(keys.ptr(), "keys must be an iterable of integers"));
-  if (!seq.is_valid()) throw nb::python_error();
-  *snapshot = seq;
-  const Py_ssize_t n = PySequence_Fast_GET_SIZE(seq.ptr());
-  PyObject** items = PySequence_Fast_ITEMS(seq.ptr());
-  out.resize(static_cast<std::size_t>(n));
+  items_ = nb::steal(PySequence_Fast(keys.ptr(), "keys must be an iterable of integers"));
+  if (!items_.is_valid()) throw nb::python_error();
+  const Py_ssize_t n = PySequence_Fast_GET_SIZE(items_.ptr());
+  PyObject** items = PySequence_Fast_ITEMS(items_.ptr());
+  values.resize(static_cast<std::size_t>(n));
   for (Py_ssize_t i = 0; i < n; ++i) {
+    const auto k = static_cast<std::size_t>(i);
     bool type_error = false;
-    if (!key_from_object(items[i], &out[static_cast<std::size_t>(i)], &type_error)) {
-      if (type_error) throw nb::python_error();
-      if (invalid.empty()) invalid.assign(static_cast<std::size_t>(n), 0);
-      invalid[static_cast<std::size_t>(i)] = 1;
-      out[static_cast<std::size_t>(i)] = 0;
-      any_invalid = true;
-    }
+    if (key_from_object(items[i], &values[k], &type_error)) continue;
+    if (type_error) throw nb::python_error();
+    if (invalid_.empty()) invalid_.assign(static_cast<std::size_t>(n), 0);
+    invalid_[k] = 1;
+    values[k] = 0;
   }
-  return any_invalid;
 }
 
-nb::object key_object(nb::handle keys, std::size_t i, std::uint64_t value) {
-  PyObject* k = PySequence_Check(keys.ptr()) ? PySequence_GetItem(keys.ptr(), static_cast<Py_ssize_t>(i)) : nullptr;
+void BatchKeys::reject_invalid() const {
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (invalid(i)) raise_key_error(i);
+  }
+}
+
+void BatchKeys::raise_key_error(std::size_t i) const {
+  PyObject* k = PySequence_Check(items_.ptr()) ? PySequence_GetItem(items_.ptr(), static_cast<Py_ssize_t>(i)) : nullptr;
   if (k == nullptr) {
     PyErr_Clear();
-    return nb::int_(value);
+    k = PyLong_FromUnsignedLongLong(values[i]);
+    if (k == nullptr) throw nb::python_error();
   }
-  return nb::steal(k);
+  PyErr_SetObject(PyExc_KeyError, k);
+  Py_DECREF(k);
+  throw nb::python_error();
 }
 
 namespace {

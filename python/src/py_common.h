@@ -73,19 +73,36 @@ bool key_from_object(PyObject* key, std::uint64_t* out, bool* type_error);
 /// Same, raising: ValueError for out-of-range ints (when writing), TypeError otherwise.
 std::uint64_t key_for_write(nb::handle key);
 
-/// Keys of a batch lookup. A C-contiguous buffer of 8-byte native integers
-/// (numpy uint64 / int64 arrays) is read without per-key Python work; any
-/// other iterable is walked with key_from_object. Keys that cannot exist
-/// (negative, >= 2**64) get invalid[i] = 1 and value 0; returns true when there
-/// is at least one. Raises TypeError for non-integers.
-/// `*snapshot` receives the sequence that was walked (None for buffers): pass
-/// it to key_object so errors can name keys that came from a generator.
-bool keys_from_object(nb::handle keys, std::vector<std::uint64_t>& out, std::vector<std::uint8_t>& invalid,
-                      nb::object* snapshot);
-/// The Python object for key i of a batch (for KeyError): keys[i] when keys
-/// (the snapshot from keys_from_object, or the original) is indexable, else
-/// the int value.
-nb::object key_object(nb::handle keys, std::size_t i, std::uint64_t value);
+/// The keys of a batch lookup (get_many). A C-contiguous buffer of 8-byte
+/// native integers (numpy uint64 / int64 arrays) is read without per-key
+/// Python work; any other iterable is walked with key_from_object. Keys that
+/// cannot exist (negative, >= 2**64) are flagged and get the value 0. Raises
+/// TypeError for non-integers.
+class BatchKeys {
+ public:
+  explicit BatchKeys(nb::handle keys);
+  std::vector<std::uint64_t> values;
+  bool any_invalid() const noexcept { return !invalid_.empty(); }
+  bool invalid(std::size_t i) const noexcept { return !invalid_.empty() && invalid_[i] != 0; }
+  /// Raises KeyError for the first key that cannot exist, if any.
+  void reject_invalid() const;
+  /// After a not_found from the core: raises KeyError naming the first key
+  /// that cannot exist or for which `present(value)` is false. Returns when
+  /// there is none (the caller then raises the core's error).
+  template <class Present>
+  void raise_first_missing(Present&& present) const {
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (invalid(i) || !present(values[i])) raise_key_error(i);
+    }
+  }
+
+ private:
+  /// KeyError(the caller's key i): taken from the walked sequence, so keys
+  /// that came from a generator are named too.
+  [[noreturn]] void raise_key_error(std::size_t i) const;
+  std::vector<std::uint8_t> invalid_;  // empty, or one flag per key
+  nb::object items_;                   // the sequence that was walked, or the original object
+};
 
 /// Parses mapbuffer-style `compress=` values: None/False/""/0 -> none,
 /// True/1 -> gzip, names (case-insensitive), or 4-byte tags. Raises

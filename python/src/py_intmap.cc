@@ -307,20 +307,11 @@ void bind_intmap(nb::module_& m) {
       .def("get_many",
            [](PyIntMap& self, nb::handle keys, std::optional<std::uint64_t> dflt, int threads) -> nb::object {
              self.require_open();
-             std::vector<std::uint64_t> ks;
-             std::vector<std::uint8_t> invalid;
-             nb::object snap;
-             const bool any_invalid = keys_from_object(keys, ks, invalid, &snap);
+             const BatchKeys keys_in(keys);
+             const std::vector<std::uint64_t>& ks = keys_in.values;
+             if (!dflt) keys_in.reject_invalid();
              auto* out = new std::vector<std::uint64_t>(ks.size());
              nb::capsule owner(out, [](void* p) noexcept { delete static_cast<std::vector<std::uint64_t>*>(p); });
-             if (any_invalid && !dflt) {
-               for (std::size_t i = 0; i < ks.size(); ++i) {
-                 if (invalid[i]) {
-                   PyErr_SetObject(PyExc_KeyError, key_object(snap.is_none() ? keys : nb::handle(snap), i, 0).ptr());
-                   throw nb::python_error();
-                 }
-               }
-             }
              BatchOptions batch;
              batch.threads = threads_from(threads);
              const IntMapReader reader = self.reader;
@@ -331,19 +322,12 @@ void bind_intmap(nb::module_& m) {
              }
              if (!st.ok()) {
                if (st.code() == ErrorCode::not_found) {
-                 for (std::size_t i = 0; i < ks.size(); ++i) {
-                   if (!reader.find(ks[i])) {
-                     PyErr_SetObject(PyExc_KeyError, key_object(snap.is_none() ? keys : nb::handle(snap), i, ks[i]).ptr());
-                     throw nb::python_error();
-                   }
-                 }
+                 keys_in.raise_first_missing([&](std::uint64_t k) { return reader.find(k).has_value(); });
                }
                throw_status(st);
              }
-             if (any_invalid) {
-               for (std::size_t i = 0; i < ks.size(); ++i) {
-                 if (invalid[i]) (*out)[i] = *dflt;
-               }
+             for (std::size_t i = 0; keys_in.any_invalid() && i < ks.size(); ++i) {
+               if (keys_in.invalid(i)) (*out)[i] = *dflt;
              }
              const std::size_t shape[1] = {out->size()};
              nb::ndarray<nb::numpy, std::uint64_t, nb::ndim<1>> arr(out->data(), 1, shape, owner);

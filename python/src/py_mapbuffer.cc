@@ -555,26 +555,21 @@ void bind_mapbuffer(nb::module_& m) {
            [](PyMapBuffer& self, nb::handle keys, nb::handle dflt, int threads, bool zero_copy,
               std::optional<std::uint64_t> max_output_size) -> nb::object {
              self.require_open();
-             std::vector<std::uint64_t> ks;
-             std::vector<std::uint8_t> invalid;
-             nb::object snap;
              GetManyOptions o;
              if (!dflt.is_none()) {
                std::optional<Buffer> d = buffer_from_object(dflt.ptr());
                if (!d) throw nb::type_error("get_many: default must be bytes-like or None");
                o.default_value.emplace(d->data(), d->data() + d->size());
              }
-             if (keys_from_object(keys, ks, invalid, &snap)) {
+             BatchKeys keys_in(keys);
+             std::vector<std::uint64_t>& ks = keys_in.values;
+             if (keys_in.any_invalid()) {
                // Keys that cannot exist: KeyError, or stand-ins known to be absent.
+               if (!o.default_value) keys_in.reject_invalid();
                std::uint64_t absent = 0;
                while (self.reader.find(absent)) ++absent;  // at most N + 1 probes
                for (std::size_t i = 0; i < ks.size(); ++i) {
-                 if (!invalid[i]) continue;
-                 if (!o.default_value) {
-                   PyErr_SetObject(PyExc_KeyError, key_object(snap.is_none() ? keys : nb::handle(snap), i, 0).ptr());
-                   throw nb::python_error();
-                 }
-                 ks[i] = absent;
+                 if (keys_in.invalid(i)) ks[i] = absent;
                }
              }
              o.zero_copy = zero_copy;
@@ -588,12 +583,7 @@ void bind_mapbuffer(nb::module_& m) {
              }
              if (!r.ok()) {
                if (r.status().code() == ErrorCode::not_found) {
-                 for (std::size_t i = 0; i < ks.size(); ++i) {
-                   if (!reader.find(ks[i])) {
-                     PyErr_SetObject(PyExc_KeyError, key_object(snap.is_none() ? keys : nb::handle(snap), i, ks[i]).ptr());
-                     throw nb::python_error();
-                   }
-                 }
+                 keys_in.raise_first_missing([&](std::uint64_t k) { return reader.find(k).has_value(); });
                }
                self.raise(r.status(), ErrorContext::decompress);
              }

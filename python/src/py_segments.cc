@@ -24,6 +24,8 @@ namespace {
 
 const std::uint8_t kEmpty[1] = {0};
 
+nb::bytes bytes_of(ByteSpan s) { return nb::bytes(reinterpret_cast<const char*>(s.data()), s.size()); }
+
 // An instance made with __new__ but never __init__ (nanobind leaves it
 // uninitialised): sets TypeError and returns false.
 bool check_ready(PyObject* self) {
@@ -155,7 +157,7 @@ nb::list memoryview_list(nb::handle self, const BufferWithSegments& b, nb::list 
 nb::list bytes_list(const BufferWithSegments& b, nb::list out) {
   for (std::size_t i = 0; i < b.size(); ++i) {
     const ByteSpan s = b[i];
-    out.append(nb::bytes(reinterpret_cast<const char*>(s.data()), s.size()));
+    out.append(bytes_of(s));
   }
   return out;
 }
@@ -182,7 +184,7 @@ nb::object bws_reduce(nb::handle self, const BufferWithSegments& b, int protocol
   if (protocol >= 5) {
     data = nb::module_::import_("pickle").attr("PickleBuffer")(self);
   } else {
-    data = nb::bytes(reinterpret_cast<const char*>(b.data().data()), b.data().size());
+    data = bytes_of(b.data().span());
   }
   return nb::make_tuple(cls, nb::make_tuple(data, recs));
 }
@@ -302,10 +304,10 @@ void bind_segments(nb::module_& m) {
                    "Byte offset of this segment within its parent buffer.")
       .def("__len__", [](const PySegment& s) { return s.buf.size(); })
       .def("tobytes", [](const PySegment& s) {
-        return nb::bytes(reinterpret_cast<const char*>(s.buf.data()), s.buf.size());
+        return bytes_of(s.buf.span());
       }, "A bytes copy of the segment.")
       .def("__bytes__", [](const PySegment& s) {
-        return nb::bytes(reinterpret_cast<const char*>(s.buf.data()), s.buf.size());
+        return bytes_of(s.buf.span());
       })
       .def("__eq__", [](const PySegment& s, nb::handle other) -> nb::object {
         std::optional<Buffer> o = buffer_from_object(other.ptr());
@@ -377,7 +379,7 @@ void bind_segments(nb::module_& m) {
         return PySegmentsTable{Buffer(r.data(), r.size(), holder), holder->size()};
       }, "The segment records as a BufferSegments object.")
       .def("tobytes", [](const PyBufferWithSegments& b) {
-        return nb::bytes(reinterpret_cast<const char*>(b.bws.data().data()), b.bws.data().size());
+        return bytes_of(b.bws.data().span());
       }, "A bytes copy of the whole backing buffer.")
       .def("offsets", [](nb::handle self) { return column(self, ready_ptr<PyBufferWithSegments>(self)->bws, 0); },
            "Every segment's offset as a read-only numpy uint64 array (a view: no copy).")
@@ -392,7 +394,7 @@ void bind_segments(nb::module_& m) {
            "Every segment as bytes.")
       .def("concat", [](const PyBufferWithSegments& b) {
         std::vector<std::uint8_t> v = b.bws.concatenated();
-        return nb::bytes(reinterpret_cast<const char*>(v.data()), v.size());
+        return bytes_of(v);
       }, "The segments joined in order, as bytes.")
       .def("__reduce_ex__", [](nb::handle self, int protocol) {
         return bws_reduce(self, ready_ptr<PyBufferWithSegments>(self)->bws, protocol);

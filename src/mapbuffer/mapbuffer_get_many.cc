@@ -25,39 +25,40 @@ Result<BufferWithSegments> MapBufferReader::get_many(std::span<const std::uint64
   };
 
   // Phase 1: positions and stored payloads (crc-checked when check_crc).
-  bi::FirstError err;
-  if (in_memory()) {
-    auto lookup = [&](std::size_t, std::size_t begin, std::size_t end) {
-      for (std::size_t i = begin; i < end && !err.skip(i); ++i) {
-        const std::optional<std::size_t> pos = find(keys[i]);
-        if (!pos) {
-          if (!options.default_value) return err.record(i, missing(i));
-          frames[i] = dflt;
-          continue;
-        }
-        auto p = payload_span(*pos);
-        if (!p.ok()) return err.record(i, Status(p.status().code(), label(i) + ": " + p.status().message()));
-        frames[i] = *p;
-        hit[i] = 1;
-      }
-    };
-    // ~150 ns per lookup (search, a cache miss, a crc); counted as 256 bytes of work.
-    bi::run(n, std::uint64_t{n} * 256, options.batch, lookup);
-  } else {
-    fetched.resize(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::optional<std::size_t> pos = find(keys[i]);
-      if (!pos) {
-        if (!options.default_value) return missing(i);
-        frames[i] = dflt;
-        continue;
-      }
+  // In memory this runs on the pool; a range source is read on the calling
+  // thread (its reads may need the GIL), one item at a time.
+  if (!in_memory()) fetched.resize(n);
+  auto lookup_one = [&](std::size_t i) -> Status {
+    const std::optional<std::size_t> pos = find(keys[i]);
+    if (!pos) {
+      if (!options.default_value) return missing(i);
+      frames[i] = dflt;
+      return Status::OK();
+    }
+    if (in_memory()) {
+      auto p = payload_span(*pos);
+      if (!p.ok()) return Status(p.status().code(), label(i) + ": " + p.status().message());
+      frames[i] = *p;
+    } else {
       auto p = payload(*pos);
       if (!p.ok()) return Status(p.status().code(), label(i) + ": " + p.status().message());
       fetched[i] = std::move(*p);
       frames[i] = fetched[i].span();
-      hit[i] = 1;
     }
+    hit[i] = 1;
+    return Status::OK();
+  };
+  bi::FirstError err;
+  auto lookup = [&](std::size_t, std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end && !err.skip(i); ++i) {
+      if (Status st = lookup_one(i); !st.ok()) return err.record(i, std::move(st));
+    }
+  };
+  if (in_memory()) {
+    // ~150 ns per lookup (search, a cache miss, a crc); counted as 256 bytes of work.
+    bi::run(n, std::uint64_t{n} * 256, options.batch, lookup);
+  } else {
+    lookup(0, 0, n);
   }
   SEGPACK_RETURN_IF_ERROR(err.take());
   if (found != nullptr) *found = hit;
