@@ -70,6 +70,29 @@ nb::object memoryview_of(Buffer b);
 /// false for ints outside [0, 2**64) (cannot be a key: KeyError / not in);
 /// sets TypeError and returns false with `*type_error = true` for non-integers.
 bool key_from_object(PyObject* key, std::uint64_t* out, bool* type_error);
+/// Where a Python key is in a reader (MapBufferReader or IntMapReader):
+/// `found` (*pos set), `absent` (not stored, or not a u64 at all: no Python
+/// error set) or `type_error` (not an integer: TypeError set).
+enum class KeyLookup { found, absent, type_error };
+template <class Reader>
+inline KeyLookup find_key(const Reader& reader, PyObject* key, std::size_t* pos) {
+  std::uint64_t k = 0;
+  bool type_error = false;
+  if (!key_from_object(key, &k, &type_error)) return type_error ? KeyLookup::type_error : KeyLookup::absent;
+  const std::optional<std::size_t> p = reader.find(k);
+  if (!p) return KeyLookup::absent;
+  *pos = *p;
+  return KeyLookup::found;
+}
+/// find_key for `[]`: true when found; otherwise false with KeyError(key) or
+/// TypeError set.
+template <class Reader>
+inline bool find_key_or_key_error(const Reader& reader, PyObject* key, std::size_t* pos) {
+  const KeyLookup r = find_key(reader, key, pos);
+  if (r == KeyLookup::absent) PyErr_SetObject(PyExc_KeyError, key);
+  return r == KeyLookup::found;
+}
+
 /// Same, raising: ValueError for out-of-range ints (when writing), TypeError otherwise.
 std::uint64_t key_for_write(nb::handle key);
 

@@ -34,18 +34,9 @@ PyObject* closed_error() {
 PyObject* im_subscript(PyObject* self, PyObject* key) {
   PyIntMap* m = nb::inst_ptr<PyIntMap>(self);
   if (!m->open) return closed_error();
-  std::uint64_t k = 0;
-  bool type_error = false;
-  if (!key_from_object(key, &k, &type_error)) {
-    if (!type_error) PyErr_SetObject(PyExc_KeyError, key);
-    return nullptr;
-  }
-  auto pos = m->reader.find(k);
-  if (!pos) {
-    PyErr_SetObject(PyExc_KeyError, key);
-    return nullptr;
-  }
-  return PyLong_FromUnsignedLongLong(m->reader.value_at(*pos));
+  std::size_t pos = 0;
+  if (!find_key_or_key_error(m->reader, key, &pos)) return nullptr;
+  return PyLong_FromUnsignedLongLong(m->reader.value_at(pos));
 }
 
 int im_ass_subscript(PyObject* self, PyObject* key, PyObject* value) {
@@ -58,22 +49,15 @@ int im_ass_subscript(PyObject* self, PyObject* key, PyObject* value) {
     PyErr_SetString(PyExc_TypeError, "IntMap items cannot be deleted");
     return -1;
   }
-  std::uint64_t k = 0, v = 0;
+  std::size_t pos = 0;
+  if (!find_key_or_key_error(m->reader, key, &pos)) return -1;
+  std::uint64_t v = 0;
   bool type_error = false;
-  if (!key_from_object(key, &k, &type_error)) {
-    if (!type_error) PyErr_SetObject(PyExc_KeyError, key);
-    return -1;
-  }
-  auto pos = m->reader.find(k);
-  if (!pos) {
-    PyErr_SetObject(PyExc_KeyError, key);
-    return -1;
-  }
   if (!key_from_object(value, &v, &type_error)) {
     if (!type_error) PyErr_SetString(PyExc_ValueError, "IntMap values must be integers in [0, 2**64)");
     return -1;
   }
-  Status st = m->reader.set_value_at(*pos, v);
+  Status st = m->reader.set_value_at(pos, v);
   if (!st.ok()) {
     set_error(st);
     return -1;
@@ -87,13 +71,10 @@ int im_contains(PyObject* self, PyObject* key) {
     closed_error();
     return -1;
   }
-  std::uint64_t k = 0;
-  bool type_error = false;
-  if (!key_from_object(key, &k, &type_error)) {
-    if (type_error) PyErr_Clear();
-    return 0;
-  }
-  return m->reader.find(k) ? 1 : 0;
+  std::size_t at = 0;
+  const KeyLookup r = find_key(m->reader, key, &at);
+  if (r == KeyLookup::type_error) PyErr_Clear();  // like a dict: a non-integer is simply not a key
+  return r == KeyLookup::found ? 1 : 0;
 }
 
 Py_ssize_t im_length(PyObject* self) {
@@ -232,15 +213,11 @@ void bind_intmap(nb::module_& m) {
       .def("get",
            [](PyIntMap& self, nb::handle key, nb::handle dflt) -> nb::object {
              self.require_open();
-             std::uint64_t k = 0;
-             bool type_error = false;
-             if (!key_from_object(key.ptr(), &k, &type_error)) {
-               if (type_error) throw nb::python_error();
-               return nb::borrow(dflt);
-             }
-             auto pos = self.reader.find(k);
-             if (!pos) return nb::borrow(dflt);
-             return nb::steal(PyLong_FromUnsignedLongLong(self.reader.value_at(*pos)));
+             std::size_t pos = 0;
+             const KeyLookup r = find_key(self.reader, key.ptr(), &pos);
+             if (r == KeyLookup::type_error) throw nb::python_error();
+             if (r == KeyLookup::absent) return nb::borrow(dflt);
+             return nb::steal(PyLong_FromUnsignedLongLong(self.reader.value_at(pos)));
            },
            nb::arg("label"), nb::arg("default") = nb::none())
       .def("getindex",
@@ -262,14 +239,10 @@ void bind_intmap(nb::module_& m) {
       .def("find_index_position",
            [](PyIntMap& self, nb::handle key) -> nb::object {
              self.require_open();
-             std::uint64_t k = 0;
-             bool type_error = false;
-             if (!key_from_object(key.ptr(), &k, &type_error)) {
-               if (type_error) throw nb::python_error();
-               return nb::none();
-             }
-             auto pos = self.reader.find(k);
-             return pos ? nb::object(nb::int_(*pos)) : nb::object(nb::none());
+             std::size_t pos = 0;
+             const KeyLookup r = find_key(self.reader, key.ptr(), &pos);
+             if (r == KeyLookup::type_error) throw nb::python_error();
+             return r == KeyLookup::found ? nb::object(nb::int_(pos)) : nb::object(nb::none());
            })
       .def("index",
            [](PyIntMap& self) {

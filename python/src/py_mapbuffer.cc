@@ -189,24 +189,15 @@ PyObject* closed_error() {
 PyObject* mb_subscript(PyObject* self, PyObject* key) {
   PyMapBuffer* m = nb::inst_ptr<PyMapBuffer>(self);
   if (!m->open) return closed_error();
-  std::uint64_t k = 0;
-  bool type_error = false;
-  if (!key_from_object(key, &k, &type_error)) {
-    if (!type_error) PyErr_SetObject(PyExc_KeyError, key);
-    return nullptr;
-  }
-  auto pos = m->reader.find(k);
-  if (!pos) {
-    PyErr_SetObject(PyExc_KeyError, key);
-    return nullptr;
-  }
+  std::size_t pos = 0;
+  if (!find_key_or_key_error(m->reader, key, &pos)) return nullptr;
   if (m->plain) {  // in memory, uncompressed, bytes out, no frombytesfn
-    auto p = m->reader.payload_span(*pos);
+    auto p = m->reader.payload_span(pos);
     if (!p.ok()) return set_error(p.status());
     return PyBytes_FromStringAndSize(reinterpret_cast<const char*>(p->data()), static_cast<Py_ssize_t>(p->size()));
   }
   try {
-    return m->value(*pos, m->zero_copy).release().ptr();
+    return m->value(pos, m->zero_copy).release().ptr();
   } catch (nb::python_error& e) {
     e.restore();
   } catch (const std::exception& e) {
@@ -221,15 +212,10 @@ int mb_contains(PyObject* self, PyObject* key) {
     closed_error();
     return -1;
   }
-  std::uint64_t k = 0;
-  bool type_error = false;
-  if (!key_from_object(key, &k, &type_error)) {
-    if (type_error) {
-      PyErr_Clear();  // like a dict: a non-integer is simply not a key
-    }
-    return 0;
-  }
-  return m->reader.find(k) ? 1 : 0;
+  std::size_t at = 0;
+  const KeyLookup r = find_key(m->reader, key, &at);
+  if (r == KeyLookup::type_error) PyErr_Clear();  // like a dict: a non-integer is simply not a key
+  return r == KeyLookup::found ? 1 : 0;
 }
 
 Py_ssize_t mb_length(PyObject* self) {
@@ -251,17 +237,8 @@ int mb_ass_subscript(PyObject* self, PyObject* key, PyObject* value) {
     PyErr_SetString(PyExc_TypeError, "MapBuffer items cannot be deleted");
     return -1;
   }
-  std::uint64_t k = 0;
-  bool type_error = false;
-  if (!key_from_object(key, &k, &type_error)) {
-    if (!type_error) PyErr_SetObject(PyExc_KeyError, key);
-    return -1;
-  }
-  auto pos = m->reader.find(k);
-  if (!pos) {
-    PyErr_SetObject(PyExc_KeyError, key);
-    return -1;
-  }
+  std::size_t pos = 0;
+  if (!find_key_or_key_error(m->reader, key, &pos)) return -1;
   try {
     nb::object v = nb::borrow(value);
     if (!m->tobytesfn.is_none()) v = m->tobytesfn(v);
@@ -270,7 +247,7 @@ int mb_ass_subscript(PyObject* self, PyObject* key, PyObject* value) {
       PyErr_Format(PyExc_TypeError, "value must be bytes-like, got %s", Py_TYPE(v.ptr())->tp_name);
       return -1;
     }
-    Status st = m->reader.overwrite(*pos, b->span(), m->level);
+    Status st = m->reader.overwrite(pos, b->span(), m->level);
     if (!st.ok()) {
       set_error(st, ErrorContext::compress);
       if (st.code() == ErrorCode::invalid_argument) {
@@ -398,15 +375,11 @@ void bind_mapbuffer(nb::module_& m) {
       .def("get",
            [](PyMapBuffer& self, nb::handle key, nb::handle dflt) -> nb::object {
              self.require_open();
-             std::uint64_t k = 0;
-             bool type_error = false;
-             if (!key_from_object(key.ptr(), &k, &type_error)) {
-               if (type_error) throw nb::python_error();
-               return nb::borrow(dflt);
-             }
-             auto pos = self.reader.find(k);
-             if (!pos) return nb::borrow(dflt);
-             return self.value(*pos, self.zero_copy);
+             std::size_t pos = 0;
+             const KeyLookup r = find_key(self.reader, key.ptr(), &pos);
+             if (r == KeyLookup::type_error) throw nb::python_error();
+             if (r == KeyLookup::absent) return nb::borrow(dflt);
+             return self.value(pos, self.zero_copy);
            },
            nb::arg("label"), nb::arg("default") = nb::none())
       .def("view",
@@ -453,14 +426,10 @@ void bind_mapbuffer(nb::module_& m) {
       .def("find_index_position",
            [](PyMapBuffer& self, nb::handle key) -> nb::object {
              self.require_open();
-             std::uint64_t k = 0;
-             bool type_error = false;
-             if (!key_from_object(key.ptr(), &k, &type_error)) {
-               if (type_error) throw nb::python_error();
-               return nb::none();
-             }
-             auto pos = self.reader.find(k);
-             return pos ? nb::object(nb::int_(*pos)) : nb::object(nb::none());
+             std::size_t pos = 0;
+             const KeyLookup r = find_key(self.reader, key.ptr(), &pos);
+             if (r == KeyLookup::type_error) throw nb::python_error();
+             return r == KeyLookup::found ? nb::object(nb::int_(pos)) : nb::object(nb::none());
            })
       .def("size",
            [](PyMapBuffer& self, nb::handle key) {
