@@ -60,3 +60,23 @@ void BM_OpenAndFirstLookup(benchmark::State& state) {
 BENCHMARK(BM_OpenAndFirstLookup)->Arg(1000)->Arg(1000000);
 
 }  // namespace
+
+// Build from n items of 0-64 bytes at random places of a 64 MiB blob (as a
+// Python dict's values are scattered over the heap), random u64 keys, v1 none.
+void BM_Build(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  std::mt19937_64 rng(1);
+  std::vector<std::uint8_t> blob(std::size_t{64} << 20);
+  for (auto& b : blob) b = static_cast<std::uint8_t>(rng());
+  std::vector<segpack::MapBufferItem> items(n);
+  for (auto& it : items) {
+    const std::size_t len = rng() % 65;
+    it = {rng(), segpack::ByteSpan(blob.data() + rng() % (blob.size() - 64), len)};
+  }
+  for (auto _ : state) {
+    auto out = segpack::build_mapbuffer(items);
+    benchmark::DoNotOptimize(out->data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
+}
+BENCHMARK(BM_Build)->Arg(1000000)->Unit(benchmark::kMillisecond);

@@ -13,6 +13,28 @@
 
 namespace segpack {
 
+/// In-order walk of the implicit tree of n nodes without a stack: calls
+/// `visit(rank, position)` for rank = 0..n-1, i.e. position is where the
+/// rank-th smallest key is stored. Stops early, returning false, when visit
+/// returns false. O(n), no allocation.
+template <class Visit>
+inline bool eytzinger_walk_in_order(std::size_t n, Visit&& visit) {
+  if (n == 0) return true;
+  std::size_t k = 1;
+  while (2 * k <= n) k *= 2;  // leftmost node = smallest key
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!visit(i, k - 1)) return false;
+    if (2 * k + 1 <= n) {  // successor: leftmost node of the right subtree
+      k = 2 * k + 1;
+      while (2 * k <= n) k *= 2;
+    } else {  // climb while we are a right child, then once more
+      while (k & 1) k >>= 1;
+      k >>= 1;
+    }
+  }
+  return true;
+}
+
 /// Fills `perm` (size n) so that `perm[p]` is the sorted rank of the element
 /// stored at Eytzinger position p. O(n), no allocation.
 void eytzinger_permutation(std::span<std::uint64_t> perm) noexcept;
@@ -54,29 +76,16 @@ inline std::size_t eytzinger_find(std::size_t n, std::uint64_t x, KeyAt&& key_at
 /// On failure `*bad_pos` (if given) receives a position where the order breaks.
 template <class KeyAt>
 inline bool eytzinger_is_ordered(std::size_t n, KeyAt&& key_at, std::size_t* bad_pos = nullptr) noexcept {
-  if (n == 0) return true;
-  // In-order walk of the implicit tree without a stack.
-  std::size_t k = 1;
-  while (2 * k <= n) k *= 2;
-  bool have_prev = false;
   std::uint64_t prev = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    std::uint64_t v = key_at(k - 1);
-    if (have_prev && !(prev < v)) {
-      if (bad_pos) *bad_pos = k - 1;
+  return eytzinger_walk_in_order(n, [&](std::size_t i, std::size_t p) {
+    const std::uint64_t v = key_at(p);
+    if (i > 0 && !(prev < v)) {
+      if (bad_pos) *bad_pos = p;
       return false;
     }
     prev = v;
-    have_prev = true;
-    if (2 * k + 1 <= n) {
-      k = 2 * k + 1;
-      while (2 * k <= n) k *= 2;
-    } else {
-      while (k & 1) k >>= 1;
-      k >>= 1;
-    }
-  }
-  return true;
+    return true;
+  });
 }
 
 }  // namespace segpack

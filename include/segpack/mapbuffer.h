@@ -207,6 +207,12 @@ struct MapBufferItem {
 Status build_mapbuffer_into(std::span<const MapBufferItem> items, const MapBufferWriteOptions& opts,
                             const std::function<MutableByteSpan(std::size_t)>& alloc);
 
+/// Same, without copying the items: sorts `items` in place (and, for a
+/// compressed map, points their values at internal storage). For callers that
+/// filled the vector for this call; afterwards its contents are unspecified.
+Status build_mapbuffer_in_place(std::span<MapBufferItem> items, const MapBufferWriteOptions& opts,
+                                const std::function<MutableByteSpan(std::size_t)>& alloc);
+
 /// Same, into a new vector.
 Result<std::vector<std::uint8_t>> build_mapbuffer(std::span<const MapBufferItem> items,
                                                   const MapBufferWriteOptions& opts = {});

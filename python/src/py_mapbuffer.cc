@@ -1,6 +1,8 @@
 // Python MapBuffer, MapBufferWriter and write_mapbuffer over segpack's C++ core.
 #include <nanobind/nanobind.h>
 
+#include <array>
+#include <utility>
 #include <vector>
 
 #include "py_common.h"
@@ -13,18 +15,43 @@ namespace {
 
 // ------------------------------------------------------------------ building
 
-// Values of a dict held as buffers for the duration of a build.
+// The values of a build, kept alive while the GIL is released for it. Bytes
+// values are held by a strong reference (bytes are immutable); other values by
+// their buffer export, which also stops a bytearray or array from resizing.
+// Destroyed with the GIL held.
 struct HeldValues {
   std::vector<MapBufferItem> items;
-  std::vector<nb::object> keep;          // converted values (tobytesfn results)
-  std::vector<std::optional<Buffer>> views;  // exports of non-bytes values
+  std::vector<PyObject*> refs;               // strong references to bytes values
+  std::vector<std::optional<Buffer>> views;  // exports of other values
+  HeldValues() = default;
+  HeldValues(const HeldValues&) = delete;
+  HeldValues& operator=(const HeldValues&) = delete;
+  ~HeldValues() { clear(); }
+  void hold(PyObject* o) {
+    Py_INCREF(o);
+    refs.push_back(o);
+  }
+  void clear() {
+    // Prefetched: the objects are scattered over the heap.
+    for (std::size_t i = 0; i < refs.size(); ++i) {
+      if (i + 16 < refs.size()) __builtin_prefetch(refs[i + 16], 1);
+      Py_DECREF(refs[i]);
+    }
+    refs.clear();
+    views.clear();
+    items.clear();
+  }
 };
 
-ByteSpan value_span(nb::handle v, std::uint64_t key, HeldValues& held) {
-  PyObject* o = v.ptr();
+ByteSpan bytes_span(PyObject* o) {
+  return ByteSpan(reinterpret_cast<const std::uint8_t*>(PyBytes_AS_STRING(o)),
+                  static_cast<std::size_t>(PyBytes_GET_SIZE(o)));
+}
+
+ByteSpan value_span(PyObject* o, std::uint64_t key, HeldValues& held) {
   if (PyBytes_CheckExact(o)) {
-    return ByteSpan(reinterpret_cast<const std::uint8_t*>(PyBytes_AS_STRING(o)),
-                    static_cast<std::size_t>(PyBytes_GET_SIZE(o)));
+    held.hold(o);
+    return bytes_span(o);
   }
   auto b = buffer_from_object(o);
   if (!b) {
@@ -38,28 +65,55 @@ ByteSpan value_span(nb::handle v, std::uint64_t key, HeldValues& held) {
   return s;
 }
 
-void collect_items(nb::handle data, nb::handle tobytesfn, HeldValues& held) {
-  auto add = [&](nb::handle k, nb::handle v) {
-    std::uint64_t key = key_for_write(k);
-    nb::handle val = v;
-    if (!tobytesfn.is_none()) {
-      nb::object conv = tobytesfn(v);
-      val = conv;
-      held.keep.push_back(std::move(conv));
-    }
-    held.items.push_back({key, value_span(val, key, held)});
+// The common case, a dict of exact ints to exact bytes, without tobytesfn:
+// nothing here runs Python code, so the entries PyDict_Next lends stay valid.
+// Key and value objects are scattered over the heap, so each would be a cache
+// miss in turn; they are prefetched kAhead entries ahead through a small ring.
+// Returns false, having taken nothing, at the first other entry.
+bool collect_dict_fast(PyObject* d, HeldValues& held) {
+  constexpr std::size_t kAhead = 12, kRing = 16;
+  std::array<std::pair<PyObject*, PyObject*>, kRing> ring;
+  held.items.reserve(static_cast<std::size_t>(PyDict_Size(d)));
+  held.refs.reserve(held.items.capacity());
+  Py_ssize_t pos = 0;
+  PyObject *k, *v;
+  std::size_t read = 0;
+  auto next = [&] {
+    if (!PyDict_Next(d, &pos, &k, &v)) return;
+    __builtin_prefetch(k);
+    __builtin_prefetch(v);
+    ring[read++ % kRing] = {k, v};
   };
-  if (PyDict_Check(data.ptr())) {
-    Py_ssize_t pos = 0;
-    PyObject *k, *v;
-    held.items.reserve(static_cast<std::size_t>(PyDict_Size(data.ptr())));
-    while (PyDict_Next(data.ptr(), &pos, &k, &v)) add(k, v);
-  } else {
-    nb::object items = data.attr("items")();
-    for (nb::handle kv : items) {
-      nb::object pair = nb::borrow(kv);
-      add(pair[0], pair[1]);
+  for (std::size_t j = 0; j < kAhead; ++j) next();
+  for (std::size_t i = 0; i < read; ++i) {
+    next();
+    const auto [key, value] = ring[i % kRing];
+    if (!PyLong_CheckExact(key) || !PyBytes_CheckExact(value)) {
+      held.clear();
+      return false;
     }
+    const std::uint64_t u = key_for_write(key);  // raises for ints outside [0, 2**64)
+    held.hold(value);
+    held.items.push_back({u, bytes_span(value)});
+  }
+  return true;
+}
+
+void collect_items(nb::handle data, nb::handle tobytesfn, HeldValues& held) {
+  if (PyDict_Check(data.ptr()) && tobytesfn.is_none() && collect_dict_fast(data.ptr(), held)) return;
+  // Everything else may run Python code (tobytesfn, __index__, buffer
+  // exports), which could change the mapping: a list of its pairs, taken
+  // first, keeps every pair alive until it is read.
+  nb::object items = PyDict_Check(data.ptr()) ? nb::steal(PyDict_Items(data.ptr())) : data.attr("items")();
+  if (!items.is_valid()) throw nb::python_error();
+  nb::object pairs = nb::steal(PySequence_List(items.ptr()));
+  if (!pairs.is_valid()) throw nb::python_error();
+  held.items.reserve(static_cast<std::size_t>(PyList_GET_SIZE(pairs.ptr())));
+  for (nb::handle kv : pairs) {
+    nb::object key = kv[0], value = kv[1];
+    const std::uint64_t u = key_for_write(key);
+    if (!tobytesfn.is_none()) value = tobytesfn(value);
+    held.items.push_back({u, value_span(value.ptr(), u, held)});
   }
 }
 
@@ -74,7 +128,7 @@ nb::bytes build_bytes(nb::handle data, Codec codec, std::optional<int> level, bo
   Status st;
   {
     nb::gil_scoped_release nogil;
-    st = build_mapbuffer_into(held.items, opts, [&](std::size_t n) -> MutableByteSpan {
+    st = build_mapbuffer_in_place(held.items, opts, [&](std::size_t n) -> MutableByteSpan {
       nb::gil_scoped_acquire gil;
       PyObject* b = PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(n));
       if (b == nullptr) {

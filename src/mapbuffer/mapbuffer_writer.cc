@@ -1,7 +1,10 @@
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cstring>
 #include <limits>
 #include <string>
+#include <utility>
 
 #include "../batch/batch_internal.h"
 #include "segpack/batch.h"
@@ -10,6 +13,7 @@
 #include "segpack/internal/atomic_file.h"
 #include "segpack/internal/bytes.h"
 #include "segpack/mapbuffer.h"
+#include "segpack/thread_pool.h"
 
 namespace segpack {
 
@@ -66,36 +70,76 @@ Result<std::vector<std::uint32_t>> file_order(std::size_t n, KeyOf&& key_of) {
 
 namespace {
 
-// One item on its way to the file: key and stored payload (before the crc).
-struct Rec {
-  std::uint64_t key;
-  const std::uint8_t* ptr;
-  std::uint64_t size;
-};
-
-// Sorts by key on the pool: two halves in parallel, then one merge.
-void sort_records(std::vector<Rec>& recs) {
-  auto by_key = [](const Rec& a, const Rec& b) { return a.key < b.key; };
-  const std::size_t n = recs.size();
-  if (n < (std::size_t{1} << 16)) {
-    std::sort(recs.begin(), recs.end(), by_key);
-    return;
+// LSD radix sort of `a` by the low `bits` bits of key - lo (the higher bits
+// are equal across `a`), one byte per pass, through `scratch`. Branch-free,
+// unlike a comparison sort, whose mispredictions dominate on random keys.
+void radix_sort_low_bits(std::span<MapBufferItem> a, std::uint64_t lo, int bits,
+                         std::vector<MapBufferItem>& scratch) {
+  const std::size_t m = a.size();
+  if (m < 2) return;
+  scratch.resize(m);
+  MapBufferItem* src = a.data();
+  MapBufferItem* dst = scratch.data();
+  for (int shift = 0; shift < bits; shift += 8) {
+    std::array<std::size_t, 256> count{};
+    for (std::size_t i = 0; i < m; ++i) ++count[((src[i].key - lo) >> shift) & 255];
+    if (count[((src[0].key - lo) >> shift) & 255] == m) continue;  // one digit: nothing to do
+    std::size_t sum = 0;
+    for (std::size_t& c : count) sum += std::exchange(c, sum);
+    for (std::size_t i = 0; i < m; ++i) dst[count[((src[i].key - lo) >> shift) & 255]++] = src[i];
+    std::swap(src, dst);
   }
-  const std::size_t mid = n / 2;
-  auto halves = [&](std::size_t, std::size_t begin, std::size_t end) {
-    for (std::size_t h = begin; h < end; ++h) {
-      if (h == 0) std::sort(recs.begin(), recs.begin() + static_cast<std::ptrdiff_t>(mid), by_key);
-      else std::sort(recs.begin() + static_cast<std::ptrdiff_t>(mid), recs.end(), by_key);
+  if (src != a.data()) std::copy(src, src + m, a.data());
+}
+
+// Sorts items by key on the pool, in place. One pass finds the key range (and
+// returns at once when the items are already sorted); an American-flag pass
+// moves every item into one of 256 buckets by the top 8 bits of key - lo; the
+// buckets, small enough for the cache, are radix sorted on the pool.
+void sort_items(std::span<MapBufferItem> items) {
+  const std::size_t n = items.size();
+  if (n < 2) return;
+  std::uint64_t lo = items[0].key, hi = items[0].key;
+  bool sorted = true;
+  for (std::size_t i = 1; i < n; ++i) {
+    const std::uint64_t k = items[i].key;
+    sorted &= items[i - 1].key <= k;
+    lo = std::min(lo, k);
+    hi = std::max(hi, k);
+  }
+  if (sorted) return;
+  const int width = std::bit_width(hi - lo);
+  const int shift = width > 8 ? width - 8 : 0;
+  auto bucket_of = [&](std::uint64_t k) { return static_cast<std::size_t>((k - lo) >> shift); };
+  std::array<std::size_t, 257> start{};
+  for (const MapBufferItem& it : items) ++start[bucket_of(it.key) + 1];
+  for (std::size_t b = 0; b < 256; ++b) start[b + 1] += start[b];
+  std::array<std::size_t, 256> next;
+  std::copy(start.begin(), start.end() - 1, next.begin());
+  for (std::size_t b = 0; b < 256; ++b) {
+    while (next[b] < start[b + 1]) {
+      MapBufferItem it = items[next[b]];
+      std::size_t to = bucket_of(it.key);
+      while (to != b) {  // carry the item to its bucket, picking up the one there
+        std::swap(it, items[next[to]++]);
+        to = bucket_of(it.key);
+      }
+      items[next[b]++] = it;
+    }
+  }
+  auto sort_buckets = [&](std::size_t, std::size_t begin, std::size_t end) {
+    std::vector<MapBufferItem> scratch;
+    for (std::size_t b = begin; b < end; ++b) {
+      radix_sort_low_bits(items.subspan(start[b], start[b + 1] - start[b]), lo, shift, scratch);
     }
   };
-  default_pool()->parallel_for(2, 1, 2, halves);
-  std::inplace_merge(recs.begin(), recs.begin() + static_cast<std::ptrdiff_t>(mid), recs.end(), by_key);
+  batch_internal::run(256, std::uint64_t{n} * sizeof(MapBufferItem), BatchOptions{}, sort_buckets);
 }
 
 }  // namespace
 
-Status build_mapbuffer_into(std::span<const MapBufferItem> items, const MapBufferWriteOptions& opts,
-                            const std::function<MutableByteSpan(std::size_t)>& alloc) {
+Status build_mapbuffer_in_place(std::span<MapBufferItem> items, const MapBufferWriteOptions& opts,
+                                const std::function<MutableByteSpan(std::size_t)>& alloc) {
   SEGPACK_RETURN_IF_ERROR(check_write_options(opts));
   const std::size_t n = items.size();
   if (n > std::numeric_limits<std::uint32_t>::max()) {
@@ -105,64 +149,92 @@ Status build_mapbuffer_into(std::span<const MapBufferItem> items, const MapBuffe
   const std::size_t data_start = kMapBufferHeaderSize + 16 * n;
 
   // Compressed maps: every item compressed on the pool first (each item is
-  // compressed on its own, so input order gives the same bytes).
-  const bool compressed = opts.codec != Codec::none;
+  // compressed on its own, so input order gives the same bytes); the items
+  // then point at their compressed form.
   BufferWithSegments packed;
-  if (compressed) {
+  if (opts.codec != Codec::none) {
     std::vector<ByteSpan> values(n);
     for (std::size_t i = 0; i < n; ++i) values[i] = items[i].value;
     auto r = batch_internal::compress_spans(values, opts.codec, opts.level, BatchOptions{},
                                             [&](std::size_t i) { return "key " + std::to_string(items[i].key); });
     if (!r.ok()) return r.status();
     packed = std::move(r).value();
+    for (std::size_t i = 0; i < n; ++i) items[i].value = packed[i];
   } else if (opts.level && *opts.level != 0) {
     return invalid_argument("codec none takes no level");
   }
 
-  // Records carry key, pointer and size, read sequentially from the input,
-  // so nothing below goes back to `items` in random order.
-  std::vector<Rec> recs(n);
+  sort_items(items);
+  std::uint64_t total = data_start;
   for (std::size_t i = 0; i < n; ++i) {
-    const ByteSpan v = compressed ? packed[i] : items[i].value;
-    recs[i] = {items[i].key, v.data(), v.size()};
+    if (i > 0 && items[i].key == items[i - 1].key) return invalid_argument("duplicate key " + std::to_string(items[i].key));
+    total += items[i].value.size() + crc_bytes;
   }
-  sort_records(recs);
-  for (std::size_t i = 1; i < n; ++i) {
-    if (recs[i].key == recs[i - 1].key) return invalid_argument("duplicate key " + std::to_string(recs[i].key));
-  }
-
-  // File (Eytzinger) order, then offsets by a sequential prefix sum.
-  std::vector<Rec> file(n);
-  {
-    std::vector<std::uint64_t> perm(n);
-    eytzinger_permutation(perm);
-    for (std::size_t p = 0; p < n; ++p) file[p] = recs[perm[p]];
-  }
-  std::vector<Rec>().swap(recs);
-  std::vector<std::uint64_t> offsets(n);
-  std::uint64_t offset = data_start;
-  for (std::size_t p = 0; p < n; ++p) {
-    offsets[p] = offset;
-    offset += file[p].size + crc_bytes;
-  }
-  const std::size_t total = static_cast<std::size_t>(offset);
-  MutableByteSpan out = alloc(total);
+  MutableByteSpan out = alloc(static_cast<std::size_t>(total));
   if (out.size() != total) return resource_exhausted("could not allocate " + std::to_string(total) + " bytes");
   std::uint8_t* o = out.data();
   write_header(o, opts, static_cast<std::uint32_t>(n));
+
+  // rank_at[p]: which sorted item is stored at file (Eytzinger) position p.
+  std::vector<std::uint32_t> rank_at(n);
+  eytzinger_walk_in_order(n, [&](std::size_t i, std::size_t p) {
+    rank_at[p] = static_cast<std::uint32_t>(i);
+    return true;
+  });
+  // Index and values in file order, on the pool, in fixed chunks of
+  // positions: each chunk's byte count first, then each chunk writes its keys,
+  // offsets and values from its own start offset. Values are read from random
+  // places of the input, so they are prefetched a few positions ahead.
+  const std::size_t chunks = std::min<std::size_t>(n, 256);
+  auto chunk_begin = [&](std::size_t c) { return c * n / chunks; };
+  std::vector<std::uint64_t> chunk_offset(chunks + 1, 0);
+  auto count = [&](std::size_t, std::size_t begin, std::size_t end) {
+    for (std::size_t c = begin; c < end; ++c) {
+      std::uint64_t bytes = 0;
+      const std::size_t last = chunk_begin(c + 1);
+      for (std::size_t p = chunk_begin(c); p < last; ++p) {
+        if (p + 16 < last) __builtin_prefetch(&items[rank_at[p + 16]]);
+        bytes += items[rank_at[p]].value.size() + crc_bytes;
+      }
+      chunk_offset[c + 1] = bytes;
+    }
+  };
+  std::uint8_t* index = o + kMapBufferHeaderSize;
   auto write = [&](std::size_t, std::size_t begin, std::size_t end) {
-    for (std::size_t p = begin; p < end; ++p) {
-      const Rec& r = file[p];
-      std::uint8_t* at = o + offsets[p];
-      store_le<std::uint64_t>(o + kMapBufferHeaderSize + 16 * p, r.key);
-      store_le<std::uint64_t>(o + kMapBufferHeaderSize + 16 * p + 8, offsets[p]);
-      if (r.size != 0) std::memcpy(at, r.ptr, static_cast<std::size_t>(r.size));
-      if (crc_bytes) store_le<std::uint32_t>(at + r.size, crc32c(at, static_cast<std::size_t>(r.size)));
+    for (std::size_t c = begin; c < end; ++c) {
+      std::uint64_t offset = chunk_offset[c];
+      const std::size_t last = chunk_begin(c + 1);
+      for (std::size_t p = chunk_begin(c); p < last; ++p) {
+        // Two prefetch distances: the item record (items are in key order,
+        // positions are not), then the value it points at.
+        if (p + 16 < last) __builtin_prefetch(&items[rank_at[p + 16]]);
+        if (p + 8 < last) {
+          const ByteSpan ahead = items[rank_at[p + 8]].value;
+          __builtin_prefetch(ahead.data());
+          if (ahead.size() > 1) __builtin_prefetch(ahead.data() + ahead.size() - 1);
+        }
+        const MapBufferItem& it = items[rank_at[p]];
+        store_le<std::uint64_t>(index + 16 * p, it.key);
+        store_le<std::uint64_t>(index + 16 * p + 8, offset);
+        std::uint8_t* at = o + offset;
+        if (!it.value.empty()) std::memcpy(at, it.value.data(), it.value.size());
+        if (crc_bytes) store_le<std::uint32_t>(at + it.value.size(), crc32c(at, it.value.size()));
+        offset += it.value.size() + crc_bytes;
+      }
     }
   };
   // Data bytes plus a per-item cost (a cache miss) for the inline rule.
-  batch_internal::run(n, total + std::uint64_t{n} * 64, BatchOptions{}, write);
+  batch_internal::run(chunks, std::uint64_t{n} * 64, BatchOptions{}, count);
+  chunk_offset[0] = data_start;
+  for (std::size_t c = 0; c < chunks; ++c) chunk_offset[c + 1] += chunk_offset[c];
+  batch_internal::run(chunks, total + std::uint64_t{n} * 64, BatchOptions{}, write);
   return Status::OK();
+}
+
+Status build_mapbuffer_into(std::span<const MapBufferItem> items, const MapBufferWriteOptions& opts,
+                            const std::function<MutableByteSpan(std::size_t)>& alloc) {
+  std::vector<MapBufferItem> copy(items.begin(), items.end());
+  return build_mapbuffer_in_place(copy, opts, alloc);
 }
 
 Result<std::vector<std::uint8_t>> build_mapbuffer(std::span<const MapBufferItem> items,

@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <map>
 #include <random>
+#include <set>
+#include <string>
 
 #include "segpack/crc32c.h"
 #include "segpack/internal/bytes.h"
@@ -112,6 +115,65 @@ TEST(MapBuffer, DuplicateKeysAreRejected) {
   std::vector<std::uint8_t> a = bytes_of("a");
   std::vector<MapBufferItem> items{{5, a}, {6, a}, {5, a}};
   EXPECT_EQ(build_mapbuffer(items).status().code(), ErrorCode::invalid_argument);
+}
+
+// Items reach the builder in any order (a Python dict's order): it must sort
+// every key distribution the same as a plain sort of the items does.
+TEST(MapBuffer, BuildSortsEveryKeyDistribution) {
+  constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
+  std::mt19937_64 rng(3);
+  using Gen = std::function<std::uint64_t(std::size_t, std::size_t)>;
+  const std::vector<std::pair<std::string, Gen>> dists = {
+      {"random64", [&](std::size_t, std::size_t) { return rng(); }},
+      {"dense", [](std::size_t i, std::size_t) { return std::uint64_t{i}; }},
+      {"reversed", [](std::size_t i, std::size_t n) { return std::uint64_t{n - i}; }},
+      {"extremes", [](std::size_t i, std::size_t) { return i % 2 ? kMax - i : std::uint64_t{i}; }},
+      {"one_far_key", [](std::size_t i, std::size_t) { return i == 0 ? kMax : std::uint64_t{i} * 3; }},
+      {"narrow", [](std::size_t i, std::size_t) { return (std::uint64_t{1} << 40) + i * 7; }},
+      {"clusters", [&](std::size_t i, std::size_t) { return (i % 3) * (std::uint64_t{1} << 50) + (rng() >> 20); }},
+  };
+  std::vector<std::uint8_t> blob = testing::random_bytes(1 << 16, 5);
+  for (const auto& [name, gen] : dists) {
+    for (std::size_t n : {2u, 3u, 255u, 256u, 257u, 5000u, 70000u}) {
+      std::vector<MapBufferItem> items;
+      std::set<std::uint64_t> seen;
+      for (std::size_t i = 0; items.size() < n; ++i) {
+        const std::uint64_t k = gen(i, n);
+        if (!seen.insert(k).second) continue;
+        items.push_back({k, ByteSpan(blob.data() + rng() % 60000, rng() % 40)});
+      }
+      std::shuffle(items.begin(), items.end(), rng);
+      auto got = build_mapbuffer(items);
+      ASSERT_TRUE(got.ok()) << name << " " << n << ": " << got.status().to_string();
+      std::vector<MapBufferItem> sorted = items;
+      std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+      auto want = build_mapbuffer(sorted);  // already sorted: the builder's early return
+      ASSERT_TRUE(want.ok());
+      ASSERT_EQ(*got, *want) << name << " " << n;
+      SEGPACK_ASSERT_OK(open_bytes(*got).validate());
+      // The in-place form gives the same bytes and consumes its argument.
+      std::vector<std::uint8_t> in_place;
+      SEGPACK_ASSERT_OK(build_mapbuffer_in_place(items, {}, [&](std::size_t size) {
+        in_place.resize(size);
+        return MutableByteSpan(in_place);
+      }));
+      ASSERT_EQ(in_place, *want) << name << " " << n;
+    }
+  }
+}
+
+TEST(MapBuffer, DuplicateKeysAreRejectedWherever) {
+  std::vector<std::uint8_t> a = bytes_of("a");
+  std::mt19937_64 rng(9);
+  for (std::size_t n : {2u, 300u, 9000u}) {
+    std::vector<MapBufferItem> items;
+    for (std::size_t i = 0; i < n; ++i) items.push_back({rng(), a});
+    items.push_back({items[rng() % n].key, a});
+    std::shuffle(items.begin(), items.end(), rng);
+    auto r = build_mapbuffer(items);
+    ASSERT_EQ(r.status().code(), ErrorCode::invalid_argument) << n;
+    EXPECT_NE(r.status().message().find("duplicate key"), std::string::npos);
+  }
 }
 
 TEST(MapBuffer, LevelIsValidated) {

@@ -815,3 +815,99 @@ def test_reference_cycle_through_frombytesfn_is_collected():
     ref = make()
     gc.collect()
     assert ref() is None
+
+
+# ---- building from a dict: the fast path, its fallback, and mutation -------------------------------------
+
+
+def test_build_fast_path_falls_back_for_late_non_exact_entries():
+    base = {i * 7919: bytes([i % 251]) * (i % 50) for i in range(3000)}
+    want = build(base)
+    late_key = dict(base)
+    del late_key[2999 * 7919]
+    late_key[np.uint64(2999 * 7919)] = base[2999 * 7919]  # not an exact int: __index__
+    assert build(late_key) == want
+    late_value = dict(base)
+    late_value[2998 * 7919] = bytearray(base[2998 * 7919])  # not an exact bytes
+    assert build(late_value) == want
+    with_bool = {True: b"one", 0: b"zero"}  # bool is an int subclass
+    assert build(with_bool) == build({1: b"one", 0: b"zero"})
+
+
+def test_build_failure_and_success_leave_refcounts_unchanged():
+    import sys
+
+    values = [bytes([i % 256]) * 10 + b"unique%d" % i for i in range(2000)]
+    before = [sys.getrefcount(v) for v in values]
+    d = {i: v for i, v in enumerate(values)}
+    segpack.MapBuffer(d)
+    d[-5] = b"bad key, late in the dict"
+    with pytest.raises(ValueError):
+        segpack.MapBuffer(d)
+    del d
+    assert [sys.getrefcount(v) for v in values] == before
+
+
+def test_build_survives_key_index_that_mutates_the_dict():
+    d = {i: b"v%d" % i for i in range(100)}
+    original = dict(d)
+
+    class Evil:
+        def __index__(self):
+            d.clear()  # frees every value the dict held
+            gc.collect()
+            return 1000
+
+    d[Evil()] = b"evil"
+    mb = segpack.MapBuffer(d)
+    # Built from the pairs as they were when the build started.
+    assert len(mb) == 101
+    assert mb[1000] == b"evil"
+    for k, v in original.items():
+        assert mb[k] == v
+
+
+def test_build_survives_tobytesfn_that_mutates_the_dict():
+    d = {i: "v%d" % i for i in range(100)}
+    original = dict(d)
+
+    def tobytes(s):
+        d.clear()
+        return s.encode()
+
+    mb = segpack.MapBuffer(d, tobytesfn=tobytes)
+    assert {k: bytes(v) for k, v in mb.todict().items()} == {k: v.encode() for k, v in original.items()}
+
+
+def test_build_while_another_thread_replaces_the_values():
+    # The GIL is released while the map is written: the values must stay alive
+    # even when the dict drops them meanwhile. Each value is a function of its
+    # key, so every map built must hold exactly those values.
+    import threading
+    import time
+
+    def value(k):
+        return (b"%d:" % k) * (1 + k % 7)
+
+    d = {k: value(k) for k in range(20000)}
+    stop = time.monotonic() + 1.0
+    errors = []
+
+    def churn():
+        while time.monotonic() < stop:
+            for k in range(0, 20000, 3):
+                d[k] = value(k)  # a new object: the old one is freed
+            time.sleep(0)
+
+    t = threading.Thread(target=churn)
+    t.start()
+    try:
+        while time.monotonic() < stop:
+            mb = segpack.MapBuffer(d)
+            assert mb.validate()
+            for k in range(0, 20000, 997):
+                if mb[k] != value(k):
+                    errors.append(k)
+    finally:
+        t.join()
+    assert not errors
