@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "../batch/batch_internal.h"
+#include "../common/sort_by_key.h"
 #include "segpack/eytzinger.h"
 #include "segpack/internal/atomic_file.h"
 #include "segpack/internal/bytes.h"
@@ -127,12 +128,10 @@ Status build_intmap_into(std::span<const std::pair<std::uint64_t, std::uint64_t>
     return invalid_argument("an IntMap holds at most 2^32-1 pairs, got " + std::to_string(n));
   }
   std::vector<std::pair<std::uint64_t, std::uint64_t>> sorted(pairs.begin(), pairs.end());
-  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  internal::sort_by_key(std::span(sorted), [](const auto& kv) { return kv.first; });
   for (std::size_t i = 1; i < n; ++i) {
     if (sorted[i].first == sorted[i - 1].first) return invalid_argument("duplicate key " + std::to_string(sorted[i].first));
   }
-  std::vector<std::uint64_t> perm(n);
-  eytzinger_permutation(perm);
   const std::size_t total = kIntMapHeaderSize + 16 * n;
   MutableByteSpan out = alloc(total);
   if (out.size() != total) return resource_exhausted("could not allocate " + std::to_string(total) + " bytes");
@@ -141,10 +140,11 @@ Status build_intmap_into(std::span<const std::pair<std::uint64_t, std::uint64_t>
   o[4] = 0;
   o[5] = kWidthU64;
   store_le<std::uint32_t>(o + 6, static_cast<std::uint32_t>(n));
-  for (std::size_t p = 0; p < n; ++p) {
-    store_le<std::uint64_t>(o + kIntMapHeaderSize + 16 * p, sorted[perm[p]].first);
-    store_le<std::uint64_t>(o + kIntMapHeaderSize + 16 * p + 8, sorted[perm[p]].second);
-  }
+  eytzinger_walk_in_order(n, [&](std::size_t i, std::size_t p) {
+    store_le<std::uint64_t>(o + kIntMapHeaderSize + 16 * p, sorted[i].first);
+    store_le<std::uint64_t>(o + kIntMapHeaderSize + 16 * p + 8, sorted[i].second);
+    return true;
+  });
   return Status::OK();
 }
 

@@ -1,19 +1,16 @@
 #include <algorithm>
-#include <array>
-#include <bit>
 #include <cstring>
 #include <limits>
 #include <string>
-#include <utility>
 
 #include "../batch/batch_internal.h"
+#include "../common/sort_by_key.h"
 #include "segpack/batch.h"
 #include "segpack/crc32c.h"
 #include "segpack/eytzinger.h"
 #include "segpack/internal/atomic_file.h"
 #include "segpack/internal/bytes.h"
 #include "segpack/mapbuffer.h"
-#include "segpack/thread_pool.h"
 
 namespace segpack {
 
@@ -36,104 +33,24 @@ void write_header(std::uint8_t* out, const MapBufferWriteOptions& opts, std::uin
   store_le<std::uint32_t>(out + 12, n);
 }
 
-// Sorted ranks of the keys; fails on duplicates. `key_of(i)` gives item i's key.
-template <class KeyOf>
-Result<std::vector<std::uint32_t>> sorted_order(std::size_t n, KeyOf&& key_of) {
-  if (n > std::numeric_limits<std::uint32_t>::max()) {
-    return invalid_argument("a MapBuffer holds at most 2^32-1 items, got " + std::to_string(n));
+// Sorts items by key in place; fails on a repeated key.
+template <class T>
+Status sort_unique_keys(std::span<T> items) {
+  internal::sort_by_key(items, [](const T& x) { return x.key; });
+  for (std::size_t i = 1; i < items.size(); ++i) {
+    if (items[i].key == items[i - 1].key) return invalid_argument("duplicate key " + std::to_string(items[i].key));
   }
-  std::vector<std::pair<std::uint64_t, std::uint32_t>> keyed(n);
-  for (std::size_t i = 0; i < n; ++i) keyed[i] = {key_of(i), static_cast<std::uint32_t>(i)};
-  std::sort(keyed.begin(), keyed.end());
-  std::vector<std::uint32_t> order(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i > 0 && keyed[i].first == keyed[i - 1].first) {
-      return invalid_argument("duplicate key " + std::to_string(keyed[i].first));
-    }
-    order[i] = keyed[i].second;
-  }
-  return order;
+  return Status::OK();
 }
 
-// Item indices in Eytzinger (file) order.
-template <class KeyOf>
-Result<std::vector<std::uint32_t>> file_order(std::size_t n, KeyOf&& key_of) {
-  SEGPACK_ASSIGN_OR_RETURN(auto sorted, sorted_order(n, key_of));
-  std::vector<std::uint64_t> perm(n);
-  eytzinger_permutation(perm);
-  std::vector<std::uint32_t> out(n);
-  for (std::size_t p = 0; p < n; ++p) out[p] = sorted[perm[p]];
-  return out;
-}
-
-}  // namespace
-
-namespace {
-
-// LSD radix sort of `a` by the low `bits` bits of key - lo (the higher bits
-// are equal across `a`), one byte per pass, through `scratch`. Branch-free,
-// unlike a comparison sort, whose mispredictions dominate on random keys.
-void radix_sort_low_bits(std::span<MapBufferItem> a, std::uint64_t lo, int bits,
-                         std::vector<MapBufferItem>& scratch) {
-  const std::size_t m = a.size();
-  if (m < 2) return;
-  scratch.resize(m);
-  MapBufferItem* src = a.data();
-  MapBufferItem* dst = scratch.data();
-  for (int shift = 0; shift < bits; shift += 8) {
-    std::array<std::size_t, 256> count{};
-    for (std::size_t i = 0; i < m; ++i) ++count[((src[i].key - lo) >> shift) & 255];
-    if (count[((src[0].key - lo) >> shift) & 255] == m) continue;  // one digit: nothing to do
-    std::size_t sum = 0;
-    for (std::size_t& c : count) sum += std::exchange(c, sum);
-    for (std::size_t i = 0; i < m; ++i) dst[count[((src[i].key - lo) >> shift) & 255]++] = src[i];
-    std::swap(src, dst);
-  }
-  if (src != a.data()) std::copy(src, src + m, a.data());
-}
-
-// Sorts items by key on the pool, in place. One pass finds the key range (and
-// returns at once when the items are already sorted); an American-flag pass
-// moves every item into one of 256 buckets by the top 8 bits of key - lo; the
-// buckets, small enough for the cache, are radix sorted on the pool.
-void sort_items(std::span<MapBufferItem> items) {
-  const std::size_t n = items.size();
-  if (n < 2) return;
-  std::uint64_t lo = items[0].key, hi = items[0].key;
-  bool sorted = true;
-  for (std::size_t i = 1; i < n; ++i) {
-    const std::uint64_t k = items[i].key;
-    sorted &= items[i - 1].key <= k;
-    lo = std::min(lo, k);
-    hi = std::max(hi, k);
-  }
-  if (sorted) return;
-  const int width = std::bit_width(hi - lo);
-  const int shift = width > 8 ? width - 8 : 0;
-  auto bucket_of = [&](std::uint64_t k) { return static_cast<std::size_t>((k - lo) >> shift); };
-  std::array<std::size_t, 257> start{};
-  for (const MapBufferItem& it : items) ++start[bucket_of(it.key) + 1];
-  for (std::size_t b = 0; b < 256; ++b) start[b + 1] += start[b];
-  std::array<std::size_t, 256> next;
-  std::copy(start.begin(), start.end() - 1, next.begin());
-  for (std::size_t b = 0; b < 256; ++b) {
-    while (next[b] < start[b + 1]) {
-      MapBufferItem it = items[next[b]];
-      std::size_t to = bucket_of(it.key);
-      while (to != b) {  // carry the item to its bucket, picking up the one there
-        std::swap(it, items[next[to]++]);
-        to = bucket_of(it.key);
-      }
-      items[next[b]++] = it;
-    }
-  }
-  auto sort_buckets = [&](std::size_t, std::size_t begin, std::size_t end) {
-    std::vector<MapBufferItem> scratch;
-    for (std::size_t b = begin; b < end; ++b) {
-      radix_sort_low_bits(items.subspan(start[b], start[b + 1] - start[b]), lo, shift, scratch);
-    }
-  };
-  batch_internal::run(256, std::uint64_t{n} * sizeof(MapBufferItem), BatchOptions{}, sort_buckets);
+// rank_at[p]: which sorted item is stored at file (Eytzinger) position p.
+std::vector<std::uint32_t> ranks_in_file_order(std::size_t n) {
+  std::vector<std::uint32_t> rank_at(n);
+  eytzinger_walk_in_order(n, [&](std::size_t i, std::size_t p) {
+    rank_at[p] = static_cast<std::uint32_t>(i);
+    return true;
+  });
+  return rank_at;
 }
 
 }  // namespace
@@ -164,23 +81,15 @@ Status build_mapbuffer_in_place(std::span<MapBufferItem> items, const MapBufferW
     return invalid_argument("codec none takes no level");
   }
 
-  sort_items(items);
+  SEGPACK_RETURN_IF_ERROR(sort_unique_keys(items));
   std::uint64_t total = data_start;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i > 0 && items[i].key == items[i - 1].key) return invalid_argument("duplicate key " + std::to_string(items[i].key));
-    total += items[i].value.size() + crc_bytes;
-  }
+  for (const MapBufferItem& it : items) total += it.value.size() + crc_bytes;
   MutableByteSpan out = alloc(static_cast<std::size_t>(total));
   if (out.size() != total) return resource_exhausted("could not allocate " + std::to_string(total) + " bytes");
   std::uint8_t* o = out.data();
   write_header(o, opts, static_cast<std::uint32_t>(n));
 
-  // rank_at[p]: which sorted item is stored at file (Eytzinger) position p.
-  std::vector<std::uint32_t> rank_at(n);
-  eytzinger_walk_in_order(n, [&](std::size_t i, std::size_t p) {
-    rank_at[p] = static_cast<std::uint32_t>(i);
-    return true;
-  });
+  const std::vector<std::uint32_t> rank_at = ranks_in_file_order(n);
   // Index and values in file order, on the pool, in fixed chunks of
   // positions: each chunk's byte count first, then each chunk writes its keys,
   // offsets and values from its own start offset. Values are read from random
@@ -321,7 +230,11 @@ Status MapBufferFileWriter::commit() {
   Impl& m = *impl_;
   m.done = true;
   const std::size_t n = m.entries.size();
-  SEGPACK_ASSIGN_OR_RETURN(auto order, file_order(n, [&](std::size_t i) { return m.entries[i].key; }));
+  if (n > std::numeric_limits<std::uint32_t>::max()) {
+    return invalid_argument("a MapBuffer holds at most 2^32-1 items, got " + std::to_string(n));
+  }
+  SEGPACK_RETURN_IF_ERROR(sort_unique_keys(std::span<Impl::Entry>(m.entries)));
+  const std::vector<std::uint32_t> order = ranks_in_file_order(n);
   SEGPACK_ASSIGN_OR_RETURN(auto out, internal::AtomicFile::create(m.path));
   std::vector<std::uint8_t> head(kMapBufferHeaderSize + 16 * n);
   write_header(head.data(), m.opts, static_cast<std::uint32_t>(n));

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <limits>
 #include <map>
 #include <random>
@@ -46,6 +47,24 @@ TEST(IntMap, RoundTripFullKeyRange) {
   ASSERT_TRUE(rr.ok());
   EXPECT_EQ(src->reads(), 2u);
   EXPECT_EQ(*rr->get(std::numeric_limits<std::uint64_t>::max()), 2u);
+}
+
+TEST(IntMap, BuildFromAnyOrderMatchesSortedBuild) {
+  std::mt19937_64 rng(4);
+  for (std::uint64_t range : {std::uint64_t{0}, std::uint64_t{1} << 20, std::uint64_t{300}}) {
+    std::map<std::uint64_t, std::uint64_t> m;
+    while (m.size() < (range == 300 ? 250u : 20000u)) m[range ? rng() % range : rng()] = rng();
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> sorted(m.begin(), m.end());
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> shuffled = sorted;
+    std::shuffle(shuffled.begin(), shuffled.end(), rng);
+    auto a = build_intmap(shuffled);
+    auto b = build_intmap(sorted);
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ(*a, *b) << range;
+    shuffled.push_back(shuffled[shuffled.size() / 2]);
+    std::shuffle(shuffled.begin(), shuffled.end(), rng);
+    EXPECT_EQ(build_intmap(shuffled).status().code(), ErrorCode::invalid_argument);
+  }
 }
 
 TEST(IntMap, DuplicatesRejectedAndFileWriterIsAtomic) {
