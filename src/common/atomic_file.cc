@@ -36,7 +36,10 @@ Status write_all(int fd, const std::uint8_t* p, std::size_t n, const std::string
 Result<std::pair<int, std::string>> make_temp(const std::string& path) {
   std::filesystem::path p(path);
   std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
-  std::string tmpl = (dir / ("." + p.filename().string() + ".tmp.XXXXXX")).string();
+  std::string name = ".";  // appended step by step: gcc 12 warns (-Wrestrict) on "." + string
+  name += p.filename().string();
+  name += ".tmp.XXXXXX";
+  std::string tmpl = (dir / name).string();
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
   int fd = ::mkstemp(buf.data());
@@ -122,22 +125,10 @@ Status AtomicFile::write(ByteSpan bytes) {
   return Status::OK();
 }
 
-Status AtomicFile::read_at(std::uint64_t offset, MutableByteSpan out) {
+Result<Buffer> AtomicFile::map_contents() {
   if (fd_ < 0) return invalid_argument("read from a closed file");
-  if (!range_ok(offset, out.size(), size_)) return out_of_range("read past the end of a scratch file");
-  // Flush pending writes first (logically const: the content is unchanged).
   SEGPACK_RETURN_IF_ERROR(flush_buffer());
-  std::size_t done = 0;
-  while (done < out.size()) {
-    ssize_t r = ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return io_error(std::string("cannot read scratch file: ") + std::strerror(errno));
-    }
-    if (r == 0) return out_of_range("scratch file shorter than written");
-    done += static_cast<std::size_t>(r);
-  }
-  return Status::OK();
+  return map_fd(fd_);
 }
 
 Status AtomicFile::commit() {

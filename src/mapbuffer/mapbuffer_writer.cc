@@ -247,17 +247,13 @@ Status MapBufferFileWriter::commit() {
   }
   SEGPACK_RETURN_IF_ERROR(out.write(head));
   head = {};
-  std::vector<std::uint8_t> chunk;
-  constexpr std::uint64_t kChunk = 4 << 20;
+  // Values are copied in file order from a mapping of the scratch file: one
+  // pread per item would cost a system call each.
+  SEGPACK_ASSIGN_OR_RETURN(Buffer scratch, m.scratch.map_contents());
   for (std::size_t p = 0; p < n; ++p) {
     const auto& e = m.entries[order[p]];
-    for (std::uint64_t done = 0; done < e.length;) {
-      std::uint64_t take = std::min(kChunk, e.length - done);
-      chunk.resize(take);
-      SEGPACK_RETURN_IF_ERROR(m.scratch.read_at(e.offset + done, chunk));
-      SEGPACK_RETURN_IF_ERROR(out.write(chunk));
-      done += take;
-    }
+    if (!range_ok(e.offset, e.length, scratch.size())) return internal_error("scratch file shorter than written");
+    SEGPACK_RETURN_IF_ERROR(out.write(ByteSpan(scratch.data() + e.offset, static_cast<std::size_t>(e.length))));
   }
   m.entries = {};
   return out.commit();

@@ -29,8 +29,10 @@ class AtomicFile {
 
   /// Appends bytes at the current end. Errors: io_error.
   Status write(ByteSpan bytes);
-  /// Reads exactly `out.size()` bytes at `offset`. Errors: io_error, out_of_range.
-  Status read_at(std::uint64_t offset, MutableByteSpan out);
+  /// Everything written so far, memory-mapped read-only (pending writes are
+  /// flushed first). The mapping stays valid after further writes and after
+  /// the file is closed; later writes may or may not show in it. Errors: io_error.
+  Result<Buffer> map_contents();
   /// Bytes written so far.
   std::uint64_t size() const noexcept { return size_; }
   /// Publishes the file at its final path. Errors: io_error (the temp file is removed).
