@@ -253,6 +253,31 @@ TEST(MapBuffer, StreamingWriterMatchesInMemoryBuild) {
   EXPECT_EQ(dir.count(), kAllCodecs.size());  // no temporary files left behind
 }
 
+// Values larger than the scratch file's write buffer (1 MiB) bypass it; the
+// commit must still read every value back in file order.
+TEST(MapBuffer, StreamingWriterWithValuesAroundTheBufferSize) {
+  testing::TempDir dir;
+  std::mt19937_64 rng(12);
+  std::map<std::uint64_t, std::vector<std::uint8_t>> m;
+  for (std::size_t size : {std::size_t{3} << 20, (std::size_t{1} << 20) + 1, std::size_t{1} << 20,
+                           (std::size_t{1} << 20) - 1}) {
+    m[rng()] = testing::random_bytes(size, rng());
+  }
+  for (int i = 0; i < 2000; ++i) m[rng()] = testing::random_bytes(rng() % 3000, rng());
+  std::vector<MapBufferItem> shuffled = items_of(m);
+  std::shuffle(shuffled.begin(), shuffled.end(), rng);
+  const std::string path = dir.file("big.mb");
+  auto w = MapBufferFileWriter::create(path, {});
+  ASSERT_TRUE(w.ok());
+  for (const auto& it : shuffled) SEGPACK_ASSERT_OK(w->add(it.key, it.value));
+  SEGPACK_ASSERT_OK(w->commit());
+  auto file = read_file(path);
+  ASSERT_TRUE(file.ok());
+  auto built = build_mapbuffer(items_of(m));
+  ASSERT_TRUE(built.ok());
+  EXPECT_EQ(std::vector<std::uint8_t>(file->data(), file->data() + file->size()), *built);
+}
+
 TEST(MapBuffer, StreamingWriterFailureLeavesTheOldFile) {
   testing::TempDir dir;
   const std::string path = dir.file("keep.mb");
