@@ -207,9 +207,10 @@ struct MapBufferItem {
 Status build_mapbuffer_into(std::span<const MapBufferItem> items, const MapBufferWriteOptions& opts,
                             const std::function<MutableByteSpan(std::size_t)>& alloc);
 
-/// Same, without copying the items: sorts `items` in place (and, for a
-/// compressed map, points their values at internal storage). For callers that
-/// filled the vector for this call; afterwards its contents are unspecified.
+/// Same, without copying the items: sorts `items` in place and, for a
+/// compressed map, points their values at internal storage that is freed
+/// before the call returns. For callers that filled the vector for this call:
+/// afterwards the items are reordered and their value spans must not be read.
 Status build_mapbuffer_in_place(std::span<MapBufferItem> items, const MapBufferWriteOptions& opts,
                                 const std::function<MutableByteSpan(std::size_t)>& alloc);
 

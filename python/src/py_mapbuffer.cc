@@ -28,8 +28,8 @@ struct HeldValues {
   HeldValues& operator=(const HeldValues&) = delete;
   ~HeldValues() { clear(); }
   void hold(PyObject* o) {
+    refs.push_back(o);  // first: a failed push_back must not leak the reference
     Py_INCREF(o);
-    refs.push_back(o);
   }
   void clear() {
     // Prefetched: the objects are scattered over the heap.

@@ -11,19 +11,67 @@
 #include <utility>
 #include <vector>
 
-#include "../batch/batch_internal.h"
+#include "segpack/thread_pool.h"
 
 namespace segpack::internal {
 
-// LSD radix sort of `a` by the low `bits` bits of key_of(x) - lo (the higher
-// bits are equal across `a`), one byte per pass, through `scratch`.
-// Branch-free, unlike a comparison sort, whose mispredictions dominate on
-// random keys (std::sort: ~54 ns per item on the project's machine).
+namespace sort_detail {
+
+// Ranges of at most this many items are radix sorted through a scratch
+// buffer of this size per worker (384 KiB for 24-byte records: in L2).
+inline constexpr std::size_t kSmall = std::size_t{1} << 14;
+
+struct KeyRange {
+  std::uint64_t lo, hi;
+  bool sorted;
+};
+
 template <class T, class KeyOf>
-void radix_sort_low_bits(std::span<T> a, std::uint64_t lo, int bits, std::vector<T>& scratch, KeyOf& key_of) {
+KeyRange key_range(std::span<const T> a, KeyOf& key_of) {
+  std::uint64_t lo = key_of(a[0]), hi = lo, prev = lo;
+  bool sorted = true;
+  for (std::size_t i = 1; i < a.size(); ++i) {
+    const std::uint64_t k = key_of(a[i]);
+    sorted &= prev <= k;
+    prev = k;
+    lo = std::min(lo, k);
+    hi = std::max(hi, k);
+  }
+  return {lo, hi, sorted};
+}
+
+// American-flag pass: moves every item of `a` into one of 256 buckets by
+// bits [shift, shift + 8) of key - lo, in place. Returns the bucket starts.
+template <class T, class KeyOf>
+std::array<std::size_t, 257> split(std::span<T> a, std::uint64_t lo, int shift, KeyOf& key_of) {
+  auto bucket_of = [&](const T& x) { return static_cast<std::size_t>(((key_of(x) - lo) >> shift) & 255); };
+  std::array<std::size_t, 257> start{};
+  for (const T& x : a) ++start[bucket_of(x) + 1];
+  for (std::size_t b = 0; b < 256; ++b) start[b + 1] += start[b];
+  std::array<std::size_t, 256> next;
+  std::copy(start.begin(), start.end() - 1, next.begin());
+  for (std::size_t b = 0; b < 256; ++b) {
+    while (next[b] < start[b + 1]) {
+      T x = a[next[b]];
+      std::size_t to = bucket_of(x);
+      while (to != b) {  // carry the item to its bucket, picking up the one there
+        std::swap(x, a[next[to]++]);
+        to = bucket_of(x);
+      }
+      a[next[b]++] = x;
+    }
+  }
+  return start;
+}
+
+// LSD radix sort of `a` by the low `bits` bits of key - lo (the higher bits
+// are equal across `a`), one byte per pass, through `scratch` (at least
+// a.size() items). Branch-free, unlike a comparison sort, whose
+// mispredictions dominate on random keys (std::sort: ~54 ns per item on the
+// project's machine).
+template <class T, class KeyOf>
+void radix_sort_low_bits(std::span<T> a, std::uint64_t lo, int bits, std::span<T> scratch, KeyOf& key_of) {
   const std::size_t m = a.size();
-  if (m < 2) return;
-  scratch.resize(m);
   T* src = a.data();
   T* dst = scratch.data();
   auto digit = [&](const T& x, int shift) { return static_cast<std::size_t>(((key_of(x) - lo) >> shift) & 255); };
@@ -39,51 +87,68 @@ void radix_sort_low_bits(std::span<T> a, std::uint64_t lo, int bits, std::vector
   if (src != a.data()) std::copy(src, src + m, a.data());
 }
 
+// Sorts `a` on this thread: small ranges by LSD radix through `scratch`
+// (kSmall items), larger ones split on the top byte of their own key range
+// and each bucket sorted the same way (at most 8 levels: each level narrows
+// the range by 8 bits).
+template <class T, class KeyOf>
+void sort_serial(std::span<T> a, std::span<T> scratch, KeyOf& key_of) {
+  if (a.size() < 2) return;
+  const KeyRange r = key_range(std::span<const T>(a), key_of);
+  if (r.sorted) return;
+  const int width = std::bit_width(r.hi - r.lo);
+  if (a.size() <= scratch.size()) {
+    radix_sort_low_bits(a, r.lo, width, scratch, key_of);
+    return;
+  }
+  const int shift = width > 8 ? width - 8 : 0;
+  const auto start = split(a, r.lo, shift, key_of);
+  if (shift == 0) return;  // every bucket holds one key
+  for (std::size_t b = 0; b < 256; ++b) sort_serial(a.subspan(start[b], start[b + 1] - start[b]), scratch, key_of);
+}
+
+}  // namespace sort_detail
+
 /// Sorts `items` by key_of(item) (a std::uint64_t), in place, on the pool.
-/// One pass finds the key range (and returns at once when the items are
-/// already sorted); an American-flag pass moves every item into one of 256
-/// buckets by the top 8 bits of key - min; the buckets, small enough for the
-/// cache, are radix sorted on the pool. Not stable; O(n) for any keys.
+/// Not stable. A pass over the keys finds their range (and returns at once
+/// when the items are already sorted); American-flag passes split the items
+/// by the top bits of key - min until no part holds more than a quarter of
+/// them; the parts are then sorted on the pool (sort_detail::sort_serial).
+/// Extra memory: kSmall items per pool worker, allocated by the caller's
+/// thread (std::bad_alloc propagates from there, never from a worker).
 template <class T, class KeyOf>
 void sort_by_key(std::span<T> items, KeyOf key_of) {
+  using namespace sort_detail;
   const std::size_t n = items.size();
   if (n < 2) return;
-  std::uint64_t lo = key_of(items[0]), hi = lo, prev = lo;
-  bool sorted = true;
-  for (std::size_t i = 1; i < n; ++i) {
-    const std::uint64_t k = key_of(items[i]);
-    sorted &= prev <= k;
-    prev = k;
-    lo = std::min(lo, k);
-    hi = std::max(hi, k);
+  if (key_range(std::span<const T>(items), key_of).sorted) return;
+  const auto pool = default_pool();
+  std::vector<std::vector<T>> scratch(pool->size(), std::vector<T>(std::min(n, kSmall)));
+  if (n <= kSmall) {
+    sort_serial(items, std::span<T>(scratch[0]), key_of);
+    return;
   }
-  if (sorted) return;
-  const int width = std::bit_width(hi - lo);
-  const int shift = width > 8 ? width - 8 : 0;
-  auto bucket_of = [&](const T& x) { return static_cast<std::size_t>((key_of(x) - lo) >> shift); };
-  std::array<std::size_t, 257> start{};
-  for (const T& x : items) ++start[bucket_of(x) + 1];
-  for (std::size_t b = 0; b < 256; ++b) start[b + 1] += start[b];
-  std::array<std::size_t, 256> next;
-  std::copy(start.begin(), start.end() - 1, next.begin());
-  for (std::size_t b = 0; b < 256; ++b) {
-    while (next[b] < start[b + 1]) {
-      T x = items[next[b]];
-      std::size_t to = bucket_of(x);
-      while (to != b) {  // carry the item to its bucket, picking up the one there
-        std::swap(x, items[next[to]++]);
-        to = bucket_of(x);
-      }
-      items[next[b]++] = x;
+  // Parts for the pool: split the largest part until each is small enough to
+  // balance the workers (or cannot be split: a single key).
+  std::vector<std::span<T>> parts{items};
+  const std::size_t limit = std::max(n / 4, kSmall);
+  for (;;) {
+    auto big = std::max_element(parts.begin(), parts.end(), [](auto a, auto b) { return a.size() < b.size(); });
+    if (big->size() <= limit) break;
+    const std::span<T> part = *big;
+    const KeyRange r = key_range(std::span<const T>(part), key_of);
+    const int width = std::bit_width(r.hi - r.lo);
+    if (width == 0) break;  // one key repeated
+    const auto start = split(part, r.lo, width > 8 ? width - 8 : 0, key_of);
+    parts.erase(big);
+    for (std::size_t b = 0; b < 256; ++b) {
+      if (start[b + 1] > start[b]) parts.push_back(part.subspan(start[b], start[b + 1] - start[b]));
     }
   }
-  auto sort_buckets = [&](std::size_t, std::size_t begin, std::size_t end) {
-    std::vector<T> scratch;
-    for (std::size_t b = begin; b < end; ++b) {
-      radix_sort_low_bits(items.subspan(start[b], start[b + 1] - start[b]), lo, shift, scratch, key_of);
-    }
+  auto sort_parts = [&](std::size_t worker, std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) sort_serial(parts[i], std::span<T>(scratch[worker]), key_of);
   };
-  batch_internal::run(256, std::uint64_t{n} * sizeof(T), BatchOptions{}, sort_buckets);
+  pool->parallel_for(parts.size(), 1, 0, sort_parts);
 }
 
 }  // namespace segpack::internal

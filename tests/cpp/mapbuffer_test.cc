@@ -173,7 +173,10 @@ TEST(MapBuffer, DuplicateKeysAreRejectedWherever) {
     auto r = build_mapbuffer(items);
     ASSERT_EQ(r.status().code(), ErrorCode::invalid_argument) << n;
     EXPECT_NE(r.status().message().find("duplicate key"), std::string::npos);
-  }
+  }  // Far more items than distinct keys (a key range under 8 bits wide).
+  std::vector<MapBufferItem> many;
+  for (std::size_t i = 0; i < 40000; ++i) many.push_back({rng() % 200, a});
+  EXPECT_EQ(build_mapbuffer(many).status().code(), ErrorCode::invalid_argument);
 }
 
 TEST(MapBuffer, LevelIsValidated) {

@@ -31,7 +31,9 @@ class AtomicFile {
   Status write(ByteSpan bytes);
   /// Everything written so far, memory-mapped read-only (pending writes are
   /// flushed first). The mapping stays valid after further writes and after
-  /// the file is closed; later writes may or may not show in it. Errors: io_error.
+  /// the file is closed; later writes may or may not show in it. As with any
+  /// mapping, a disk error while reading it raises SIGBUS instead of an
+  /// io_error. Errors: io_error, invalid_argument (file already closed).
   Result<Buffer> map_contents();
   /// Bytes written so far.
   std::uint64_t size() const noexcept { return size_; }
