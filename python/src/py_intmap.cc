@@ -16,12 +16,14 @@ struct PyIntMap {
   IntMapReader reader;
   bool open = false;
   nb::object pyobj;
+  std::shared_ptr<PySliceSource> source;  // range reader, if any (also held by `reader`)
   void require_open() const {
     if (!open) throw nb::value_error("I/O operation on a closed IntMap");
   }
   void close() {
     open = false;
     reader = IntMapReader();
+    source.reset();
     pyobj = nb::none();
   }
 };
@@ -86,7 +88,25 @@ Py_ssize_t im_length(PyObject* self) {
   return static_cast<Py_ssize_t>(m->reader.size());
 }
 
+// The data object may be a user's range reader that refers back to the map:
+// let the cycle collector see it (a range source's object is the same one).
+int im_traverse(PyObject* self, visitproc visit, void* arg) {
+  Py_VISIT(Py_TYPE(self));
+  if (!nb::inst_ready(self)) return 0;
+  PyIntMap* m = nb::inst_ptr<PyIntMap>(self);
+  Py_VISIT(m->pyobj.ptr());
+  if (m->source) Py_VISIT(m->source->object_ptr());
+  return 0;
+}
+
+int im_clear(PyObject* self) {
+  if (nb::inst_ready(self)) nb::inst_ptr<PyIntMap>(self)->close();
+  return 0;
+}
+
 PyType_Slot intmap_slots[] = {
+    {Py_tp_traverse, reinterpret_cast<void*>(im_traverse)},
+    {Py_tp_clear, reinterpret_cast<void*>(im_clear)},
     {Py_mp_subscript, reinterpret_cast<void*>(im_subscript)},
     {Py_mp_ass_subscript, reinterpret_cast<void*>(im_ass_subscript)},
     {Py_mp_length, reinterpret_cast<void*>(im_length)},
@@ -185,6 +205,7 @@ void bind_intmap(nb::module_& m) {
                    throw_status(opened.status());
                  }
                  self->reader = std::move(*opened);
+                 self->source = r.source;
                }
                self->pyobj = r.pyobj;
              }

@@ -394,6 +394,46 @@ void init_mapbuffer(PyMapBuffer* self, nb::handle data, nb::handle compress, nb:
   self->refresh_plain();
 }
 
+struct PyMapBufferWriter {
+  std::optional<MapBufferFileWriter> w;
+  nb::object tobytesfn;
+};
+
+// tobytesfn may refer back to the writer (a closure over it): let the cycle
+// collector see and break that reference.
+int writer_traverse(PyObject* self, visitproc visit, void* arg) {
+  Py_VISIT(Py_TYPE(self));
+  if (!nb::inst_ready(self)) return 0;
+  Py_VISIT(nb::inst_ptr<PyMapBufferWriter>(self)->tobytesfn.ptr());
+  return 0;
+}
+
+int writer_clear(PyObject* self) {
+  if (nb::inst_ready(self)) nb::inst_ptr<PyMapBufferWriter>(self)->tobytesfn = nb::none();
+  return 0;
+}
+
+PyType_Slot writer_slots[] = {
+    {Py_tp_traverse, reinterpret_cast<void*>(writer_traverse)},
+    {Py_tp_clear, reinterpret_cast<void*>(writer_clear)},
+    {0, nullptr},
+};
+
+// The writer is taken out before the GIL is released: another thread that
+// calls add(), commit() or abort() meanwhile finds it closed instead of
+// racing with the commit.
+void commit_writer(PyMapBufferWriter& self) {
+  if (!self.w) throw nb::value_error("MapBufferWriter is closed");
+  MapBufferFileWriter w = std::move(*self.w);
+  self.w.reset();
+  Status st;
+  {
+    nb::gil_scoped_release nogil;
+    st = w.commit();
+  }
+  check(st);
+}
+
 }  // namespace
 
 void bind_mapbuffer(nb::module_& m) {
@@ -680,13 +720,10 @@ void bind_mapbuffer(nb::module_& m) {
       });
 
   // ---- streaming writer
-  struct PyMapBufferWriter {
-    std::optional<MapBufferFileWriter> w;
-    nb::object tobytesfn;
-  };
   nb::class_<PyMapBufferWriter>(m, "MapBufferWriter",
                                 "Writes a MapBuffer file item by item without holding the values in memory; "
-                                "the file appears atomically at commit().")
+                                "the file appears atomically at commit().",
+                                nb::type_slots(writer_slots))
       .def("__init__",
            [](PyMapBufferWriter* self, nb::object path, nb::handle compress, std::optional<int> level,
               bool compute_crc, nb::object tobytesfn) {
@@ -712,34 +749,20 @@ void bind_mapbuffer(nb::module_& m) {
              if (!self.tobytesfn.is_none()) v = self.tobytesfn(v);
              auto b = buffer_from_object(v.ptr());
              if (!b) throw nb::type_error("value must be bytes-like (or pass tobytesfn=)");
+             // tobytesfn (or __index__) may have committed or aborted the writer.
+             if (!self.w) throw nb::value_error("MapBufferWriter is closed");
              check(self.w->add(k, b->span()), ErrorContext::compress);
            },
            nb::arg("key"), nb::arg("value"))
       .def("__len__", [](PyMapBufferWriter& self) { return self.w ? self.w->size() : 0; })
-      .def("commit",
-           [](PyMapBufferWriter& self) {
-             if (!self.w) throw nb::value_error("MapBufferWriter is closed");
-             Status st;
-             {
-               nb::gil_scoped_release nogil;
-               st = self.w->commit();
-             }
-             self.w.reset();
-             check(st);
-           })
+      .def("commit", [](PyMapBufferWriter& self) { commit_writer(self); })
       .def("abort", [](PyMapBufferWriter& self) { self.w.reset(); },
            "Discards everything written; the target path is left untouched.")
       .def("__enter__", [](nb::handle self) { return nb::borrow(self); })
       .def("__exit__", [](PyMapBufferWriter& self, nb::args exc) {
         if (!self.w) return false;
         if (exc.size() == 0 || exc[0].is_none()) {
-          Status st;
-          {
-            nb::gil_scoped_release nogil;
-            st = self.w->commit();
-          }
-          self.w.reset();
-          check(st);
+          commit_writer(self);
         } else {
           self.w.reset();
         }

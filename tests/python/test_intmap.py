@@ -355,3 +355,18 @@ def test_intmap_hand_built_valid():
     raw = raw_intmap([(k, D[k]) for k in eytzinger(sorted(D))])
     assert raw == build()
     assert segpack.IntMap.validate_buffer(raw) is True
+
+
+def test_reference_cycle_through_range_reader_is_collected():
+    import weakref
+
+    def make():
+        reader = RangeReader(build())
+        im = segpack.IntMap(reader)
+        reader.im = im  # im -> reader -> im
+        assert im[next(iter(D))] == D[next(iter(D))]
+        return weakref.ref(reader)
+
+    ref = make()
+    gc.collect()
+    assert ref() is None

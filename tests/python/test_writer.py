@@ -238,3 +238,76 @@ def test_intmap_from_arrays_equals_dict():
     im = segpack.IntMap.from_arrays(keys, vals)
     as_dict = {int(k): int(v) for k, v in zip(keys, vals)}
     assert bytes(im.tobytes()) == bytes(segpack.IntMap(as_dict).tobytes())
+
+
+def test_writer_tobytesfn_that_commits_the_writer(tmp_path):
+    p = tmp_path / "re.mb"
+    w = None
+
+    def tobytes(v):
+        w.commit()  # re-entrant: the writer is gone when add() resumes
+        return v
+
+    w = segpack.MapBufferWriter(p, tobytesfn=tobytes)
+    with pytest.raises(ValueError, match="closed"):
+        w.add(1, b"x")
+    assert segpack.MapBuffer(p).todict() == {}  # committed empty, by tobytesfn
+    with pytest.raises(ValueError, match="closed"):
+        w.commit()
+
+
+def test_writer_used_from_another_thread_during_commit(tmp_path):
+    # commit() releases the GIL; add(), commit() and abort() from another thread
+    # meanwhile must find the writer closed, not race with the commit.
+    import threading
+
+    p = tmp_path / "big.mb"
+    d = random_dict(100000, seed=5, max_len=40)
+    w = segpack.MapBufferWriter(p)
+    for k, v in d.items():
+        w.add(k, v)
+    done = threading.Event()
+    seen = []
+
+    def meddle():
+        while not done.is_set():
+            for call in (lambda: w.add(2**63, b"late"), w.commit, w.abort):
+                try:
+                    call()
+                except ValueError as e:
+                    seen.append(str(e))
+
+    t = threading.Thread(target=meddle)
+    t.start()
+    try:
+        w.commit()
+    except ValueError:
+        pass  # the other thread may have committed or aborted first: also fine
+    finally:
+        done.set()
+        t.join()
+    if p.exists():
+        mb = segpack.MapBuffer(p)
+        assert mb.validate()
+        assert len(mb) in (len(d), len(d) + 1)
+    assert all("closed" in s for s in seen)
+
+
+def test_reference_cycle_through_tobytesfn_is_collected(tmp_path):
+    import gc
+    import weakref
+
+    class Box:
+        pass
+
+    def make():
+        box = Box()
+        w = segpack.MapBufferWriter(tmp_path / "c.mb", tobytesfn=lambda v, box=box: v)
+        box.w = w  # w -> tobytesfn -> box -> w
+        w.add(1, b"x")
+        return weakref.ref(box)
+
+    ref = make()
+    gc.collect()
+    assert ref() is None
+    assert not (tmp_path / "c.mb").exists()  # collected without commit: nothing published
