@@ -93,6 +93,34 @@ inline bool find_key_or_key_error(const Reader& reader, PyObject* key, std::size
   return r == KeyLookup::found;
 }
 
+// ---- slots shared by the map types (MapBuffer, IntMap). `Map` has
+// `bool open`, a `reader` and `static constexpr const char* kClosed`.
+
+/// The instance, or nullptr with ValueError(Map::kClosed) set when closed.
+template <class Map>
+inline Map* open_map(PyObject* self) {
+  Map* m = nb::inst_ptr<Map>(self);
+  if (m->open) return m;
+  PyErr_SetString(PyExc_ValueError, Map::kClosed);
+  return nullptr;
+}
+/// `key in m`: like a dict, a non-integer is simply not a key.
+template <class Map>
+int map_contains(PyObject* self, PyObject* key) {
+  Map* m = open_map<Map>(self);
+  if (m == nullptr) return -1;
+  std::size_t at = 0;
+  const KeyLookup r = find_key(m->reader, key, &at);
+  if (r == KeyLookup::type_error) PyErr_Clear();
+  return r == KeyLookup::found ? 1 : 0;
+}
+/// `len(m)`.
+template <class Map>
+Py_ssize_t map_length(PyObject* self) {
+  Map* m = open_map<Map>(self);
+  return m == nullptr ? -1 : static_cast<Py_ssize_t>(m->reader.size());
+}
+
 /// Same, raising: ValueError for out-of-range ints (when writing), TypeError otherwise.
 std::uint64_t key_for_write(nb::handle key);
 

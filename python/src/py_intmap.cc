@@ -13,12 +13,13 @@ namespace segpack::py {
 namespace {
 
 struct PyIntMap {
+  static constexpr const char* kClosed = "I/O operation on a closed IntMap";
   IntMapReader reader;
   bool open = false;
   nb::object pyobj;
   std::shared_ptr<PySliceSource> source;  // range reader, if any (also held by `reader`)
   void require_open() const {
-    if (!open) throw nb::value_error("I/O operation on a closed IntMap");
+    if (!open) throw nb::value_error(kClosed);
   }
   void close() {
     open = false;
@@ -28,25 +29,17 @@ struct PyIntMap {
   }
 };
 
-PyObject* closed_error() {
-  PyErr_SetString(PyExc_ValueError, "I/O operation on a closed IntMap");
-  return nullptr;
-}
-
 PyObject* im_subscript(PyObject* self, PyObject* key) {
-  PyIntMap* m = nb::inst_ptr<PyIntMap>(self);
-  if (!m->open) return closed_error();
+  PyIntMap* m = open_map<PyIntMap>(self);
+  if (m == nullptr) return nullptr;
   std::size_t pos = 0;
   if (!find_key_or_key_error(m->reader, key, &pos)) return nullptr;
   return PyLong_FromUnsignedLongLong(m->reader.value_at(pos));
 }
 
 int im_ass_subscript(PyObject* self, PyObject* key, PyObject* value) {
-  PyIntMap* m = nb::inst_ptr<PyIntMap>(self);
-  if (!m->open) {
-    closed_error();
-    return -1;
-  }
+  PyIntMap* m = open_map<PyIntMap>(self);
+  if (m == nullptr) return -1;
   if (value == nullptr) {
     PyErr_SetString(PyExc_TypeError, "IntMap items cannot be deleted");
     return -1;
@@ -65,27 +58,6 @@ int im_ass_subscript(PyObject* self, PyObject* key, PyObject* value) {
     return -1;
   }
   return 0;
-}
-
-int im_contains(PyObject* self, PyObject* key) {
-  PyIntMap* m = nb::inst_ptr<PyIntMap>(self);
-  if (!m->open) {
-    closed_error();
-    return -1;
-  }
-  std::size_t at = 0;
-  const KeyLookup r = find_key(m->reader, key, &at);
-  if (r == KeyLookup::type_error) PyErr_Clear();  // like a dict: a non-integer is simply not a key
-  return r == KeyLookup::found ? 1 : 0;
-}
-
-Py_ssize_t im_length(PyObject* self) {
-  PyIntMap* m = nb::inst_ptr<PyIntMap>(self);
-  if (!m->open) {
-    closed_error();
-    return -1;
-  }
-  return static_cast<Py_ssize_t>(m->reader.size());
 }
 
 // The data object may be a user's range reader that refers back to the map:
@@ -109,8 +81,8 @@ PyType_Slot intmap_slots[] = {
     {Py_tp_clear, reinterpret_cast<void*>(im_clear)},
     {Py_mp_subscript, reinterpret_cast<void*>(im_subscript)},
     {Py_mp_ass_subscript, reinterpret_cast<void*>(im_ass_subscript)},
-    {Py_mp_length, reinterpret_cast<void*>(im_length)},
-    {Py_sq_contains, reinterpret_cast<void*>(im_contains)},
+    {Py_mp_length, reinterpret_cast<void*>(map_length<PyIntMap>)},
+    {Py_sq_contains, reinterpret_cast<void*>(map_contains<PyIntMap>)},
     {0, nullptr},
 };
 

@@ -104,9 +104,8 @@ void collect_items(nb::handle data, nb::handle tobytesfn, HeldValues& held) {
   // Everything else may run Python code (tobytesfn, __index__, buffer
   // exports), which could change the mapping: a list of its pairs, taken
   // first, keeps every pair alive until it is read.
-  nb::object items = PyDict_Check(data.ptr()) ? nb::steal(PyDict_Items(data.ptr())) : data.attr("items")();
-  if (!items.is_valid()) throw nb::python_error();
-  nb::object pairs = nb::steal(PySequence_List(items.ptr()));
+  nb::object pairs = PyDict_Check(data.ptr()) ? nb::steal(PyDict_Items(data.ptr()))  // a new list
+                                                : nb::steal(PySequence_List(data.attr("items")().ptr()));
   if (!pairs.is_valid()) throw nb::python_error();
   held.items.reserve(static_cast<std::size_t>(PyList_GET_SIZE(pairs.ptr())));
   for (nb::handle kv : pairs) {
@@ -146,6 +145,7 @@ nb::bytes build_bytes(nb::handle data, Codec codec, std::optional<int> level, bo
 // ------------------------------------------------------------------ reading
 
 struct PyMapBuffer {
+  static constexpr const char* kClosed = "I/O operation on a closed MapBuffer";
   MapBufferReader reader;
   bool open = false;
   // True when mb[key] can take the fast path: in-memory, uncompressed, bytes
@@ -163,7 +163,7 @@ struct PyMapBuffer {
   std::vector<std::uint8_t> scratch;
 
   void require_open() const {
-    if (!open) throw nb::value_error("I/O operation on a closed MapBuffer");
+    if (!open) throw nb::value_error(kClosed);
   }
 
   // Drops the buffer, mapping or source; views handed out keep what they need.
@@ -234,15 +234,10 @@ struct PyMapBuffer {
   }
 };
 
-PyObject* closed_error() {
-  PyErr_SetString(PyExc_ValueError, "I/O operation on a closed MapBuffer");
-  return nullptr;
-}
-
-// Fast slots: mb[key], key in mb, len(mb).
+// Fast slot mb[key] (key in mb, len(mb): map_contains / map_length in py_common.h).
 PyObject* mb_subscript(PyObject* self, PyObject* key) {
-  PyMapBuffer* m = nb::inst_ptr<PyMapBuffer>(self);
-  if (!m->open) return closed_error();
+  PyMapBuffer* m = open_map<PyMapBuffer>(self);
+  if (m == nullptr) return nullptr;
   std::size_t pos = 0;
   if (!find_key_or_key_error(m->reader, key, &pos)) return nullptr;
   if (m->plain) {  // in memory, uncompressed, bytes out, no frombytesfn
@@ -260,33 +255,9 @@ PyObject* mb_subscript(PyObject* self, PyObject* key) {
   return nullptr;
 }
 
-int mb_contains(PyObject* self, PyObject* key) {
-  PyMapBuffer* m = nb::inst_ptr<PyMapBuffer>(self);
-  if (!m->open) {
-    closed_error();
-    return -1;
-  }
-  std::size_t at = 0;
-  const KeyLookup r = find_key(m->reader, key, &at);
-  if (r == KeyLookup::type_error) PyErr_Clear();  // like a dict: a non-integer is simply not a key
-  return r == KeyLookup::found ? 1 : 0;
-}
-
-Py_ssize_t mb_length(PyObject* self) {
-  PyMapBuffer* m = nb::inst_ptr<PyMapBuffer>(self);
-  if (!m->open) {
-    closed_error();
-    return -1;
-  }
-  return static_cast<Py_ssize_t>(m->reader.size());
-}
-
 int mb_ass_subscript(PyObject* self, PyObject* key, PyObject* value) {
-  PyMapBuffer* m = nb::inst_ptr<PyMapBuffer>(self);
-  if (!m->open) {
-    closed_error();
-    return -1;
-  }
+  PyMapBuffer* m = open_map<PyMapBuffer>(self);
+  if (m == nullptr) return -1;
   if (value == nullptr) {
     PyErr_SetString(PyExc_TypeError, "MapBuffer items cannot be deleted");
     return -1;
@@ -345,8 +316,8 @@ PyType_Slot mapbuffer_slots[] = {
     {Py_tp_clear, reinterpret_cast<void*>(mb_clear)},
     {Py_mp_subscript, reinterpret_cast<void*>(mb_subscript)},
     {Py_mp_ass_subscript, reinterpret_cast<void*>(mb_ass_subscript)},
-    {Py_mp_length, reinterpret_cast<void*>(mb_length)},
-    {Py_sq_contains, reinterpret_cast<void*>(mb_contains)},
+    {Py_mp_length, reinterpret_cast<void*>(map_length<PyMapBuffer>)},
+    {Py_sq_contains, reinterpret_cast<void*>(map_contains<PyMapBuffer>)},
     {0, nullptr},
 };
 

@@ -121,29 +121,35 @@ void sort_by_key(std::span<T> items, KeyOf key_of) {
   using namespace sort_detail;
   const std::size_t n = items.size();
   if (n < 2) return;
-  if (key_range(std::span<const T>(items), key_of).sorted) return;
+  const KeyRange whole = key_range(std::span<const T>(items), key_of);
+  if (whole.sorted) return;
   const auto pool = default_pool();
   std::vector<std::vector<T>> scratch(pool->size(), std::vector<T>(std::min(n, kSmall)));
   if (n <= kSmall) {
     sort_serial(items, std::span<T>(scratch[0]), key_of);
     return;
   }
-  // Parts for the pool: split the largest part until each is small enough to
-  // balance the workers (or cannot be split: a single key).
-  std::vector<std::span<T>> parts{items};
+  // Parts for the pool: the items split on the top byte of their key range,
+  // then the largest part split again until each is small enough to balance
+  // the workers (or cannot be split: a single key).
+  std::vector<std::span<T>> parts;
+  auto split_into_parts = [&](std::span<T> part, const KeyRange& r) {
+    const int width = std::bit_width(r.hi - r.lo);
+    const auto start = split(part, r.lo, width > 8 ? width - 8 : 0, key_of);
+    for (std::size_t b = 0; b < 256; ++b) {
+      if (start[b + 1] > start[b]) parts.push_back(part.subspan(start[b], start[b + 1] - start[b]));
+    }
+  };
+  split_into_parts(items, whole);  // not sorted, so at least two distinct keys
   const std::size_t limit = std::max(n / 4, kSmall);
   for (;;) {
     auto big = std::max_element(parts.begin(), parts.end(), [](auto a, auto b) { return a.size() < b.size(); });
     if (big->size() <= limit) break;
     const std::span<T> part = *big;
     const KeyRange r = key_range(std::span<const T>(part), key_of);
-    const int width = std::bit_width(r.hi - r.lo);
-    if (width == 0) break;  // one key repeated
-    const auto start = split(part, r.lo, width > 8 ? width - 8 : 0, key_of);
+    if (r.lo == r.hi) break;  // one key repeated
     parts.erase(big);
-    for (std::size_t b = 0; b < 256; ++b) {
-      if (start[b + 1] > start[b]) parts.push_back(part.subspan(start[b], start[b + 1] - start[b]));
-    }
+    split_into_parts(part, r);
   }
   auto sort_parts = [&](std::size_t worker, std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) sort_serial(parts[i], std::span<T>(scratch[worker]), key_of);

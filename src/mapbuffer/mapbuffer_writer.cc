@@ -82,18 +82,12 @@ Status build_mapbuffer_in_place(std::span<MapBufferItem> items, const MapBufferW
   }
 
   SEGPACK_RETURN_IF_ERROR(sort_unique_keys(items));
-  std::uint64_t total = data_start;
-  for (const MapBufferItem& it : items) total += it.value.size() + crc_bytes;
-  MutableByteSpan out = alloc(static_cast<std::size_t>(total));
-  if (out.size() != total) return resource_exhausted("could not allocate " + std::to_string(total) + " bytes");
-  std::uint8_t* o = out.data();
-  write_header(o, opts, static_cast<std::uint32_t>(n));
-
   const std::vector<std::uint32_t> rank_at = ranks_in_file_order(n);
   // Index and values in file order, on the pool, in fixed chunks of
-  // positions: each chunk's byte count first, then each chunk writes its keys,
-  // offsets and values from its own start offset. Values are read from random
-  // places of the input, so they are prefetched a few positions ahead.
+  // positions: each chunk's byte count first (their sum sizes the output),
+  // then each chunk writes its keys, offsets and values from its own start
+  // offset. Values are read from random places of the input, so they are
+  // prefetched a few positions ahead.
   const std::size_t chunks = std::min<std::size_t>(n, 256);
   auto chunk_begin = [&](std::size_t c) { return c * n / chunks; };
   std::vector<std::uint64_t> chunk_offset(chunks + 1, 0);
@@ -108,6 +102,15 @@ Status build_mapbuffer_in_place(std::span<MapBufferItem> items, const MapBufferW
       chunk_offset[c + 1] = bytes;
     }
   };
+  // A per-item cost (a cache miss) for the inline rule.
+  batch_internal::run(chunks, std::uint64_t{n} * 64, BatchOptions{}, count);
+  chunk_offset[0] = data_start;
+  for (std::size_t c = 0; c < chunks; ++c) chunk_offset[c + 1] += chunk_offset[c];
+  const std::uint64_t total = chunk_offset[chunks];
+  MutableByteSpan out = alloc(static_cast<std::size_t>(total));
+  if (out.size() != total) return resource_exhausted("could not allocate " + std::to_string(total) + " bytes");
+  std::uint8_t* o = out.data();
+  write_header(o, opts, static_cast<std::uint32_t>(n));
   std::uint8_t* index = o + kMapBufferHeaderSize;
   auto write = [&](std::size_t, std::size_t begin, std::size_t end) {
     for (std::size_t c = begin; c < end; ++c) {
@@ -132,11 +135,7 @@ Status build_mapbuffer_in_place(std::span<MapBufferItem> items, const MapBufferW
       }
     }
   };
-  // Data bytes plus a per-item cost (a cache miss) for the inline rule.
-  batch_internal::run(chunks, std::uint64_t{n} * 64, BatchOptions{}, count);
-  chunk_offset[0] = data_start;
-  for (std::size_t c = 0; c < chunks; ++c) chunk_offset[c + 1] += chunk_offset[c];
-  batch_internal::run(chunks, total + std::uint64_t{n} * 64, BatchOptions{}, write);
+  batch_internal::run(chunks, total + std::uint64_t{n} * 64, BatchOptions{}, write);  // data bytes too
   return Status::OK();
 }
 
