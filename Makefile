@@ -3,6 +3,7 @@
 #   make test   install what is missing, build, run ctest (Release, then
 #               ASan+UBSan with libFuzzer runs) and pytest
 #   make bench  side-by-side benchmarks against the peer packages
+#   make lint   clang-format and ruff checks (make format applies them)
 SHELL := /bin/bash
 .DEFAULT_GOAL := test
 
@@ -14,10 +15,11 @@ STAMPS := .stamps
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := build-essential pkg-config cmake ninja-build \
   libzstd-dev libdeflate-dev libbrotli-dev liblzma-dev zlib1g-dev libisal-dev \
-  libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev python3-venv
+  libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev clang-format python3-venv
 CMAKE_GEN := -G Ninja
 
-.PHONY: demo test deps venv build-cpp build-sanitize build-py test-cpp test-sanitize test-py bench stubs clean
+.PHONY: demo test deps venv build-cpp build-sanitize build-py test-cpp test-sanitize test-py bench stubs \
+  lint lint-py lint-cpp format clean
 
 # ---- set-up ---------------------------------------------------------------
 deps: $(STAMPS)/deps
@@ -78,6 +80,24 @@ bench: build-py build-cpp
 # Regenerates the committed type stubs of the extension (nanobind's stubgen).
 stubs: build-py
 	$(PY) -m nanobind.stubgen -m segpack._core -o python/segpack/_core.pyi
+
+# ---- formatting: .clang-format and [tool.ruff] in pyproject.toml -----------
+CXX_FILES = $(shell find include src python/src tests/cpp bench fuzz -type f \( -name '*.h' -o -name '*.cc' \) | sort)
+
+lint: lint-py lint-cpp
+
+lint-py: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+lint-cpp: deps
+	clang-format --dry-run --Werror $(CXX_FILES)
+
+# Rewrites the files in place to the checked style.
+format: venv deps
+	clang-format -i $(CXX_FILES)
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
 
 clean:
 	rm -rf build $(STAMPS) $(VENV)

@@ -26,7 +26,7 @@ def test_tobytesfn_frombytesfn():
     mb2 = segpack.MapBuffer(raw, frombytesfn=lambda b: bytes(b).decode("utf8"))
     assert mb2[1] == "één"
     # the raw view is not passed through frombytesfn
-    assert bytes(mb2.view(1)) == "één".encode("utf8")
+    assert bytes(mb2.view(1)) == "één".encode()
 
 
 def test_values_not_bytes_without_tobytesfn_raise_typeerror():
@@ -130,7 +130,7 @@ def test_build_survives_key_index_that_mutates_the_dict():
 
 
 def test_build_survives_tobytesfn_that_mutates_the_dict():
-    d = {i: "v%d" % i for i in range(100)}
+    d = {i: f"v{i}" for i in range(100)}
     original = dict(d)
 
     def tobytes(s):
