@@ -77,7 +77,8 @@ bench: build-py build-cpp
 	build/cpp/bench/mapbuffer_bench --benchmark_min_time=0.3
 	build/cpp/bench/batch_bench --benchmark_min_time=0.2
 
-# Regenerates the committed type stubs of the extension (nanobind's stubgen).
+# Regenerates the committed type stubs of the extension (nanobind's stubgen);
+# tests/python/test_stubs.py fails while they are stale.
 stubs: build-py
 	$(PY) -m nanobind.stubgen -m segpack._core -o python/segpack/_core.pyi
 
