@@ -4,6 +4,7 @@
 #               ASan+UBSan with libFuzzer runs), pytest, and the peers' own
 #               test suites against segpack (make test-peers)
 #   make bench  side-by-side benchmarks against the peer packages
+#   make lint   clang-format and ruff checks (make format applies them)
 SHELL := /bin/bash
 .DEFAULT_GOAL := test
 
@@ -15,10 +16,11 @@ STAMPS := .stamps
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := build-essential pkg-config cmake ninja-build \
   libzstd-dev libdeflate-dev libbrotli-dev liblzma-dev zlib1g-dev libisal-dev \
-  libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev python3-venv
+  libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev clang-format python3-venv
 CMAKE_GEN := -G Ninja
 
-.PHONY: demo test deps venv build-cpp build-sanitize build-py test-cpp test-sanitize test-py test-peers bench stubs clean
+.PHONY: demo test deps venv build-cpp build-sanitize build-py test-cpp test-sanitize test-py test-peers bench stubs \
+  lint lint-py lint-cpp format clean
 
 # ---- set-up ---------------------------------------------------------------
 deps: $(STAMPS)/deps
@@ -82,9 +84,28 @@ bench: build-py build-cpp
 	build/cpp/bench/mapbuffer_bench --benchmark_min_time=0.3
 	build/cpp/bench/batch_bench --benchmark_min_time=0.2
 
-# Regenerates the committed type stubs of the extension (nanobind's stubgen).
+# Regenerates the committed type stubs of the extension (nanobind's stubgen);
+# tests/python/test_stubs.py fails while they are stale.
 stubs: build-py
 	$(PY) -m nanobind.stubgen -m segpack._core -o python/segpack/_core.pyi
+
+# ---- formatting: .clang-format and [tool.ruff] in pyproject.toml -----------
+CXX_FILES = $(shell find include src python/src tests/cpp bench fuzz -type f \( -name '*.h' -o -name '*.cc' \) | sort)
+
+lint: lint-py lint-cpp
+
+lint-py: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+lint-cpp: deps
+	clang-format --dry-run --Werror $(CXX_FILES)
+
+# Rewrites the files in place to the checked style.
+format: venv deps
+	clang-format -i $(CXX_FILES)
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
 
 clean:
 	rm -rf build $(STAMPS) $(VENV)

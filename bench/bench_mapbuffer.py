@@ -68,7 +68,7 @@ def median_of(fn, runs: int) -> float:
 
 # The loops are plain functions so the timed code is exactly what a user writes.
 def loop_empty(keys):
-    for k in keys:
+    for _ in keys:
         pass
 
 
@@ -173,9 +173,19 @@ def bench_lookups(n: int, runs: int, rng: random.Random) -> None:
     di = dict(zip(keys, ivals))
     ibuf = bytes(segpack.IntMap(di).tobytes())
     assert ibuf == bytes(mapbuffer.IntMap(di).tobytes()), "IntMap builders disagree"
-    lookup_row(f"IntMap[k], {n}", segpack.IntMap(ibuf), mapbuffer.IntMap(ibuf), shuffled, "getitem", runs, empty,
-               "mapbuffer")
-    lookup_row(f"IntMap[k] vs dict[k], {n}", segpack.IntMap(ibuf), di, shuffled, "getitem", runs, empty, "dict")
+    lookup_row(
+        f"IntMap[k], {n}",
+        segpack.IntMap(ibuf),
+        mapbuffer.IntMap(ibuf),
+        shuffled,
+        "getitem",
+        runs,
+        empty,
+        "mapbuffer",
+    )
+    lookup_row(
+        f"IntMap[k] vs dict[k], {n}", segpack.IntMap(ibuf), di, shuffled, "getitem", runs, empty, "dict"
+    )
 
 
 # ---- (b) build ---------------------------------------------------------------
@@ -223,8 +233,10 @@ def bench_open(n_big: int, runs: int, rng: random.Random, tmp: str) -> None:
         t0 = time.perf_counter()
         keys = write_big(path, n, item, rng)
         size = os.path.getsize(path)
-        print(f"\n(c) open + first lookup, {n} items of {item} B ({size / 1e6:.0f} MB file, "
-              f"written in {time.perf_counter() - t0:.1f} s); median of {runs}")
+        print(
+            f"\n(c) open + first lookup, {n} items of {item} B ({size / 1e6:.0f} MB file, "
+            f"written in {time.perf_counter() - t0:.1f} s); median of {runs}"
+        )
         probe = iter(rng.choices(keys, k=4 * runs + 8))
 
         def sp_path():
@@ -275,7 +287,9 @@ def bench_codecs(n: int, runs: int, rng: random.Random) -> None:
             mb = mapbuffer.MapBuffer(buf)
             assert all(bytes(mb[k]) == d[k] for k in keys[:50]), "mapbuffer cannot read segpack's output"
             v = "v1" if crc else "v0"
-            lookup_row(f"mb[k], {n}, {v} {codec or 'none'}", sp, mb, shuffled, "getitem", runs, empty, "mapbuffer")
+            lookup_row(
+                f"mb[k], {n}, {v} {codec or 'none'}", sp, mb, shuffled, "getitem", runs, empty, "mapbuffer"
+            )
 
 
 # ---- (e) a few keys out of a big map vs pickle ------------------------------------
@@ -289,8 +303,10 @@ def bench_select(n: int, runs: int, rng: random.Random) -> None:
         values.append(blob[off : off + ln])
     d = dict(zip(keys, values))
     total = sum(map(len, values))
-    print(f"\n(e) read 10% of keys, {n} items of 0-100 KB ({total / 1e6:.0f} MB), from bytes in memory; "
-          f"best of {runs}")
+    print(
+        f"\n(e) read 10% of keys, {n} items of 0-100 KB ({total / 1e6:.0f} MB), from bytes in memory; "
+        f"best of {runs}"
+    )
     pk = pickle.dumps(d, protocol=pickle.HIGHEST_PROTOCOL)
     sel = rng.sample(keys, n // 10)
     t_pk = best_of(lambda: pickle.loads(pk), runs)
@@ -311,7 +327,7 @@ def bench_select(n: int, runs: int, rng: random.Random) -> None:
         t_mb = best_of(mb_sel, runs)
         row(f"open + read 10% of {n} ({total / 1e6:.0f} MB), {v}", t_sp, t_mb, fmt=ms, peer_name="mapbuffer")
         row(f"open + read 10% {v} vs pickle.loads(whole dict)", t_sp, t_pk, fmt=ms, peer_name="pickle")
-        del buf
+        buf = None  # drop this map before the next one is built
 
 
 # ---- main ---------------------------------------------------------------------------

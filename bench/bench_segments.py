@@ -34,7 +34,6 @@ import os
 import platform
 import random
 import sys
-import time
 from importlib.metadata import version
 
 import numpy as np
@@ -97,24 +96,28 @@ def bench_batch(total: int, runs: int) -> None:
             "sp 2": best_of(lambda: sd.multi_decompress_to_buffer(frames, threads=2), runs),
         }
         zs_best = min(t["zs 1"], t["zs 2"])
-        ROWS.append((
-            f"(a) multi_decompress, {isz // 1024} KiB items, zstd-1 (ratio {ratio:.1f})",
-            f"{mbps(total, t['sp 1'])} / {mbps(total, t['sp 2'])}",
-            f"{mbps(total, t['zs 1'])} / {mbps(total, t['zs 2'])} (loop {mbps(total, t['zs loop'])})",
-            f"{t['zs 1'] / t['sp 1']:.2f}× (1 thread); {zs_best / t['sp 2']:.2f}× (2 threads vs zstandard's best)",
-        ))
+        ROWS.append(
+            (
+                f"(a) multi_decompress, {isz // 1024} KiB items, zstd-1 (ratio {ratio:.1f})",
+                f"{mbps(total, t['sp 1'])} / {mbps(total, t['sp 2'])}",
+                f"{mbps(total, t['zs 1'])} / {mbps(total, t['zs 2'])} (loop {mbps(total, t['zs loop'])})",
+                f"{t['zs 1'] / t['sp 1']:.2f}× (1 thread); {zs_best / t['sp 2']:.2f}× (2 threads vs zstandard's best)",
+            )
+        )
         c = {
             "zs 1": best_of(lambda: zc.multi_compress_to_buffer(items, threads=1), max(2, runs // 2)),
             "zs 2": best_of(lambda: zc.multi_compress_to_buffer(items, threads=2), max(2, runs // 2)),
             "sp 1": best_of(lambda: sc.multi_compress_to_buffer(items, threads=1), max(2, runs // 2)),
             "sp 2": best_of(lambda: sc.multi_compress_to_buffer(items, threads=2), max(2, runs // 2)),
         }
-        ROWS.append((
-            f"(b) multi_compress, {isz // 1024} KiB items, zstd-1",
-            f"{mbps(total, c['sp 1'])} / {mbps(total, c['sp 2'])}",
-            f"{mbps(total, c['zs 1'])} / {mbps(total, c['zs 2'])}",
-            f"{c['zs 1'] / c['sp 1']:.2f}× / {c['zs 2'] / c['sp 2']:.2f}×",
-        ))
+        ROWS.append(
+            (
+                f"(b) multi_compress, {isz // 1024} KiB items, zstd-1",
+                f"{mbps(total, c['sp 1'])} / {mbps(total, c['sp 2'])}",
+                f"{mbps(total, c['zs 1'])} / {mbps(total, c['zs 2'])}",
+                f"{c['zs 1'] / c['sp 1']:.2f}× / {c['zs 2'] / c['sp 2']:.2f}×",
+            )
+        )
         print(*ROWS[-2], sep=" | ")
         print(*ROWS[-1], sep=" | ")
 
@@ -127,8 +130,14 @@ def bench_fixed(runs: int) -> None:
     for th in (1, 2):
         zs = best_of(lambda: zd.multi_decompress_to_buffer(two, threads=th), runs)
         sp = best_of(lambda: sd.multi_decompress_to_buffer(two, threads=th), runs)
-        ROWS.append((f"(c) batch call, 2 frames of 10 B, threads={th}", f"{sp * 1e6:.1f} µs",
-                     f"{zs * 1e6:.1f} µs", f"{zs / sp:.1f}×"))
+        ROWS.append(
+            (
+                f"(c) batch call, 2 frames of 10 B, threads={th}",
+                f"{sp * 1e6:.1f} µs",
+                f"{zs * 1e6:.1f} µs",
+                f"{zs / sp:.1f}×",
+            )
+        )
         print(*ROWS[-1], sep=" | ")
 
 
@@ -178,13 +187,24 @@ def get_many_one(name: str, vals: dict[int, bytes], n_items: int, n_keys: int, r
     t1 = best_of(lambda: ours.get_many(keys, threads=1), runs)
     t2 = best_of(lambda: ours.get_many(keys, threads=2), runs)
     per = lambda t: f"{t / n_keys * 1e6:.2f} µs/key"  # noqa: E731
-    ROWS.append((f"(d) get_many, {n_keys // 1000}k of {n_items // 1000}k zstd items of 1–4 KiB, {name}, "
-                 "threads=1 / 2",
-                 f"{per(t1)} / {per(t2)}", f"{per(t_peer)} (mapbuffer loop)",
-                 f"{t_peer / t1:.1f}× / {t_peer / t2:.1f}× (2 threads {t1 / t2:.2f}× over 1)"))
+    ROWS.append(
+        (
+            f"(d) get_many, {n_keys // 1000}k of {n_items // 1000}k zstd items of 1–4 KiB, {name}, "
+            "threads=1 / 2",
+            f"{per(t1)} / {per(t2)}",
+            f"{per(t_peer)} (mapbuffer loop)",
+            f"{t_peer / t1:.1f}× / {t_peer / t2:.1f}× (2 threads {t1 / t2:.2f}× over 1)",
+        )
+    )
     print(*ROWS[-1], sep=" | ")
-    ROWS.append((f"(d) same ({name}), segpack `mb[k]` Python loop", per(t_loop), per(t_peer),
-                 f"{t_peer / t_loop:.1f}×"))
+    ROWS.append(
+        (
+            f"(d) same ({name}), segpack `mb[k]` Python loop",
+            per(t_loop),
+            per(t_peer),
+            f"{t_peer / t_loop:.1f}×",
+        )
+    )
     print(*ROWS[-1], sep=" | ")
 
 
@@ -203,9 +223,11 @@ def main() -> None:
     if "d" in a.only:
         bench_get_many(20_000 if a.quick else 100_000, 10_000, runs)
     load = os.getloadavg()
-    head = (f"segpack {segpack.__version__}, zstandard {version('zstandard')}, mapbuffer {version('mapbuffer')}, "
-            f"Python {platform.python_version()}, {os.cpu_count()} cores, pool {segpack.get_num_threads()} workers, "
-            f"load {load[0]:.2f}")
+    head = (
+        f"segpack {segpack.__version__}, zstandard {version('zstandard')}, mapbuffer {version('mapbuffer')}, "
+        f"Python {platform.python_version()}, {os.cpu_count()} cores, pool {segpack.get_num_threads()} workers, "
+        f"load {load[0]:.2f}"
+    )
     lines = [head, "", "| benchmark | segpack | peer | ratio |", "|---|---:|---:|---:|"]
     lines += ["| " + " | ".join(r) + " |" for r in ROWS]
     text = "\n".join(lines)

@@ -209,9 +209,12 @@ def main(argv=None) -> int:
     p.add_argument("--cell-size", type=float, default=512.0, help="cell edge length (nm)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="stage-1 processes")
     p.add_argument("--repeat", type=int, default=3, help="stage-2 runs per method (best is reported)")
-    p.add_argument("--codecs", default="br,zstd,none",
-                   help="MapBuffer codecs to write, comma-separated; the first is the headline "
-                   "(br, as igneous writes .frags)")
+    p.add_argument(
+        "--codecs",
+        default="br,zstd,none",
+        help="MapBuffer codecs to write, comma-separated; the first is the headline "
+        "(br, as igneous writes .frags)",
+    )
     p.add_argument("--seed", type=int, default=1)
     a = p.parse_args(argv)
     if a.labels > a.spanning:
@@ -248,8 +251,10 @@ def main(argv=None) -> int:
     n_frags = sum(s[0] for s in stats)
     mb_bytes = {c: sum(s[1][c] for s in stats) for c in codecs}
     pk_bytes = sum(s[2] for s in stats)
-    print(f"stage 1: {len(tasks)} tasks ({a.grid}x{a.grid}x{a.grid}), {n_frags} fragments, "
-          f"{t_stage1:.1f} s with {a.workers} worker(s)")
+    print(
+        f"stage 1: {len(tasks)} tasks ({a.grid}x{a.grid}x{a.grid}), {n_frags} fragments, "
+        f"{t_stage1:.1f} s with {a.workers} worker(s)"
+    )
 
     # Stage 2
     rng = np.random.default_rng(a.seed + 1)
@@ -281,17 +286,21 @@ def main(argv=None) -> int:
         print("ERROR: the gathers differ", file=sys.stderr)
         return 1
     fused_bytes = sum(len(v) for v in fused_sp.values())
-    print(f"stage 2: {len(wanted)} labels from {len(names)} files -> {found} fragments, "
-          f"fused into {len(fused_sp)} skeletons ({fused_bytes / 1e6:.1f} MB); "
-          f"all methods agree: yes")
+    print(
+        f"stage 2: {len(wanted)} labels from {len(names)} files -> {found} fragments, "
+        f"fused into {len(fused_sp)} skeletons ({fused_bytes / 1e6:.1f} MB); "
+        f"all methods agree: yes"
+    )
     print(f"         best of {a.repeat} runs, files warm in the page cache\n")
 
     print("| stage 2 gather | time | vs segpack | files | bytes on disk |")
     print("|---|---:|---:|---:|---:|")
     for name, t, nfiles, nbytes, _ in rows:
         print(f"| {name} | {t * 1e3:.1f} ms | {t / t_sp:.2f}x | {nfiles} | {nbytes / 1e6:.1f} MB |")
-    print(f"\npickle takes {t_pk / t_sp:.1f}x as long as segpack ({head}) to gather {len(wanted)} labels "
-          f"({found / n_frags:.1%} of the fragments). Output in {out}")
+    print(
+        f"\npickle takes {t_pk / t_sp:.1f}x as long as segpack ({head}) to gather {len(wanted)} labels "
+        f"({found / n_frags:.1%} of the fragments). Output in {out}"
+    )
     return 0
 
 

@@ -5,6 +5,7 @@ ones; libFuzzer mutates from there. segments/ and batch_decompress/ hold the
 inputs of fuzz_segments.cc and fuzz_batch_decompress.cc (layouts described
 there). Run: .venv/bin/python fuzz/make_corpus.py
 """
+
 import os
 import struct
 
@@ -29,7 +30,11 @@ def segments_seed(records, data):
 def segments_corpus():
     text = b"hello world, segment buffers!"
     write("segments", "valid.bin", segments_seed([(0, 5), (6, 5), (13, 7)], text))
-    write("segments", "overlap_unsorted_gaps.bin", segments_seed([(20, 9), (0, 11), (6, 5), (6, 5), (28, 1)], text))
+    write(
+        "segments",
+        "overlap_unsorted_gaps.bin",
+        segments_seed([(20, 9), (0, 11), (6, 5), (6, 5), (28, 1)], text),
+    )
     write("segments", "empty_segments.bin", segments_seed([(0, 0), (len(text), 0), (3, 0)], text))
     write("segments", "no_records.bin", segments_seed([], text))
     write("segments", "empty_data.bin", segments_seed([(0, 0)], b""))
@@ -66,21 +71,43 @@ def batch_corpus():
         write("batch_decompress", f"{name}_items.bin", batch_seed(codec, frames))
         write("batch_decompress", f"{name}_sizes.bin", batch_seed(codec, frames, flags=1))
         write("batch_decompress", f"{name}_wrong_size.bin", batch_seed(codec, frames, flags=0x23))
-        write("batch_decompress", f"{name}_empty_items.bin", batch_seed(codec, [segpack.compress(b"", codec)] * 3))
+        write(
+            "batch_decompress",
+            f"{name}_empty_items.bin",
+            batch_seed(codec, [segpack.compress(b"", codec)] * 3),
+        )
         if codec is not None:
             good = segpack.compress(texts[4], codec)
-            write("batch_decompress", f"{name}_truncated.bin", batch_seed(codec, [frames[0], good[: len(good) // 2]]))
-            write("batch_decompress", f"{name}_trailing.bin", batch_seed(codec, [good + b"GARBAGE!", frames[2]]))
+            write(
+                "batch_decompress",
+                f"{name}_truncated.bin",
+                batch_seed(codec, [frames[0], good[: len(good) // 2]]),
+            )
+            write(
+                "batch_decompress", f"{name}_trailing.bin", batch_seed(codec, [good + b"GARBAGE!", frames[2]])
+            )
             write("batch_decompress", f"{name}_empty_frame.bin", batch_seed(codec, [frames[0], b""]))
             # 2 MiB of zeros: over the fuzzer's 1 MiB budget.
-            write("batch_decompress", f"{name}_bomb.bin", batch_seed(codec, [segpack.compress(bytes(2 << 20), codec)]))
+            write(
+                "batch_decompress",
+                f"{name}_bomb.bin",
+                batch_seed(codec, [segpack.compress(bytes(2 << 20), codec)]),
+            )
     # zstd specifics: concatenated frames, no content size, a lying size,
     # a skippable frame.
     z = [segpack.compress(t, "zstd") for t in texts]
     no_size = zstandard.ZstdCompressor(write_content_size=False)
     write("batch_decompress", "zstd_concatenated.bin", batch_seed("zstd", [z[0] + z[2], z[4]]))
-    write("batch_decompress", "zstd_no_content_size.bin", batch_seed("zstd", [no_size.compress(t) for t in texts]))
-    write("batch_decompress", "zstd_mixed_sizes.bin", batch_seed("zstd", [z[0], no_size.compress(texts[4]), z[3]], 1))
+    write(
+        "batch_decompress",
+        "zstd_no_content_size.bin",
+        batch_seed("zstd", [no_size.compress(t) for t in texts]),
+    )
+    write(
+        "batch_decompress",
+        "zstd_mixed_sizes.bin",
+        batch_seed("zstd", [z[0], no_size.compress(texts[4]), z[3]], 1),
+    )
     claim_1gib = bytes([0x28, 0xB5, 0x2F, 0xFD, 0x80, 0x00, 0x00, 0x00, 0x00, 0x40])
     for last in (0, 0, 1):
         hdr = (1024 << 3) | (1 << 1) | last  # RLE block of 1024 bytes

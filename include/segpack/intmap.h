@@ -1,6 +1,6 @@
 // segpack — IntMap: a serialized map of u64 keys to u64 values.
 //
-// Byte-compatible with mapbuffer's IntMap (docs/FORMAT.md):
+// Byte-compatible with mapbuffer's IntMap (docs/format/intmap.md):
 //   HEADER(10) = "intm" | version u8 (0) | value width code u8 (3 = u64) | N u32le
 //   PAIRS(16N) = N x (key u64le, value u64le), keys in Eytzinger order.
 // The whole structure is the index, so open() checks the size exactly (10 +

@@ -1,7 +1,7 @@
 // segpack — MapBuffer: a serialized map of u64 keys to byte strings.
 //
 // Byte-compatible with the `mapbuffer` Python package (format versions 0 and
-// 1; docs/FORMAT.md has every byte):
+// 1; docs/format/mapbuffer.md has every byte):
 //
 //   HEADER(16) = "mapbufr" | version u8 | codec tag [4] | N u32le
 //   INDEX(16N) = N x (key u64le, offset u64le), keys in Eytzinger order

@@ -33,7 +33,7 @@ MapBufferReader open_bytes(const std::vector<std::uint8_t>& bytes) {
   return std::move(r).value();
 }
 
-// The reference example from the mapbuffer package (docs/FORMAT.md).
+// The reference example from the mapbuffer package (docs/format/mapbuffer.md).
 TEST(MapBuffer, GoldenBytesMatchMapbufferPackage) {
   std::map<std::uint64_t, std::vector<std::uint8_t>> m{{3, {}}, {1, bytes_of("hello")}, {2, bytes_of("world!")}};
   auto built = build_mapbuffer(items_of(m));

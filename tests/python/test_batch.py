@@ -44,7 +44,7 @@ ITEMS = make_items()
 assert sum(map(len, ITEMS)) > 64 * 1024
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def frames_for(codec):
     """ITEMS compressed one by one (no batch code involved)."""
     return tuple(segpack.compress(x, codec) if codec else x for x in ITEMS)

@@ -10,7 +10,7 @@ import pytest
 
 import segpack
 import segpack.errors as E
-from conftest import COMPRESSED_CODECS, CODECS, ref_compress
+from conftest import CODECS, COMPRESSED_CODECS, ref_compress
 
 try:
     import crc32c as crc32c_pkg

@@ -44,7 +44,7 @@ def big_dict(n=1500, seed=0):
 BIG = big_dict()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def raw_map(codec, crc, which="big"):
     d = BIG if which == "big" else SMALL
     return bytes(segpack.MapBuffer(d, compress=codec, compute_crc=crc).tobytes())
@@ -419,7 +419,7 @@ def test_result_outlives_map():
 IM = {0: 2**64 - 1, 2**64 - 1: 0, 5: 6, 2**63: 2**63 + 1, 12: 0}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def big_intmap_raw():
     rng = random.Random(9)
     d = {rng.randrange(2**64): rng.randrange(2**64) for _ in range(20000)}

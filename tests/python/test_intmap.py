@@ -76,8 +76,20 @@ def test_empty():
 # ---------------------------------------------------------------- sources
 
 
-SOURCE_KINDS = ["dict", "bytes", "bytearray", "memoryview", "numpy", "mmap", "file", "path", "str",
-                "range", "range_unsized", "bytesio"]
+SOURCE_KINDS = [
+    "dict",
+    "bytes",
+    "bytearray",
+    "memoryview",
+    "numpy",
+    "mmap",
+    "file",
+    "path",
+    "str",
+    "range",
+    "range_unsized",
+    "bytesio",
+]
 
 
 @pytest.mark.parametrize("kind", SOURCE_KINDS)
@@ -234,8 +246,17 @@ def test_close_and_with(tmp_path):
     with segpack.IntMap(p) as im:
         assert im[1] == 10
     assert im.closed
-    for op in (lambda: im[1], lambda: len(im), lambda: 1 in im, lambda: im.get(1), lambda: list(im),
-               lambda: im.todict(), lambda: im.index(), lambda: im.validate(), lambda: im.tobytes()):
+    for op in (
+        lambda: im[1],
+        lambda: len(im),
+        lambda: 1 in im,
+        lambda: im.get(1),
+        lambda: list(im),
+        lambda: im.todict(),
+        lambda: im.index(),
+        lambda: im.validate(),
+        lambda: im.tobytes(),
+    ):
         with pytest.raises(ValueError):
             op()
 

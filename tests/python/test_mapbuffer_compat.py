@@ -47,10 +47,10 @@ def test_uncompressed_bytes_identical(name, compute_crc):
 def test_documented_example_bytes():
     ours = bytes(segpack.MapBuffer({3: b"", 1: b"hello", 2: b"world!"}).tobytes())
     expected = bytes.fromhex(
-        "6d61706275667201" "6e6f6e65" "03000000"
-        "0200000000000000" "4000000000000000"
-        "0100000000000000" "4a00000000000000"
-        "0300000000000000" "5300000000000000"
+        "6d61706275667201 6e6f6e65 03000000 "
+        "0200000000000000 4000000000000000 "
+        "0100000000000000 4a00000000000000 "
+        "0300000000000000 5300000000000000"
     )
     expected += b"world!" + bytes.fromhex("9656996d") + b"hello" + bytes.fromhex("4cbb719a")
     expected += bytes.fromhex("00000000")
@@ -203,8 +203,9 @@ INTMAP_DATASETS = {
     "one": {1: 2},
     "ten": {i: i * i for i in range(1, 11)},
     "extremes": {0: 0, 2**63 - 1: 2**64 - 1, 12: 2**63},
-    "random_1000": {k: int.from_bytes(v[:8].ljust(8, b"\0"), "little")
-                    for k, v in random_dict(1000, seed=9).items()},
+    "random_1000": {
+        k: int.from_bytes(v[:8].ljust(8, b"\0"), "little") for k, v in random_dict(1000, seed=9).items()
+    },
 }
 
 

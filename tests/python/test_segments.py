@@ -541,8 +541,12 @@ def data_and_segments(draw):
 
 
 @settings(max_examples=150, deadline=None)
-@given(ds=data_and_segments(), start=st.integers(-30, 30) | st.none(), stop=st.integers(-30, 30) | st.none(),
-       step=st.sampled_from([None, 1, 2, 3, -1, -2, -5]))
+@given(
+    ds=data_and_segments(),
+    start=st.integers(-30, 30) | st.none(),
+    stop=st.integers(-30, 30) | st.none(),
+    step=st.sampled_from([None, 1, 2, 3, -1, -2, -5]),
+)
 def test_property_segments_match_python_slicing(ds, start, stop, step):
     data, pairs = ds
     want = [data[o : o + n] for o, n in pairs]
