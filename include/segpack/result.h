@@ -1,9 +1,12 @@
 // segpack — error model: Status and Result<T>.
 //
 // The C++ core never throws across its API. Every fallible function returns
-// either a Status (no value) or a Result<T> (a value or a Status). Codes are
-// in the spirit of abseil's canonical codes; each binding maps them to its own
-// error types (see python/src/bindings.cc).
+// either a Status (no value) or a Result<T> (a value or a Status). A Status
+// carries a code (what kind of failure, in the spirit of abseil's canonical
+// codes) and a category (which layer found it: a file format, the codec
+// lookup, a decoder, an encoder). A binding maps the (code, category) pair,
+// and nothing else, to its own error types: the Python table is in
+// python/src/py_errors.cc.
 #pragma once
 
 #include <cstdint>
@@ -32,39 +35,90 @@ enum class ErrorCode : std::uint8_t {
 /// Human-readable name of an ErrorCode ("corrupt", "data_loss", ...).
 std::string_view error_code_name(ErrorCode code) noexcept;
 
-/// A success marker or an error code with a message. Cheap to move; the
-/// success value carries no allocation.
+/// What went wrong, beside the code: the layer that found the problem. It
+/// refines the code and never contradicts it (a resource_exhausted is a limit
+/// whatever its category). Where each is set:
+///
+/// - general: everything not below: arguments, files and sources, missing
+///   keys, limits the caller set (max_index_bytes, max_output_size), bugs.
+/// - format: the MapBuffer and IntMap readers, about the bytes they read: bad
+///   magic, header or order (corrupt), an offset or count past the end
+///   (out_of_range), a crc (data_loss), a format version (unsupported).
+/// - codec: codec_from_name / codec_from_tag: a name or tag that names no
+///   codec segpack knows (unsupported).
+/// - decode: Decompressor, and through it every reader and batch that
+///   decodes: a garbled, truncated or over-long stream (corrupt), output
+///   beyond max_output (resource_exhausted), stream options the decoder does
+///   not support (unsupported).
+/// - encode: Compressor and compress_batch, and through them every writer:
+///   the codec library failed (internal), no memory or a batch too large
+///   (resource_exhausted). A bad level stays invalid_argument.
+///
+/// An error keeps its category when it is passed up with added context
+/// (Status::with_context). An OK status is always general.
+enum class ErrorCategory : std::uint8_t {
+  general = 0,  ///< not tied to one layer
+  format,       ///< the bytes of a segpack file format are malformed or of an unsupported version
+  codec,        ///< the codec itself is unknown (a name or 4-byte tag segpack does not know)
+  decode,       ///< a compressed stream could not be decoded, or decodes beyond a limit
+  encode,       ///< compressing failed
+};
+
+/// Human-readable name of an ErrorCategory ("general", "format", ...).
+std::string_view error_category_name(ErrorCategory category) noexcept;
+
+/// A success marker or an error code, category and message. Cheap to move;
+/// the success value carries no allocation.
 class [[nodiscard]] Status {
  public:
   Status() noexcept = default;
-  Status(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  Status(ErrorCode code, std::string message, ErrorCategory category = ErrorCategory::general)
+      : code_(code), category_(code == ErrorCode::ok ? ErrorCategory::general : category),
+        message_(std::move(message)) {}
 
   static Status OK() noexcept { return Status(); }
 
   bool ok() const noexcept { return code_ == ErrorCode::ok; }
   ErrorCode code() const noexcept { return code_; }
+  ErrorCategory category() const noexcept { return category_; }
   const std::string& message() const noexcept { return message_; }
-  /// "code: message", for logs and test failure output.
+  /// "code: message", or "code (category): message" when the category is
+  /// not general; for logs and test failure output.
   std::string to_string() const;
 
-  /// Returns a copy whose message is prefixed with `context + ": "`.
+  /// Returns a copy whose message is prefixed with `context + ": "` (same
+  /// code and category).
   Status with_context(std::string_view context) const;
+  /// The same error in `category`; an OK status stays OK (and general).
+  Status with_category(ErrorCategory category) const& { return Status(*this).with_category(category); }
+  Status with_category(ErrorCategory category) && {
+    if (!ok()) category_ = category;
+    return std::move(*this);
+  }
 
  private:
   ErrorCode code_ = ErrorCode::ok;
+  ErrorCategory category_ = ErrorCategory::general;
   std::string message_;
 };
 
-/// Convenience constructors.
-inline Status invalid_argument(std::string m) { return {ErrorCode::invalid_argument, std::move(m)}; }
-inline Status out_of_range(std::string m) { return {ErrorCode::out_of_range, std::move(m)}; }
-inline Status data_loss(std::string m) { return {ErrorCode::data_loss, std::move(m)}; }
-inline Status corrupt(std::string m) { return {ErrorCode::corrupt, std::move(m)}; }
-inline Status unsupported(std::string m) { return {ErrorCode::unsupported, std::move(m)}; }
-inline Status resource_exhausted(std::string m) { return {ErrorCode::resource_exhausted, std::move(m)}; }
-inline Status io_error(std::string m) { return {ErrorCode::io_error, std::move(m)}; }
-inline Status not_found(std::string m) { return {ErrorCode::not_found, std::move(m)}; }
-inline Status internal_error(std::string m) { return {ErrorCode::internal, std::move(m)}; }
+/// The convenience constructors below: `corrupt("bad magic")`, or with a
+/// category, `corrupt("bad magic", ErrorCategory::format)`.
+template <ErrorCode kCode>
+struct ErrorFactory {
+  Status operator()(std::string message, ErrorCategory category = ErrorCategory::general) const {
+    return {kCode, std::move(message), category};
+  }
+};
+inline constexpr ErrorFactory<ErrorCode::invalid_argument> invalid_argument{};
+inline constexpr ErrorFactory<ErrorCode::out_of_range> out_of_range{};
+inline constexpr ErrorFactory<ErrorCode::data_loss> data_loss{};
+inline constexpr ErrorFactory<ErrorCode::corrupt> corrupt{};
+inline constexpr ErrorFactory<ErrorCode::unsupported> unsupported{};
+inline constexpr ErrorFactory<ErrorCode::resource_exhausted> resource_exhausted{};
+inline constexpr ErrorFactory<ErrorCode::io_error> io_error{};
+inline constexpr ErrorFactory<ErrorCode::not_found> not_found{};
+inline constexpr ErrorFactory<ErrorCode::internal> internal_error{};
 
 /// A value of type T or an error Status. Constructing a Result from an OK
 /// Status is a programming error and yields an `internal` error instead.

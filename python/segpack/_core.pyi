@@ -27,24 +27,7 @@ class MapBuffer:
 
     def get(self, label: object, default: object | None = None) -> object: ...
 
-    def view(self, label: object) -> object:
-        """
-        The value as a read-only memoryview: zero-copy over the buffer or mapping for uncompressed maps (it keeps the mapping alive, even after close()); a view of the decompressed bytes otherwise.
-        """
-
-    def getindex(self, arg: object, /) -> object: ...
-
-    def setindex(self, arg0: object, arg1: object, /) -> None: ...
-
     def find_index_position(self, arg: object, /) -> object: ...
-
-    def size(self, label: object) -> int:
-        """
-        Stored (possibly compressed) size of a value in bytes, without its crc.
-        """
-
-    def index(self) -> object:
-        """The N x 2 uint64 index (key, offset) as a read-only numpy view."""
 
     def keys(self) -> _MapBufferIterator: ...
 
@@ -56,10 +39,47 @@ class MapBuffer:
 
     def todict(self) -> dict: ...
 
-    def datasize(self) -> object: ...
-
     @property
     def header(self) -> bytes: ...
+
+    @property
+    def closed(self) -> bool: ...
+
+    def validate(self) -> bool:
+        """
+        Checks everything: header, offsets, Eytzinger order, every crc, that every item decodes. Returns True or raises a ValidationError subclass naming the item.
+        """
+
+    @staticmethod
+    def validate_buffer(buf: object) -> object: ...
+
+    def close(self) -> None:
+        """
+        Releases the buffer or mapping. Views handed out earlier keep what they need alive.
+        """
+
+    def __enter__(self) -> object: ...
+
+    def __exit__(self, *args) -> bool: ...
+
+    def view(self, label: object) -> object:
+        """
+        The value as a read-only memoryview: zero-copy over the buffer or mapping for uncompressed maps (it keeps the mapping alive, even after close()); a view of the decompressed bytes otherwise.
+        """
+
+    def getindex(self, arg: object, /) -> object: ...
+
+    def setindex(self, arg0: object, arg1: object, /) -> None: ...
+
+    def size(self, label: object) -> int:
+        """
+        Stored (possibly compressed) size of a value in bytes, without its crc.
+        """
+
+    def index(self) -> object:
+        """The N x 2 uint64 index (key, offset) as a read-only numpy view."""
+
+    def datasize(self) -> object: ...
 
     @property
     def compress(self) -> object: ...
@@ -94,21 +114,10 @@ class MapBuffer:
     @frombytesfn.setter
     def frombytesfn(self, fn: object | None) -> None: ...
 
-    @property
-    def closed(self) -> bool: ...
-
     def get_many(self, keys: object, default: object | None = None, threads: int = -1, zero_copy: bool = False, max_output_size: int | None = None) -> object:
         """
         Values of many keys (a numpy integer array or any iterable of ints) as ONE BufferWithSegments, in key order: lookups, crc checks and decompression run on the library's thread pool without the GIL. Missing keys raise KeyError, or take `default` (bytes) when given. zero_copy=True returns segments that point into the map's own memory (uncompressed in-memory maps). frombytesfn is not applied. threads: < 0 every pool worker, 0 or 1 the calling thread, n at most n.
         """
-
-    def validate(self) -> bool:
-        """
-        Checks everything: header, offsets, Eytzinger order, every crc, that every item decodes. Returns True or raises a ValidationError subclass naming the item.
-        """
-
-    @staticmethod
-    def validate_buffer(buf: object) -> object: ...
 
     def tobytes(self) -> object:
         """
@@ -119,15 +128,6 @@ class MapBuffer:
     def buffer(self) -> object: ...
 
     def dict2buf(self, data: object, compress: object | None = None, tobytesfn: object | None = None) -> bytes: ...
-
-    def close(self) -> None:
-        """
-        Releases the buffer or mapping. Views handed out earlier keep what they need alive.
-        """
-
-    def __enter__(self) -> object: ...
-
-    def __exit__(self, *args) -> bool: ...
 
     def __repr__(self) -> str: ...
 
@@ -171,19 +171,9 @@ class IntMap:
     def __contains__(self, key, /):
         """Return key in self."""
 
-    @staticmethod
-    def from_arrays(keys: object, values: object) -> object:
-        """Builds an IntMap from two equal-length integer arrays."""
-
     def get(self, label: object, default: object | None = None) -> object: ...
 
-    def getindex(self, arg: int, /) -> int: ...
-
-    def setindex(self, arg0: int, arg1: int, /) -> None: ...
-
     def find_index_position(self, arg: object, /) -> object: ...
-
-    def index(self) -> object: ...
 
     def keys(self) -> _IntMapIterator: ...
 
@@ -199,28 +189,45 @@ class IntMap:
     def header(self) -> bytes: ...
 
     @property
-    def format_version(self) -> int: ...
+    def closed(self) -> bool: ...
+
+    def validate(self) -> bool:
+        """
+        Checks the key order (the header and size were checked when it opened). Returns True or raises a ValidationError subclass.
+        """
+
+    @staticmethod
+    def validate_buffer(buf: object) -> object: ...
+
+    def close(self) -> None:
+        """
+        Releases the buffer or mapping. Views handed out earlier keep what they need alive.
+        """
+
+    def __enter__(self) -> object: ...
+
+    def __exit__(self, *args) -> bool: ...
+
+    @staticmethod
+    def from_arrays(keys: object, values: object) -> object:
+        """Builds an IntMap from two equal-length integer arrays."""
+
+    def getindex(self, arg: int, /) -> int: ...
+
+    def setindex(self, arg0: int, arg1: int, /) -> None: ...
+
+    def index(self) -> object:
+        """The N x 2 uint64 pairs (key, value) as a read-only numpy view."""
 
     @property
-    def closed(self) -> bool: ...
+    def format_version(self) -> int: ...
 
     def get_many(self, keys: object, default: int | None = None, threads: int = -1) -> object:
         """
         Values of many keys as a numpy uint64 array, looked up on the library's thread pool without the GIL. Missing keys raise KeyError, or take `default` when given.
         """
 
-    def validate(self) -> bool: ...
-
-    @staticmethod
-    def validate_buffer(buf: object) -> object: ...
-
     def tobytes(self) -> object: ...
-
-    def close(self) -> None: ...
-
-    def __enter__(self) -> object: ...
-
-    def __exit__(self, *args) -> bool: ...
 
     def __repr__(self) -> str: ...
 

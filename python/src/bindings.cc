@@ -1,36 +1,12 @@
-// segpack._core: the nanobind module. Feature bindings live in py_*.cc.
+// segpack._core: the nanobind module. Feature bindings live in py_*.cc (see
+// bindings.h); the shared helpers in py_errors, py_buffers, py_keys,
+// py_sources, py_codecs and py_map (the machinery of the map types).
 #include <nanobind/nanobind.h>
-#include <nanobind/stl/optional.h>
-#include <nanobind/stl/pair.h>
-#include <nanobind/stl/string.h>
-#include <nanobind/stl/vector.h>
 
-#include "py_common.h"
-#include "py_segments.h"
-#include "segpack/codec.h"
-#include "segpack/crc32c.h"
-
-namespace segpack::py {
-namespace {
-
-ByteSpan span_of(nb::handle data, std::optional<Buffer>& hold) {
-  hold = buffer_from_object(data.ptr());
-  if (!hold) {
-    PyErr_Format(PyExc_TypeError, "a bytes-like object is required, not %s", Py_TYPE(data.ptr())->tp_name);
-    throw nb::python_error();
-  }
-  return hold->span();
-}
-
-nb::bytes to_bytes(const std::vector<std::uint8_t>& v) {
-  return nb::bytes(reinterpret_cast<const char*>(v.data()), v.size());
-}
-
-}  // namespace
-}  // namespace segpack::py
+#include "bindings.h"
+#include "py_errors.h"
 
 NB_MODULE(_core, m) {
-  using namespace segpack;
   using namespace segpack::py;
   m.doc() = "segpack's C++ core (private: import segpack instead).";
   init_errors();
@@ -38,79 +14,7 @@ NB_MODULE(_core, m) {
   bind_mapbuffer(m);
   bind_intmap(m);
   bind_segments(m);
-
-  m.def(
-      "crc32c",
-      [](nb::handle data, std::uint32_t value) {
-        std::optional<Buffer> hold;
-        ByteSpan s = span_of(data, hold);
-        if (s.size() >= (1u << 16)) {
-          nb::gil_scoped_release nogil;
-          return crc32c_extend(value, s.data(), s.size());
-        }
-        return crc32c_extend(value, s.data(), s.size());
-      },
-      nb::arg("data"), nb::arg("value") = 0,
-      "CRC-32C of a bytes-like object; `value` continues an earlier checksum.");
-  m.def("crc32c_backend", []() { return std::string(crc32c_backend_name(crc32c_active_backend())); },
-        "Name of the crc32c implementation in use (e.g. 'isal', 'sse42', 'portable').");
-  m.def("crc32c_backends", []() {
-    std::vector<std::string> out;
-    for (auto b : crc32c_available_backends()) out.emplace_back(crc32c_backend_name(b));
-    return out;
-  });
-  m.def(
-      "crc32c_with",
-      [](const std::string& backend, nb::handle data, std::uint32_t value) {
-        std::optional<Buffer> hold;
-        ByteSpan s = span_of(data, hold);
-        for (auto b : crc32c_available_backends()) {
-          if (crc32c_backend_name(b) == backend) return crc32c_extend_with(b, value, s.data(), s.size());
-        }
-        throw nb::value_error(("crc32c backend not available here: " + backend).c_str());
-      },
-      nb::arg("backend"), nb::arg("data"), nb::arg("value") = 0);
-
-  m.def(
-      "compress",
-      [](nb::handle data, nb::handle codec, std::optional<int> level) {
-        std::optional<Buffer> hold;
-        ByteSpan s = span_of(data, hold);
-        Codec c = codec_from_arg(codec);
-        auto comp = unwrap(Compressor::make(c, level));
-        std::vector<std::uint8_t> out;
-        Status st;
-        {
-          nb::gil_scoped_release nogil;
-          st = comp.compress_append(s, out);
-        }
-        check(st, ErrorContext::compress);
-        return to_bytes(out);
-      },
-      nb::arg("data"), nb::arg("codec").none() = "zstd", nb::arg("level") = nb::none(),
-      "Compresses bytes with one of: None, 'gzip', 'br', 'zstd', 'lzma' (mapbuffer's default levels).");
-  m.def(
-      "decompress",
-      [](nb::handle data, nb::handle codec, std::optional<std::uint64_t> max_output) {
-        std::optional<Buffer> hold;
-        ByteSpan s = span_of(data, hold);
-        Codec c = codec_from_arg(codec);
-        auto dec = unwrap(Decompressor::make(c));
-        DecompressOptions opts;
-        if (max_output) opts.max_output = static_cast<std::size_t>(*max_output);
-        std::vector<std::uint8_t> out;
-        Status st;
-        {
-          nb::gil_scoped_release nogil;
-          st = dec.decompress_append(s, out, opts);
-        }
-        check(st, ErrorContext::decompress);
-        return to_bytes(out);
-      },
-      nb::arg("data"), nb::arg("codec").none() = "zstd", nb::arg("max_output") = nb::none(),
-      "Decompresses one whole stream; raises DecompressionError on corrupt, truncated or trailing data.");
-  m.def("codec_level_range", [](nb::handle codec) { return codec_level_range(codec_from_arg(codec)); },
-        nb::arg("codec").none());
-  m.def("codec_default_level", [](nb::handle codec) { return codec_default_level(codec_from_arg(codec)); },
-        nb::arg("codec").none());
+  bind_batch(m);
+  bind_crc32c(m);
+  bind_codecs(m);
 }

@@ -1,13 +1,22 @@
 // Python MapBuffer, MapBufferWriter and write_mapbuffer over segpack's C++ core.
 #include <nanobind/nanobind.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
 
 #include <array>
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
-#include "py_common.h"
+#include "bindings.h"
+#include "py_batch.h"
+#include "py_buffers.h"
+#include "py_codecs.h"
+#include "py_errors.h"
+#include "py_keys.h"
+#include "py_map.h"
 #include "py_segments.h"
-#include "segpack/crc32c.h"
 #include "segpack/mapbuffer.h"
 
 namespace segpack::py {
@@ -53,14 +62,9 @@ ByteSpan value_span(PyObject* o, std::uint64_t key, HeldValues& held) {
     held.hold(o);
     return bytes_span(o);
   }
-  auto b = buffer_from_object(o);
-  if (!b) {
-    PyErr_Format(PyExc_TypeError,
-                 "value for key %llu must be bytes-like (or pass tobytesfn=), got %s",
-                 static_cast<unsigned long long>(key), Py_TYPE(o)->tp_name);
-    throw nb::python_error();
-  }
-  ByteSpan s = b->span();
+  Buffer b = require_buffer(o, "value for key %llu must be bytes-like (or pass tobytesfn=), got %s",
+                            static_cast<unsigned long long>(key));
+  ByteSpan s = b.span();
   held.views.push_back(std::move(b));
   return s;
 }
@@ -123,31 +127,21 @@ nb::bytes build_bytes(nb::handle data, Codec codec, std::optional<int> level, bo
   opts.codec = codec;
   opts.level = level;
   opts.version = compute_crc ? 1 : 0;
-  nb::object out;
+  BytesOutput out;
   Status st;
   {
     nb::gil_scoped_release nogil;
-    st = build_mapbuffer_in_place(held.items, opts, [&](std::size_t n) -> MutableByteSpan {
-      nb::gil_scoped_acquire gil;
-      PyObject* b = PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(n));
-      if (b == nullptr) {
-        PyErr_Clear();
-        return {};
-      }
-      out = nb::steal(b);
-      return MutableByteSpan(reinterpret_cast<std::uint8_t*>(PyBytes_AS_STRING(b)), n);
-    });
+    st = build_mapbuffer_in_place(held.items, opts, out.allocator());
   }
-  check(st, codec == Codec::none ? ErrorContext::general : ErrorContext::compress);
-  return nb::borrow<nb::bytes>(out);
+  check(st);
+  return out.take();
 }
 
 // ------------------------------------------------------------------ reading
 
-struct PyMapBuffer {
+struct PyMapBuffer : MapBase<PyMapBuffer, MapBufferReader> {
+  static constexpr const char* kName = "MapBuffer";
   static constexpr const char* kClosed = "I/O operation on a closed MapBuffer";
-  MapBufferReader reader;
-  bool open = false;
   // True when mb[key] can take the fast path: in-memory, uncompressed, bytes
   // out, no frombytesfn. Kept current by refresh_plain().
   bool plain = false;
@@ -155,36 +149,30 @@ struct PyMapBuffer {
   bool compute_crc = true;
   std::optional<int> level;
   Codec write_codec = Codec::none;
-  nb::object pyobj;  // what tobytes() returns when set
   nb::object tobytesfn;
   nb::object frombytesfn;
-  std::shared_ptr<PySliceSource> source;
   std::optional<Decompressor> dec;
   std::vector<std::uint8_t> scratch;
 
-  void require_open() const {
-    if (!open) throw nb::value_error(kClosed);
-  }
-
-  // Drops the buffer, mapping or source; views handed out keep what they need.
-  void close() {
-    open = false;
+  void close_more() {
     plain = false;
-    reader = MapBufferReader();
-    source.reset();
     dec.reset();
-    pyobj = nb::none();
+  }
+  // tobytesfn / frombytesfn can refer back to the map, e.g. a lambda whose
+  // globals hold it.
+  int traverse_more(visitproc visit, void* arg) {
+    Py_VISIT(tobytesfn.ptr());
+    Py_VISIT(frombytesfn.ptr());
+    return 0;
+  }
+  void clear_more() {
+    tobytesfn = nb::none();
+    frombytesfn = nb::none();
   }
 
   void refresh_plain() {
     plain = open && reader.in_memory() && reader.header().codec == Codec::none && !zero_copy &&
             (!frombytesfn.is_valid() || frombytesfn.is_none());
-  }
-
-  // A source error carries the Python exception of the range reader: prefer it.
-  [[noreturn]] void raise(const Status& st, ErrorContext ctx = ErrorContext::general) {
-    if (source) source->rethrow_pending();
-    throw_status(st, ctx);
   }
 
   Decompressor& decompressor() {
@@ -194,7 +182,7 @@ struct PyMapBuffer {
 
   // The decoded value at index position i, as bytes (or a memoryview when
   // zero-copy is requested and possible), passed through frombytesfn.
-  nb::object value(std::size_t i, bool want_view) {
+  nb::object read_value(std::size_t i, bool want_view) {
     nb::object v;
     const Codec codec = reader.header().codec;
     if (reader.in_memory() && codec == Codec::none && !want_view) {
@@ -214,7 +202,7 @@ struct PyMapBuffer {
     } else {
       scratch.clear();
       Status st = reader.value_append(i, scratch, &decompressor());
-      if (!st.ok()) raise(st, st.code() == ErrorCode::data_loss ? ErrorContext::general : ErrorContext::decompress);
+      if (!st.ok()) raise(st);
       v = nb::steal(PyBytes_FromStringAndSize(reinterpret_cast<const char*>(scratch.data()),
                                               static_cast<Py_ssize_t>(scratch.size())));
       if (scratch.capacity() > (1u << 24)) scratch = {};
@@ -224,145 +212,62 @@ struct PyMapBuffer {
     if (!frombytesfn.is_none()) v = frombytesfn(v);
     return v;
   }
+  // mb[key] and get(): a memoryview when zero_copy is set.
+  nb::object lookup(std::size_t pos) { return read_value(pos, zero_copy); }
+  // Iteration and todict(): bytes.
+  nb::object value(std::size_t pos) { return read_value(pos, false); }
 
-  std::size_t position(nb::handle index) const {
-    Py_ssize_t i = nb::cast<Py_ssize_t>(index);
-    Py_ssize_t n = static_cast<Py_ssize_t>(reader.size());
-    if (i < 0) i += n;
-    if (i < 0 || i >= n) throw nb::index_error("MapBuffer index position out of range");
-    return static_cast<std::size_t>(i);
-  }
-};
+  using MapBase::position;
+  std::size_t position(nb::handle index) const { return position(nb::cast<Py_ssize_t>(index)); }
 
-// Fast slot mb[key] (key in mb, len(mb): map_contains / map_length in py_common.h).
-PyObject* mb_subscript(PyObject* self, PyObject* key) {
-  PyMapBuffer* m = open_map<PyMapBuffer>(self);
-  if (m == nullptr) return nullptr;
-  std::size_t pos = 0;
-  if (!find_key_or_key_error(m->reader, key, &pos)) return nullptr;
-  if (m->plain) {  // in memory, uncompressed, bytes out, no frombytesfn
-    auto p = m->reader.payload_span(pos);
+  // The mb[key] slot, with a fast path: in memory, uncompressed, bytes out, no frombytesfn.
+  PyObject* item(std::size_t pos) {
+    if (!plain) return MapBase::item(pos);
+    auto p = reader.payload_span(pos);
     if (!p.ok()) return set_error(p.status());
     return PyBytes_FromStringAndSize(reinterpret_cast<const char*>(p->data()), static_cast<Py_ssize_t>(p->size()));
   }
-  try {
-    return m->value(pos, m->zero_copy).release().ptr();
-  } catch (nb::python_error& e) {
-    e.restore();
-  } catch (const std::exception& e) {
-    PyErr_SetString(PyExc_RuntimeError, e.what());
-  }
-  return nullptr;
-}
 
-int mb_ass_subscript(PyObject* self, PyObject* key, PyObject* value) {
-  PyMapBuffer* m = open_map<PyMapBuffer>(self);
-  if (m == nullptr) return -1;
-  if (value == nullptr) {
-    PyErr_SetString(PyExc_TypeError, "MapBuffer items cannot be deleted");
+  // mb[key] = value: the same number of stored bytes (see MapBufferReader::overwrite).
+  int assign(std::size_t pos, PyObject* obj) {
+    try {
+      nb::object v = nb::borrow(obj);
+      if (!tobytesfn.is_none()) v = tobytesfn(v);
+      const Buffer b = require_buffer(v, "value must be bytes-like, got %s");
+      const Status st = reader.overwrite(pos, b.span(), level);
+      if (!st.ok()) {
+        set_error(st);
+        return -1;
+      }
+      return 0;
+    } catch (nb::python_error& e) {
+      e.restore();
+    }
     return -1;
   }
-  std::size_t pos = 0;
-  if (!find_key_or_key_error(m->reader, key, &pos)) return -1;
-  try {
-    nb::object v = nb::borrow(value);
-    if (!m->tobytesfn.is_none()) v = m->tobytesfn(v);
-    auto b = buffer_from_object(v.ptr());
-    if (!b) {
-      PyErr_Format(PyExc_TypeError, "value must be bytes-like, got %s", Py_TYPE(v.ptr())->tp_name);
-      return -1;
-    }
-    Status st = m->reader.overwrite(pos, b->span(), m->level);
-    if (!st.ok()) {
-      set_error(st, ErrorContext::compress);
-      if (st.code() == ErrorCode::invalid_argument) {
-        PyErr_Clear();
-        PyErr_SetString(PyExc_ValueError, st.message().c_str());
-      }
-      return -1;
-    }
-    return 0;
-  } catch (nb::python_error& e) {
-    e.restore();
-  }
-  return -1;
-}
-
-// Cyclic GC: a MapBuffer holds Python objects (tobytesfn / frombytesfn, the
-// object behind tobytes(), a range reader) that can refer back to it, e.g. a
-// lambda whose globals hold the MapBuffer.
-int mb_traverse(PyObject* self, visitproc visit, void* arg) {
-  Py_VISIT(Py_TYPE(self));
-  if (!nb::inst_ready(self)) return 0;
-  PyMapBuffer* m = nb::inst_ptr<PyMapBuffer>(self);
-  Py_VISIT(m->pyobj.ptr());
-  Py_VISIT(m->tobytesfn.ptr());
-  Py_VISIT(m->frombytesfn.ptr());
-  if (m->source) Py_VISIT(m->source->object_ptr());
-  return 0;
-}
-
-int mb_clear(PyObject* self) {
-  if (!nb::inst_ready(self)) return 0;
-  PyMapBuffer* m = nb::inst_ptr<PyMapBuffer>(self);
-  m->close();
-  m->tobytesfn = nb::none();
-  m->frombytesfn = nb::none();
-  return 0;
-}
-
-PyType_Slot mapbuffer_slots[] = {
-    {Py_tp_traverse, reinterpret_cast<void*>(mb_traverse)},
-    {Py_tp_clear, reinterpret_cast<void*>(mb_clear)},
-    {Py_mp_subscript, reinterpret_cast<void*>(mb_subscript)},
-    {Py_mp_ass_subscript, reinterpret_cast<void*>(mb_ass_subscript)},
-    {Py_mp_length, reinterpret_cast<void*>(map_length<PyMapBuffer>)},
-    {Py_sq_contains, reinterpret_cast<void*>(map_contains<PyMapBuffer>)},
-    {0, nullptr},
-};
-
-// Iterators over keys, values or items (index order, as mapbuffer).
-struct MapBufferIter {
-  nb::object owner;
-  std::size_t i = 0;
-  int mode = 0;  // 0 keys, 1 values, 2 items
 };
 
 void init_mapbuffer(PyMapBuffer* self, nb::handle data, nb::handle compress, nb::handle tobytesfn,
                     nb::handle frombytesfn, bool check_crc, bool compute_crc, std::optional<int> level,
                     bool zero_copy, std::optional<std::uint64_t> max_output) {
-  new (self) PyMapBuffer();
-  self->tobytesfn = nb::borrow(tobytesfn);
-  self->frombytesfn = nb::borrow(frombytesfn);
-  self->compute_crc = compute_crc;
-  self->zero_copy = zero_copy;
-  self->level = level;
-  self->write_codec = codec_from_arg(compress);
+  // Made aside and moved in at the end: nanobind does not destroy an
+  // instance whose __init__ raised, so nothing may be held by `self` before.
+  PyMapBuffer mb;
+  mb.tobytesfn = nb::borrow(tobytesfn);
+  mb.frombytesfn = nb::borrow(frombytesfn);
+  mb.compute_crc = compute_crc;
+  mb.zero_copy = zero_copy;
+  mb.level = level;
+  mb.write_codec = codec_from_arg(compress);
   MapBufferReadOptions opts;
   opts.check_crc = check_crc;
   if (max_output) opts.decompress.max_output = static_cast<std::size_t>(*max_output);
-  nb::object src = nb::borrow(data);
-  if (data.is_none()) src = nb::dict();
-  if (PyDict_Check(src.ptr()) || (!PyObject_CheckBuffer(src.ptr()) && PyObject_HasAttrString(src.ptr(), "items") &&
-                                  PyObject_HasAttrString(src.ptr(), "keys"))) {
-    nb::bytes built = build_bytes(src, self->write_codec, level, compute_crc, tobytesfn);
-    auto buf = buffer_from_object(built.ptr());
-    self->reader = unwrap(MapBufferReader::open(std::move(*buf), opts));
-    self->pyobj = std::move(built);
-  } else {
-    ResolvedData r = resolve_data(src, "MapBuffer");
-    if (r.buf) {
-      self->reader = unwrap(MapBufferReader::open(std::move(*r.buf), opts));
-    } else {
-      self->source = r.source;
-      auto opened = MapBufferReader::open_source(r.source, opts);
-      if (!opened.ok()) self->raise(opened.status());
-      self->reader = std::move(*opened);
-    }
-    self->pyobj = r.pyobj;
-  }
-  self->open = true;
-  self->refresh_plain();
+  mb.open_data(
+      data, [&](nb::handle d) { return build_bytes(d, mb.write_codec, level, compute_crc, tobytesfn); },
+      [&](Buffer b) { return MapBufferReader::open(std::move(b), opts); },
+      [&](std::shared_ptr<PySliceSource> s) { return MapBufferReader::open_source(std::move(s), opts); });
+  mb.refresh_plain();
+  new (self) PyMapBuffer(std::move(mb));
 }
 
 struct PyMapBufferWriter {
@@ -408,77 +313,41 @@ void commit_writer(PyMapBufferWriter& self) {
 }  // namespace
 
 void bind_mapbuffer(nb::module_& m) {
-  nb::class_<MapBufferIter>(m, "_MapBufferIterator")
-      .def("__iter__", [](nb::handle self) { return nb::borrow(self); })
-      .def("__next__", [](MapBufferIter& it) -> nb::object {
-        PyMapBuffer* mb = nb::inst_ptr<PyMapBuffer>(it.owner);
-        mb->require_open();
-        if (it.i >= mb->reader.size()) throw nb::stop_iteration();
-        std::size_t i = it.i++;
-        nb::object key = nb::steal(PyLong_FromUnsignedLongLong(mb->reader.key_at(i)));
-        if (it.mode == 0) return key;
-        nb::object v = mb->value(i, false);
-        if (it.mode == 1) return v;
-        return nb::make_tuple(key, v);
-      });
-
-  auto iter_of = [](nb::handle self, int mode) {
-    nb::inst_ptr<PyMapBuffer>(self)->require_open();
-    return MapBufferIter{nb::borrow(self), 0, mode};
-  };
-
-  nb::class_<PyMapBuffer>(m, "MapBuffer", nb::type_slots(mapbuffer_slots),
-                          "A serialized map of u64 keys to bytes, read without parsing.")
-      .def("__init__", &init_mapbuffer, nb::arg("data") = nb::none(), nb::arg("compress") = nb::none(),
-           nb::arg("tobytesfn") = nb::none(), nb::arg("frombytesfn") = nb::none(), nb::arg("check_crc") = true,
-           nb::arg("compute_crc") = true, nb::kw_only(), nb::arg("level") = nb::none(),
-           nb::arg("zero_copy") = false, nb::arg("max_output") = nb::none(),
-           "data: dict, bytes-like (bytes, bytearray, memoryview, numpy uint8, mmap), open binary file or path "
-           "(memory-mapped), or an object with slice __getitem__ (range reader). compress/level/compute_crc/"
-           "tobytesfn apply when data is a dict. zero_copy: mb[key] returns a memoryview over the mapping "
-           "(uncompressed maps). max_output: cap on one item's decompressed size.")
-      .def("get",
-           [](PyMapBuffer& self, nb::handle key, nb::handle dflt) -> nb::object {
-             self.require_open();
-             std::size_t pos = 0;
-             const KeyLookup r = find_key(self.reader, key.ptr(), &pos);
-             if (r == KeyLookup::type_error) throw nb::python_error();
-             if (r == KeyLookup::absent) return nb::borrow(dflt);
-             return self.value(pos, self.zero_copy);
-           },
-           nb::arg("label"), nb::arg("default") = nb::none())
-      .def("view",
-           [](PyMapBuffer& self, nb::handle key) -> nb::object {
-             self.require_open();
-             std::uint64_t k = 0;
-             bool type_error = false;
-             if (!key_from_object(key.ptr(), &k, &type_error)) {
-               if (type_error) throw nb::python_error();
-               throw nb::key_error(nb::repr(key).c_str());
-             }
-             auto pos = self.reader.find(k);
-             if (!pos) {
-               PyErr_SetObject(PyExc_KeyError, key.ptr());
-               throw nb::python_error();
-             }
-             nb::object saved = self.frombytesfn;
-             self.frombytesfn = nb::none();
-             nb::object v;
-             try {
-               v = self.value(*pos, true);
-             } catch (...) {
-               self.frombytesfn = saved;
-               throw;
-             }
-             self.frombytesfn = saved;
-             return v;
-           },
-           nb::arg("label"),
-           "The value as a read-only memoryview: zero-copy over the buffer or mapping for uncompressed maps "
-           "(it keeps the mapping alive, even after close()); a view of the decompressed bytes otherwise.")
+  nb::class_<PyMapBuffer> cls(m, "MapBuffer", nb::type_slots(map_slots<PyMapBuffer>),
+                              "A serialized map of u64 keys to bytes, read without parsing.");
+  cls.def("__init__", &init_mapbuffer, nb::arg("data") = nb::none(), nb::arg("compress") = nb::none(),
+          nb::arg("tobytesfn") = nb::none(), nb::arg("frombytesfn") = nb::none(), nb::arg("check_crc") = true,
+          nb::arg("compute_crc") = true, nb::kw_only(), nb::arg("level") = nb::none(),
+          nb::arg("zero_copy") = false, nb::arg("max_output") = nb::none(),
+          "data: dict, bytes-like (bytes, bytearray, memoryview, numpy uint8, mmap), open binary file or path "
+          "(memory-mapped), or an object with slice __getitem__ (range reader). compress/level/compute_crc/"
+          "tobytesfn apply when data is a dict. zero_copy: mb[key] returns a memoryview over the mapping "
+          "(uncompressed maps). max_output: cap on one item's decompressed size.");
+  bind_map_methods(cls, m,
+                   {.validate = "Checks everything: header, offsets, Eytzinger order, every crc, that every item "
+                                "decodes. Returns True or raises a ValidationError subclass naming the item."});
+  cls.def("view",
+          [](PyMapBuffer& self, nb::handle key) -> nb::object {
+            self.require_open();
+            const std::size_t pos = find_key_or_raise(self.reader, key);
+            nb::object saved = self.frombytesfn;
+            self.frombytesfn = nb::none();
+            nb::object v;
+            try {
+              v = self.read_value(pos, true);
+            } catch (...) {
+              self.frombytesfn = saved;
+              throw;
+            }
+            self.frombytesfn = saved;
+            return v;
+          },
+          nb::arg("label"),
+          "The value as a read-only memoryview: zero-copy over the buffer or mapping for uncompressed maps "
+          "(it keeps the mapping alive, even after close()); a view of the decompressed bytes otherwise.")
       .def("getindex", [](PyMapBuffer& self, nb::handle i) {
         self.require_open();
-        return self.value(self.position(i), self.zero_copy);
+        return self.lookup(self.position(i));
       })
       .def("setindex",
            [](PyMapBuffer& self, nb::handle i, nb::handle value) {
@@ -488,30 +357,14 @@ void bind_mapbuffer(nb::module_& m) {
              nb::object me = nb::find(self);
              if (PyObject_SetItem(me.ptr(), key.ptr(), value.ptr()) != 0) throw nb::python_error();
            })
-      .def("find_index_position",
-           [](PyMapBuffer& self, nb::handle key) -> nb::object {
-             self.require_open();
-             std::size_t pos = 0;
-             const KeyLookup r = find_key(self.reader, key.ptr(), &pos);
-             if (r == KeyLookup::type_error) throw nb::python_error();
-             return r == KeyLookup::found ? nb::object(nb::int_(pos)) : nb::object(nb::none());
-           })
       .def("size",
            [](PyMapBuffer& self, nb::handle key) {
              self.require_open();
-             std::uint64_t k = 0;
-             bool type_error = false;
-             std::optional<std::size_t> pos;
-             if (key_from_object(key.ptr(), &k, &type_error)) pos = self.reader.find(k);
-             if (type_error) throw nb::python_error();
-             if (!pos) {
-               PyErr_SetObject(PyExc_KeyError, key.ptr());
-               throw nb::python_error();
-             }
-             auto r = self.reader.item_range(*pos);
+             const std::size_t pos = find_key_or_raise(self.reader, key);
+             auto r = self.reader.item_range(pos);
              if (!r.ok()) self.raise(r.status());
              if (!r->second) {
-               auto p = self.reader.payload(*pos);
+               auto p = self.reader.payload(pos);
                if (!p.ok()) self.raise(p.status());
                return static_cast<std::uint64_t>(p->size());
              }
@@ -522,25 +375,9 @@ void bind_mapbuffer(nb::module_& m) {
       .def("index",
            [](PyMapBuffer& self) {
              self.require_open();
-             nb::object np = nb::module_::import_("numpy");
-             nb::object arr = np.attr("frombuffer")(memoryview_of(self.reader.index_bytes()), "<u8");
-             return arr.attr("reshape")(static_cast<Py_ssize_t>(self.reader.size()), 2);
+             return pairs_array(self.reader.index_bytes(), self.reader.size());
            },
            "The N x 2 uint64 index (key, offset) as a read-only numpy view.")
-      .def("keys", [iter_of](nb::handle self) { return iter_of(self, 0); })
-      .def("values", [iter_of](nb::handle self) { return iter_of(self, 1); })
-      .def("items", [iter_of](nb::handle self) { return iter_of(self, 2); })
-      .def("__iter__", [iter_of](nb::handle self) { return iter_of(self, 0); })
-      .def("todict",
-           [](PyMapBuffer& self) {
-             self.require_open();
-             nb::dict d;
-             for (std::size_t i = 0; i < self.reader.size(); ++i) {
-               nb::object key = nb::steal(PyLong_FromUnsignedLongLong(self.reader.key_at(i)));
-               d[key] = self.value(i, false);
-             }
-             return d;
-           })
       .def("datasize",
            [](PyMapBuffer& self) -> nb::object {
              self.require_open();
@@ -548,12 +385,6 @@ void bind_mapbuffer(nb::module_& m) {
              if (!d) return nb::none();
              return nb::int_(*d);
            })
-      .def_prop_ro("header",
-                   [](PyMapBuffer& self) {
-                     self.require_open();
-                     auto h = self.reader.header_bytes();
-                     return nb::bytes(reinterpret_cast<const char*>(h.data()), h.size());
-                   })
       .def_prop_ro("compress",
                    [](PyMapBuffer& self) {
                      self.require_open();
@@ -584,16 +415,14 @@ void bind_mapbuffer(nb::module_& m) {
             self.refresh_plain();
           },
           nb::arg("fn").none())
-      .def_prop_ro("closed", [](PyMapBuffer& self) { return !self.open; })
       .def("get_many",
            [](PyMapBuffer& self, nb::handle keys, nb::handle dflt, int threads, bool zero_copy,
               std::optional<std::uint64_t> max_output_size) -> nb::object {
              self.require_open();
              GetManyOptions o;
              if (!dflt.is_none()) {
-               std::optional<Buffer> d = buffer_from_object(dflt.ptr());
-               if (!d) throw nb::type_error("get_many: default must be bytes-like or None");
-               o.default_value.emplace(d->data(), d->data() + d->size());
+               const Buffer d = require_buffer(dflt, "get_many: default must be bytes-like or None");
+               o.default_value.emplace(d.data(), d.data() + d.size());
              }
              BatchKeys keys_in(keys);
              std::vector<std::uint64_t>& ks = keys_in.values;
@@ -619,7 +448,7 @@ void bind_mapbuffer(nb::module_& m) {
                if (r.status().code() == ErrorCode::not_found) {
                  keys_in.raise_first_missing([&](std::uint64_t k) { return reader.find(k).has_value(); });
                }
-               self.raise(r.status(), ErrorContext::decompress);
+               self.raise(r.status());
              }
              return wrap_bws(std::move(r).value());
            },
@@ -630,32 +459,6 @@ void bind_mapbuffer(nb::module_& m) {
            "Missing keys raise KeyError, or take `default` (bytes) when given. zero_copy=True returns segments "
            "that point into the map's own memory (uncompressed in-memory maps). frombytesfn is not applied. "
            "threads: < 0 every pool worker, 0 or 1 the calling thread, n at most n.")
-      .def("validate",
-           [](PyMapBuffer& self) {
-             self.require_open();
-             // Structure and crcs first; then every item must decode (errors there are
-             // DecompressionError, as for a lookup of that item).
-             Status st = self.reader.validate_structure();
-             if (!st.ok()) self.raise(st);
-             if (self.reader.header().codec != Codec::none) {
-               std::vector<std::uint8_t> out;
-               for (std::size_t i = 0; i < self.reader.size(); ++i) {
-                 out.clear();
-                 st = self.reader.value_append(i, out, &self.decompressor());
-                 if (!st.ok()) self.raise(st, ErrorContext::decompress);
-               }
-             }
-             return true;
-           },
-           "Checks everything: header, offsets, Eytzinger order, every crc, that every item decodes. "
-           "Returns True or raises a ValidationError subclass naming the item.")
-      .def_static(
-          "validate_buffer",
-          [](nb::handle buf) {
-            nb::object cls = nb::module_::import_("segpack").attr("MapBuffer");
-            return cls(buf).attr("validate")();
-          },
-          nb::arg("buf"))
       .def("tobytes",
            [](PyMapBuffer& self) -> nb::object {
              self.require_open();
@@ -676,13 +479,6 @@ void bind_mapbuffer(nb::module_& m) {
              return build_bytes(data, c, self.level, self.compute_crc, fn);
            },
            nb::arg("data"), nb::arg("compress") = nb::none(), nb::arg("tobytesfn") = nb::none())
-      .def("close", [](PyMapBuffer& self) { self.close(); },
-           "Releases the buffer or mapping. Views handed out earlier keep what they need alive.")
-      .def("__enter__", [](nb::handle self) { return nb::borrow(self); })
-      .def("__exit__", [](PyMapBuffer& self, nb::args) {
-        self.close();
-        return false;
-      })
       .def("__repr__", [](PyMapBuffer& self) {
         if (!self.open) return std::string("<MapBuffer closed>");
         auto c = codec_name(self.reader.header().codec);
@@ -718,11 +514,10 @@ void bind_mapbuffer(nb::module_& m) {
              std::uint64_t k = key_for_write(key);
              nb::object v = nb::borrow(value);
              if (!self.tobytesfn.is_none()) v = self.tobytesfn(v);
-             auto b = buffer_from_object(v.ptr());
-             if (!b) throw nb::type_error("value must be bytes-like (or pass tobytesfn=)");
+             const Buffer b = require_buffer(v, "value must be bytes-like (or pass tobytesfn=)");
              // tobytesfn (or __index__) may have committed or aborted the writer.
              if (!self.w) throw nb::value_error("MapBufferWriter is closed");
-             check(self.w->add(k, b->span()), ErrorContext::compress);
+             check(self.w->add(k, b.span()));
            },
            nb::arg("key"), nb::arg("value"))
       .def("__len__", [](PyMapBufferWriter& self) { return self.w ? self.w->size() : 0; })

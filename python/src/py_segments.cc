@@ -1,7 +1,6 @@
 // Python BufferSegment, BufferSegments, BufferWithSegments,
 // BufferWithSegmentsCollection (python-zstandard's API and messages, plus
-// slicing, equality, numpy export, pickling) and the batch functions
-// multi_compress_to_buffer / multi_decompress_to_buffer.
+// slicing, equality, numpy export, pickling).
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/optional.h>
@@ -12,51 +11,25 @@
 #include <memory>
 #include <vector>
 
-#include "py_common.h"
+#include "bindings.h"
+#include "py_buffers.h"
+#include "py_errors.h"
 #include "py_segments.h"
-#include "segpack/batch.h"
 #include "segpack/segments.h"
-#include "segpack/thread_pool.h"
 
 namespace segpack::py {
 
 namespace {
 
 const std::uint8_t kEmpty[1] = {0};
+constexpr const char* kNotBytes = "%s must be a bytes-like object, not %s";  // python-zstandard's TypeError
 
 nb::bytes bytes_of(ByteSpan s) { return nb::bytes(reinterpret_cast<const char*>(s.data()), s.size()); }
 
-// An instance made with __new__ but never __init__ (nanobind leaves it
-// uninitialised): sets TypeError and returns false.
-bool check_ready(PyObject* self) {
-  if (nb::inst_ready(self)) return true;
-  PyErr_Format(PyExc_TypeError, "%s object is not initialized", Py_TYPE(self)->tp_name);
-  return false;
-}
-
-// The C++ object behind `h`, or TypeError when it was never initialised.
-template <class T>
-T* ready_ptr(nb::handle h) {
-  if (!check_ready(h.ptr())) throw nb::python_error();
-  return nb::inst_ptr<T>(h);
-}
-
-int fill_readonly(PyObject* self, Py_buffer* view, int flags, const std::uint8_t* p, std::size_t n) {
-  return PyBuffer_FillInfo(view, self, const_cast<std::uint8_t*>(n == 0 ? kEmpty : p), static_cast<Py_ssize_t>(n),
-                           /*readonly=*/1, flags);
-}
-void release_noop(PyObject*, Py_buffer*) {}
-
 // ---------------------------------------------------------------- BufferSegment
 
-int segment_getbuffer(PyObject* self, Py_buffer* view, int flags) {
-  if (!check_ready(self)) return -1;
-  auto* s = nb::inst_ptr<PySegment>(self);
-  return fill_readonly(self, view, flags, s->buf.data(), s->buf.size());
-}
-PyType_Slot segment_slots[] = {{Py_bf_getbuffer, reinterpret_cast<void*>(segment_getbuffer)},
-                               {Py_bf_releasebuffer, reinterpret_cast<void*>(release_noop)},
-                               {0, nullptr}};
+ByteSpan segment_bytes(const PySegment& s) { return s.buf.span(); }
+using SegmentBuffer = ReadOnlyBuffer<PySegment, segment_bytes>;
 
 // ---------------------------------------------------------------- BufferSegments
 
@@ -64,34 +37,13 @@ struct PySegmentsTable {
   Buffer records;  // owner keeps the segment table alive
   std::size_t count = 0;
 };
-int segments_getbuffer(PyObject* self, Py_buffer* view, int flags) {
-  if (!check_ready(self)) return -1;
-  auto* s = nb::inst_ptr<PySegmentsTable>(self);
-  return fill_readonly(self, view, flags, s->records.data(), s->records.size());
-}
-PyType_Slot segments_slots[] = {{Py_bf_getbuffer, reinterpret_cast<void*>(segments_getbuffer)},
-                                {Py_bf_releasebuffer, reinterpret_cast<void*>(release_noop)},
-                                {0, nullptr}};
+ByteSpan segments_table_bytes(const PySegmentsTable& t) { return t.records.span(); }
+using SegmentsTableBuffer = ReadOnlyBuffer<PySegmentsTable, segments_table_bytes>;
 
 // ---------------------------------------------------------------- BufferWithSegments
 
-int bws_getbuffer(PyObject* self, Py_buffer* view, int flags) {
-  if (!check_ready(self)) return -1;
-  auto* b = nb::inst_ptr<PyBufferWithSegments>(self);
-  return fill_readonly(self, view, flags, b->bws.data().data(), b->bws.data().size());
-}
-PyType_Slot bws_slots[] = {{Py_bf_getbuffer, reinterpret_cast<void*>(bws_getbuffer)},
-                           {Py_bf_releasebuffer, reinterpret_cast<void*>(release_noop)},
-                           {0, nullptr}};
-
-Buffer require_buffer(nb::handle obj, const char* what) {
-  std::optional<Buffer> b = buffer_from_object(obj.ptr());
-  if (!b) {
-    PyErr_Format(PyExc_TypeError, "%s must be a bytes-like object, not %s", what, Py_TYPE(obj.ptr())->tp_name);
-    throw nb::python_error();
-  }
-  return std::move(*b);
-}
+ByteSpan bws_bytes(const PyBufferWithSegments& b) { return b.bws.data().span(); }
+using BwsBuffer = ReadOnlyBuffer<PyBufferWithSegments, bws_bytes>;
 
 BufferWithSegments make_bws(Buffer data, ByteSpan records) {
   auto r = BufferWithSegments::from_records(std::move(data), records);
@@ -207,95 +159,17 @@ std::size_t count_of(nb::handle src) {
   return ready_ptr<PyCollection>(src)->c.size();
 }
 
-// ---------------------------------------------------------------- batch inputs
-
-std::vector<std::uint64_t> sizes_from(nb::handle obj, std::size_t n) {
-  std::vector<std::uint64_t> sizes;
-  if (obj.is_none()) return sizes;
-  if (std::optional<Buffer> b = buffer_from_object(obj.ptr())) {
-    if (b->size() != n * 8) {
-      PyErr_Format(PyExc_ValueError, "decompressed_sizes size mismatch; expected %zu, got %zu", n * 8, b->size());
-      throw nb::python_error();
-    }
-    sizes.resize(n);
-    if (n != 0) std::memcpy(sizes.data(), b->data(), n * 8);
-    return sizes;
-  }
-  for (nb::handle v : nb::iter(obj)) {
-    unsigned long long x = PyLong_AsUnsignedLongLong(v.ptr());
-    if (x == static_cast<unsigned long long>(-1) && PyErr_Occurred()) throw nb::python_error();
-    sizes.push_back(x);
-  }
-  if (sizes.size() != n) {
-    PyErr_Format(PyExc_ValueError, "decompressed_sizes has %zu entries for %zu frames", sizes.size(), n);
-    throw nb::python_error();
-  }
-  return sizes;
-}
-
-nb::object result_collection(BufferWithSegments out) {
-  nb::object part = nb::cast(PyBufferWithSegments{std::move(out)});
-  auto c = BufferWithSegmentsCollection::make({ready_ptr<PyBufferWithSegments>(part)->bws});
-  return nb::cast(PyCollection{unwrap(std::move(c))});
-}
-
 }  // namespace
-
-BatchInput batch_input(nb::handle obj) {
-  BatchInput in;
-  in.keep = nb::borrow(obj);
-  if (nb::isinstance<PyBufferWithSegments>(obj)) {
-    const BufferWithSegments& b = ready_ptr<PyBufferWithSegments>(obj)->bws;
-    in.spans.reserve(b.size());
-    for (std::size_t i = 0; i < b.size(); ++i) in.spans.push_back(b[i]);
-    return in;
-  }
-  if (nb::isinstance<PyCollection>(obj)) {
-    in.spans = ready_ptr<PyCollection>(obj)->c.spans();
-    return in;
-  }
-  if (PyUnicode_Check(obj.ptr()) || PyObject_CheckBuffer(obj.ptr()) || !PySequence_Check(obj.ptr())) {
-    throw nb::type_error("argument must be list or BufferWithSegments");
-  }
-  // A snapshot of the items (new references): the list may change while the
-  // GIL is released, the tuple cannot.
-  in.keep = nb::steal(PySequence_Tuple(obj.ptr()));
-  if (!in.keep.is_valid()) throw nb::python_error();
-  const Py_ssize_t n = PyTuple_GET_SIZE(in.keep.ptr());
-  in.spans.reserve(static_cast<std::size_t>(n));
-  for (Py_ssize_t i = 0; i < n; ++i) {
-    PyObject* o = PyTuple_GET_ITEM(in.keep.ptr(), i);
-    if (PyBytes_CheckExact(o)) {
-      in.spans.emplace_back(reinterpret_cast<const std::uint8_t*>(PyBytes_AS_STRING(o)),
-                            static_cast<std::size_t>(PyBytes_GET_SIZE(o)));
-      continue;
-    }
-    std::optional<Buffer> b;
-    try {
-      b = buffer_from_object(o);
-    } catch (nb::python_error&) {  // e.g. a non-contiguous array: name the item
-      PyErr_Format(PyExc_TypeError, "item %zd not a bytes like object (it exports no C-contiguous buffer)", i);
-      throw nb::python_error();
-    }
-    if (!b) {
-      PyErr_Format(PyExc_TypeError, "item %zd not a bytes like object", i);
-      throw nb::python_error();
-    }
-    in.spans.push_back(b->span());
-    in.holds.push_back(std::move(*b));
-  }
-  return in;
-}
 
 nb::object wrap_bws(BufferWithSegments b) { return nb::cast(PyBufferWithSegments{std::move(b)}); }
 
 void bind_segments(nb::module_& m) {
-  nb::class_<PySegment>(m, "BufferSegment", nb::type_slots(segment_slots),
+  nb::class_<PySegment>(m, "BufferSegment", nb::type_slots(SegmentBuffer::slots),
                         "A zero-copy view of one segment of a BufferWithSegments (read-only buffer protocol). "
                         "Keeps the backing memory alive.")
       .def("__init__",
            [](PySegment* self, nb::handle data, std::uint64_t offset) {
-             new (self) PySegment{require_buffer(data, "data"), offset};
+             new (self) PySegment{require_buffer(data, kNotBytes, "data"), offset};
            },
            nb::arg("data"), nb::arg("offset") = 0,
            "A segment over all of `data` (no copy), reporting `offset` (used by pickle; segments normally come "
@@ -329,12 +203,12 @@ void bind_segments(nb::module_& m) {
         return nb::make_tuple(cls, nb::make_tuple(data, s.offset));
       });
 
-  nb::class_<PySegmentsTable>(m, "BufferSegments", nb::type_slots(segments_slots),
+  nb::class_<PySegmentsTable>(m, "BufferSegments", nb::type_slots(SegmentsTableBuffer::slots),
                               "The (offset, length) records of a BufferWithSegments: 16 bytes each, two native "
                               "u64s (buffer protocol).")
       .def("__init__",
            [](PySegmentsTable* self, nb::handle data) {
-             Buffer b = require_buffer(data, "data");
+             Buffer b = require_buffer(data, kNotBytes, "data");
              if (b.size() % 16 != 0) throw nb::value_error("segments array size is not a multiple of 16");
              const std::size_t n = b.size() / 16;
              new (self) PySegmentsTable{std::move(b), n};
@@ -349,14 +223,14 @@ void bind_segments(nb::module_& m) {
       });
 
   nb::class_<PyBufferWithSegments>(
-      m, "BufferWithSegments", nb::type_slots(bws_slots),
+      m, "BufferWithSegments", nb::type_slots(BwsBuffer::slots),
       "A buffer holding many items: `data` (any bytes-like object, not copied; kept alive) cut by `segments` "
       "(16-byte native (offset, length) u64 records, copied and bounds-checked). Overlapping, unsorted and "
       "gapped segments are allowed.")
       .def("__init__",
            [](PyBufferWithSegments* self, nb::handle data, nb::handle segments) {
-             Buffer d = require_buffer(data, "data");
-             Buffer recs = require_buffer(segments, "segments");
+             Buffer d = require_buffer(data, kNotBytes, "data");
+             Buffer recs = require_buffer(segments, kNotBytes, "segments");
              new (self) PyBufferWithSegments{make_bws(std::move(d), recs.span())};
            },
            nb::arg("data"), nb::arg("segments"))
@@ -473,56 +347,6 @@ void bind_segments(nb::module_& m) {
         return "<BufferWithSegmentsCollection buffers=" + std::to_string(c.c.part_count()) +
                " segments=" + std::to_string(c.c.size()) + ">";
       });
-
-  // ---- batch codecs
-  m.def(
-      "multi_compress_to_buffer",
-      [](nb::handle data, nb::handle codec, std::optional<int> level, int threads) {
-        const Codec c = codec_from_arg(codec);
-        BatchInput in = batch_input(data);
-        if (in.spans.empty()) throw nb::value_error("no source elements found");
-        BatchOptions opts;
-        opts.threads = static_cast<std::size_t>(threads_from(threads));
-        Result<BufferWithSegments> r = BufferWithSegments();
-        {
-          nb::gil_scoped_release nogil;
-          r = compress_batch(in.spans, c, level, opts);
-        }
-        return result_collection(unwrap(std::move(r), ErrorContext::compress));
-      },
-      nb::arg("data"), nb::arg("codec").none() = "zstd", nb::arg("level") = nb::none(), nb::arg("threads") = -1,
-      "Compresses every item of `data` (a list of bytes-like objects, a BufferWithSegments or a collection) "
-      "on the library's thread pool, without the GIL. Returns a BufferWithSegmentsCollection holding one "
-      "buffer (segment i = item i). threads: < 0 every pool worker, 0 or 1 the calling thread, n at most n.");
-  m.def(
-      "multi_decompress_to_buffer",
-      [](nb::handle frames, nb::handle decompressed_sizes, nb::handle codec, int threads,
-         std::optional<std::uint64_t> max_output_size) {
-        const Codec c = codec_from_arg(codec);
-        BatchInput in = batch_input(frames);
-        if (in.spans.empty()) throw nb::value_error("no source elements found");
-        std::vector<std::uint64_t> sizes = sizes_from(decompressed_sizes, in.spans.size());
-        BatchOptions opts;
-        opts.threads = static_cast<std::size_t>(threads_from(threads));
-        if (max_output_size) opts.max_output_size = *max_output_size;
-        Result<BufferWithSegments> r = BufferWithSegments();
-        {
-          nb::gil_scoped_release nogil;
-          r = decompress_batch(in.spans, c, sizes, opts);
-        }
-        return result_collection(unwrap(std::move(r), ErrorContext::decompress));
-      },
-      nb::arg("frames"), nb::arg("decompressed_sizes") = nb::none(), nb::arg("codec").none() = "zstd",
-      nb::arg("threads") = -1, nb::arg("max_output_size") = nb::none(),
-      "Decompresses every frame on the library's thread pool, without the GIL, into ONE buffer (segment i = "
-      "item i), returned as a BufferWithSegmentsCollection. decompressed_sizes: native u64 per frame (bytes-like, "
-      "numpy array or list of ints; 0 = read from the frame). max_output_size caps the whole output "
-      "(default 1 GiB).");
-  m.def("set_num_threads", [](std::size_t n) { check(set_default_pool_size(n)); }, nb::arg("n"),
-        "Sets the number of workers of the library's thread pool (0: automatic, the number of cores or "
-        "SEGPACK_NUM_THREADS).");
-  m.def("get_num_threads", []() { return default_pool_size(); },
-        "Number of workers of the library's thread pool, the calling thread included.");
 }
 
 }  // namespace segpack::py

@@ -1,13 +1,15 @@
-// The segment-buffer types shared by py_segments.cc (their bindings and the
-// batch codecs) and the get_many methods of MapBuffer / IntMap.
+// The segment-buffer types shared by py_segments.cc (their bindings), the
+// batch functions (py_batch.cc) and the get_many methods of MapBuffer.
 #pragma once
 
 #include <nanobind/nanobind.h>
 
-#include <vector>
+#include <cstdint>
 
-#include "py_common.h"
+#include "segpack/buffer.h"
 #include "segpack/segments.h"
+
+namespace nb = nanobind;
 
 namespace segpack::py {
 
@@ -27,27 +29,7 @@ struct PyCollection {
   BufferWithSegmentsCollection c;
 };
 
-/// The items of a batch call as spans, with whatever keeps them alive.
-struct BatchInput {
-  std::vector<ByteSpan> spans;
-  std::vector<Buffer> holds;  // buffer exports of non-bytes items
-  nb::object keep;            // the BufferWithSegments / collection / tuple snapshot
-};
-/// Accepts a BufferWithSegments, a BufferWithSegmentsCollection or a sequence
-/// of bytes-like objects (python-zstandard's TypeErrors otherwise).
-BatchInput batch_input(nb::handle obj);
-
 /// A Python BufferWithSegments owning `b`.
 nb::object wrap_bws(BufferWithSegments b);
-
-/// BatchOptions::threads from a Python `threads=` argument (python-zstandard's
-/// rule): < 0 every worker of the pool, 0 or 1 the calling thread, n at most n.
-inline std::size_t threads_from(int threads) {
-  if (threads < 0) return 0;
-  if (threads == 0) return 1;
-  return static_cast<std::size_t>(threads);
-}
-
-void bind_segments(nb::module_& m);
 
 }  // namespace segpack::py

@@ -98,7 +98,7 @@ Result<Buffer> allocate(std::size_t size) {
 namespace {
 
 Status labelled(const Label& label, std::size_t i, const Status& st) {
-  return Status(st.code(), label(i) + ": " + st.message());
+  return st.with_context(label(i));
 }
 
 }  // namespace
@@ -286,14 +286,17 @@ Result<BufferWithSegments> batch_internal::compress_spans(std::span<const ByteSp
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t b = probe->bound(items[i].size());
     if (b == std::numeric_limits<std::size_t>::max() || slot[i] > std::numeric_limits<std::size_t>::max() - b) {
-      return resource_exhausted(label(i) + ": the batch is too large");
+      return resource_exhausted(label(i) + ": the batch is too large", ErrorCategory::encode);
     }
     slot[i + 1] = slot[i] + b;
     in_bytes += items[i].size();
   }
   std::unique_ptr<std::uint8_t, void (*)(std::uint8_t*)> block(
       static_cast<std::uint8_t*>(std::malloc(slot[n] == 0 ? 1 : slot[n])), [](std::uint8_t* p) { std::free(p); });
-  if (!block) return resource_exhausted("cannot allocate " + std::to_string(slot[n]) + " bytes for a batch output");
+  if (!block) {
+    return resource_exhausted("cannot allocate " + std::to_string(slot[n]) + " bytes for a batch output",
+                              ErrorCategory::encode);
+  }
   std::uint8_t* base = block.get();
   std::vector<std::size_t> produced(n, 0);
   bi::FirstError err;

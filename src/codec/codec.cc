@@ -92,7 +92,7 @@ Result<Codec> codec_from_name(std::string_view name) {
     if (a.name == lower) return a.codec;
   }
   return unsupported("unknown codec name \"" + escaped(as_bytes(name)) +
-                     "\" (known: none, gzip, br, zstd, lzma)");
+                     "\" (known: none, gzip, br, zstd, lzma)", ErrorCategory::codec);
 }
 
 Result<Codec> codec_from_tag(ByteSpan tag4) {
@@ -103,7 +103,7 @@ Result<Codec> codec_from_tag(ByteSpan tag4) {
     const std::array<char, 4> t = codec_tag(c);
     if (std::memcmp(t.data(), tag4.data(), 4) == 0) return c;
   }
-  return unsupported("unknown codec tag \"" + escaped(tag4) + "\"");
+  return unsupported("unknown codec tag \"" + escaped(tag4) + "\"", ErrorCategory::codec);
 }
 
 int codec_default_level(Codec c) noexcept {
@@ -268,10 +268,11 @@ Result<Compressor> Compressor::make(Codec codec, std::optional<int> level) {
       case Codec::zstd: backend = ci::make_zstd_compressor(lv); break;
       case Codec::lzma: backend = ci::make_lzma_compressor(lv); break;
     }
-    if (!backend.ok()) return backend.status();
+    if (!backend.ok()) return backend.status().with_category(ErrorCategory::encode);
     return Compressor(codec, lv, std::make_unique<Impl>(Impl{std::move(backend).value()}));
   } catch (const std::bad_alloc&) {
-    return resource_exhausted(std::string(ci::display_name(codec)) + ": out of memory creating a compressor");
+    return resource_exhausted(std::string(ci::display_name(codec)) + ": out of memory creating a compressor",
+                              ErrorCategory::encode);
   }
 }
 
@@ -292,9 +293,12 @@ Result<std::size_t> Compressor::compress_into(ByteSpan in, MutableByteSpan out) 
                             ") = " + std::to_string(b));
   }
   try {
-    return impl_->backend->compress(in, out);
+    Result<std::size_t> n = impl_->backend->compress(in, out);
+    if (!n.ok()) return n.status().with_category(ErrorCategory::encode);
+    return n;
   } catch (const std::bad_alloc&) {
-    return resource_exhausted(std::string(ci::display_name(codec_)) + ": out of memory while compressing");
+    return resource_exhausted(std::string(ci::display_name(codec_)) + ": out of memory while compressing",
+                              ErrorCategory::encode);
   }
 }
 
@@ -310,7 +314,7 @@ Status Compressor::compress_append(ByteSpan in, std::vector<std::uint8_t>& out) 
     out.resize(old + b);
   } catch (const std::bad_alloc&) {
     return resource_exhausted(std::string(ci::display_name(codec_)) + ": out of memory reserving " +
-                              std::to_string(b) + " output bytes");
+                              std::to_string(b) + " output bytes", ErrorCategory::encode);
   }
   Result<std::size_t> n = compress_into(in, MutableByteSpan(out.data() + old, b));
   if (!n.ok()) {
@@ -345,10 +349,11 @@ Result<Decompressor> Decompressor::make(Codec codec) {
       case Codec::zstd: backend = ci::make_zstd_decompressor(); break;
       case Codec::lzma: backend = ci::make_lzma_decompressor(); break;
     }
-    if (!backend.ok()) return backend.status();
+    if (!backend.ok()) return backend.status().with_category(ErrorCategory::decode);
     return Decompressor(codec, std::make_unique<Impl>(Impl{std::move(backend).value()}));
   } catch (const std::bad_alloc&) {
-    return resource_exhausted(std::string(ci::display_name(codec)) + ": out of memory creating a decompressor");
+    return resource_exhausted(std::string(ci::display_name(codec)) + ": out of memory creating a decompressor",
+                              ErrorCategory::decode);
   }
 }
 
@@ -384,19 +389,19 @@ Status Decompressor::decompress_append(ByteSpan in, std::vector<std::uint8_t>& o
     if (*opts.expected_size > opts.max_output) {
       return resource_exhausted(std::string(ci::display_name(codec_)) + ": expected size " +
                                 std::to_string(*opts.expected_size) + " exceeds max_output (" +
-                                std::to_string(opts.max_output) + " bytes)");
+                                std::to_string(opts.max_output) + " bytes)", ErrorCategory::decode);
     }
     limit = *opts.expected_size;
     kind = ci::OutBuf::LimitKind::expected;
   }
   ci::OutBuf buf(out, limit, kind, codec_, in.size());
-  return run_decoder(*impl_->backend, codec_, in, buf);
+  return run_decoder(*impl_->backend, codec_, in, buf).with_category(ErrorCategory::decode);
 }
 
 Status Decompressor::decompress_exact(ByteSpan in, MutableByteSpan out) {
   if (!impl_) return invalid_argument("decompress_exact on a moved-from Decompressor");
   ci::OutBuf buf(out, codec_);
-  return run_decoder(*impl_->backend, codec_, in, buf);
+  return run_decoder(*impl_->backend, codec_, in, buf).with_category(ErrorCategory::decode);
 }
 
 std::optional<std::uint64_t> Decompressor::declared_size(ByteSpan in) const noexcept {

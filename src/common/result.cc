@@ -18,8 +18,24 @@ std::string_view error_code_name(ErrorCode code) noexcept {
   return "unknown";
 }
 
+std::string_view error_category_name(ErrorCategory category) noexcept {
+  switch (category) {
+    case ErrorCategory::general: return "general";
+    case ErrorCategory::format: return "format";
+    case ErrorCategory::codec: return "codec";
+    case ErrorCategory::decode: return "decode";
+    case ErrorCategory::encode: return "encode";
+  }
+  return "unknown";
+}
+
 std::string Status::to_string() const {
   std::string s(error_code_name(code_));
+  if (category_ != ErrorCategory::general) {
+    s += " (";
+    s += error_category_name(category_);
+    s += ')';
+  }
   if (!message_.empty()) {
     s += ": ";
     s += message_;
@@ -32,7 +48,7 @@ Status Status::with_context(std::string_view context) const {
   std::string m(context);
   m += ": ";
   m += message_;
-  return Status(code_, std::move(m));
+  return Status(code_, std::move(m), category_);
 }
 
 }  // namespace segpack

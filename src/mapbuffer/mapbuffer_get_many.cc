@@ -37,11 +37,11 @@ Result<BufferWithSegments> MapBufferReader::get_many(std::span<const std::uint64
     }
     if (in_memory()) {
       auto p = payload_span(*pos);
-      if (!p.ok()) return Status(p.status().code(), label(i) + ": " + p.status().message());
+      if (!p.ok()) return p.status().with_context(label(i));
       frames[i] = *p;
     } else {
       auto p = payload(*pos);
-      if (!p.ok()) return Status(p.status().code(), label(i) + ": " + p.status().message());
+      if (!p.ok()) return p.status().with_context(label(i));
       fetched[i] = std::move(*p);
       frames[i] = fetched[i].span();
     }

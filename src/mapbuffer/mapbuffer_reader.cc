@@ -42,15 +42,17 @@ std::string item_name(std::size_t i, std::uint64_t key) {
 Result<MapBufferHeader> parse_mapbuffer_header(ByteSpan bytes) {
   if (bytes.size() < kMapBufferHeaderSize) {
     return out_of_range("MapBuffer of " + std::to_string(bytes.size()) + " bytes is shorter than its " +
-                        std::to_string(kMapBufferHeaderSize) + "-byte header");
+                        std::to_string(kMapBufferHeaderSize) + "-byte header", ErrorCategory::format);
   }
   if (std::memcmp(bytes.data(), kMapBufferMagic.data(), kMapBufferMagic.size()) != 0) {
-    return corrupt("not a MapBuffer: magic is b'" + escape_bytes(bytes.first(7)) + "', expected b'mapbufr'");
+    return corrupt("not a MapBuffer: magic is b'" + escape_bytes(bytes.first(7)) + "', expected b'mapbufr'",
+                   ErrorCategory::format);
   }
   MapBufferHeader h;
   h.version = bytes[7];
   if (h.version != 0 && h.version != 1) {
-    return unsupported("MapBuffer format version " + std::to_string(h.version) + " is not supported (0 or 1)");
+    return unsupported("MapBuffer format version " + std::to_string(h.version) + " is not supported (0 or 1)",
+                       ErrorCategory::format);
   }
   auto codec = codec_from_tag(bytes.subspan(8, 4));
   if (!codec.ok()) return codec.status().with_context("MapBuffer header");
@@ -77,18 +79,18 @@ Result<MapBufferReader> MapBufferReader::open_parts(Buffer header, Buffer index,
   if (r.n_ == 0) {
     if (total && *total != kMapBufferHeaderSize) {
       return corrupt("empty MapBuffer has " + std::to_string(*total - kMapBufferHeaderSize) +
-                     " trailing bytes after its header");
+                     " trailing bytes after its header", ErrorCategory::format);
     }
     return r;
   }
   if (r.offset_at(0) != data_start) {
     return corrupt("first offset is " + std::to_string(r.offset_at(0)) + ", expected " +
-                   std::to_string(data_start) + " (16 + 16 * " + std::to_string(r.n_) + ")");
+                   std::to_string(data_start) + " (16 + 16 * " + std::to_string(r.n_) + ")", ErrorCategory::format);
   }
   std::uint64_t last = r.offset_at(r.n_ - 1);
   if (total && last > *total) {
     return out_of_range("last item starts at " + std::to_string(last) + ", past the end of a " +
-                        std::to_string(*total) + "-byte buffer (truncated?)");
+                        std::to_string(*total) + "-byte buffer (truncated?)", ErrorCategory::format);
   }
   return r;
 }
@@ -99,7 +101,7 @@ Result<MapBufferReader> MapBufferReader::open(Buffer buf, MapBufferReadOptions o
   if (!range_ok(kMapBufferHeaderSize, index_bytes, buf.size())) {
     return out_of_range("index of " + std::to_string(h.count) + " entries needs " +
                         std::to_string(kMapBufferHeaderSize + index_bytes) + " bytes but the buffer has " +
-                        std::to_string(buf.size()) + " (truncated, or a corrupt count)");
+                        std::to_string(buf.size()) + " (truncated, or a corrupt count)", ErrorCategory::format);
   }
   Buffer header = buf.slice_unchecked(0, kMapBufferHeaderSize);
   Buffer index = buf.slice_unchecked(kMapBufferHeaderSize, index_bytes);
@@ -119,7 +121,8 @@ Result<MapBufferReader> MapBufferReader::open_source(std::shared_ptr<RangeSource
   if (!source) return invalid_argument("null range source");
   std::optional<std::uint64_t> total = source->size();
   if (total && *total < kMapBufferHeaderSize) {
-    return out_of_range("MapBuffer of " + std::to_string(*total) + " bytes is shorter than its 16-byte header");
+    return out_of_range("MapBuffer of " + std::to_string(*total) + " bytes is shorter than its 16-byte header",
+                        ErrorCategory::format);
   }
   SEGPACK_ASSIGN_OR_RETURN(Buffer header, source->read(0, kMapBufferHeaderSize));
   SEGPACK_ASSIGN_OR_RETURN(MapBufferHeader h, parse_mapbuffer_header(header.span()));
@@ -128,7 +131,7 @@ Result<MapBufferReader> MapBufferReader::open_source(std::shared_ptr<RangeSource
     if (!range_ok(kMapBufferHeaderSize, index_bytes, *total)) {
       return out_of_range("index of " + std::to_string(h.count) + " entries needs " +
                           std::to_string(kMapBufferHeaderSize + index_bytes) + " bytes but the source has " +
-                          std::to_string(*total));
+                          std::to_string(*total), ErrorCategory::format);
     }
   } else if (index_bytes > opts.max_index_bytes) {
     return resource_exhausted("index of " + std::to_string(h.count) + " entries (" + std::to_string(index_bytes) +
@@ -137,12 +140,15 @@ Result<MapBufferReader> MapBufferReader::open_source(std::shared_ptr<RangeSource
   Buffer index;
   if (index_bytes > 0) {
     SEGPACK_ASSIGN_OR_RETURN(index, source->read(kMapBufferHeaderSize, index_bytes));
-    if (index.size() != index_bytes) return out_of_range("source returned a short index (truncated)");
+    if (index.size() != index_bytes) {
+      return out_of_range("source returned a short index (truncated)", ErrorCategory::format);
+    }
   } else if (!total) {
     // An empty map must end right after its header.
     SEGPACK_ASSIGN_OR_RETURN(Buffer rest, source->read_to_end(kMapBufferHeaderSize));
     if (!rest.empty()) {
-      return corrupt("empty MapBuffer has " + std::to_string(rest.size()) + " trailing bytes after its header");
+      return corrupt("empty MapBuffer has " + std::to_string(rest.size()) + " trailing bytes after its header",
+                     ErrorCategory::format);
     }
   }
   return open_parts(std::move(header), std::move(index), Buffer(), std::move(source), total, opts);
@@ -170,24 +176,25 @@ Result<std::pair<std::uint64_t, std::optional<std::uint64_t>>> MapBufferReader::
   std::optional<std::uint64_t> end = (i + 1 < n_) ? std::optional<std::uint64_t>(offset_at(i + 1)) : total_;
   if (begin < data_start) {
     return corrupt(item_name(i, key_at(i)) + " starts at " + std::to_string(begin) +
-                   ", inside the header or index (data starts at " + std::to_string(data_start) + ")");
+                   ", inside the header or index (data starts at " + std::to_string(data_start) + ")",
+                   ErrorCategory::format);
   }
   if (total_ && begin > *total_) {
     return out_of_range(item_name(i, key_at(i)) + " starts at " + std::to_string(begin) + ", past the end (" +
-                        std::to_string(*total_) + " bytes)");
+                        std::to_string(*total_) + " bytes)", ErrorCategory::format);
   }
   if (end) {
     if (*end < begin) {
       return corrupt(item_name(i, key_at(i)) + ": offsets decrease (" + std::to_string(begin) + " then " +
-                     std::to_string(*end) + ")");
+                     std::to_string(*end) + ")", ErrorCategory::format);
     }
     if (total_ && *end > *total_) {
       return out_of_range(item_name(i, key_at(i)) + " ends at " + std::to_string(*end) + ", past the end (" +
-                          std::to_string(*total_) + " bytes)");
+                          std::to_string(*total_) + " bytes)", ErrorCategory::format);
     }
     if (header_.version == 1 && *end - begin < 4) {
       return corrupt(item_name(i, key_at(i)) + " is " + std::to_string(*end - begin) +
-                     " bytes, shorter than its 4-byte crc32c");
+                     " bytes, shorter than its 4-byte crc32c", ErrorCategory::format);
     }
   }
   return std::make_pair(begin, end);
@@ -200,7 +207,7 @@ Result<ByteSpan> strip_crc(ByteSpan stored, int version, bool check, std::size_t
   if (version == 0) return stored;
   if (stored.size() < 4) {
     return corrupt(item_name(i, key) + " is " + std::to_string(stored.size()) +
-                   " bytes, shorter than its 4-byte crc32c");
+                   " bytes, shorter than its 4-byte crc32c", ErrorCategory::format);
   }
   ByteSpan payload = stored.first(stored.size() - 4);
   if (check) {
@@ -208,7 +215,7 @@ Result<ByteSpan> strip_crc(ByteSpan stored, int version, bool check, std::size_t
     std::uint32_t got = crc32c(payload);
     if (want != got) {
       return data_loss(item_name(i, key) + " failed its crc32c check: stored " + hex32(want) + ", computed " +
-                       hex32(got));
+                       hex32(got), ErrorCategory::format);
     }
   }
   return payload;
@@ -233,7 +240,7 @@ Result<ByteSpan> MapBufferReader::payload_span(std::size_t i) const {
         const std::uint32_t got = crc32c(p, len);
         if (want != got) {
           return data_loss(item_name(i, key_at(i)) + " failed its crc32c check: stored " + hex32(want) +
-                           ", computed " + hex32(got));
+                           ", computed " + hex32(got), ErrorCategory::format);
         }
       }
       return ByteSpan(p, len);
@@ -252,7 +259,9 @@ Result<Buffer> MapBufferReader::payload(std::size_t i) const {
     stored = whole_.slice_unchecked(range.first, *range.second - range.first);
   } else if (range.second) {
     SEGPACK_ASSIGN_OR_RETURN(stored, source_->read(range.first, *range.second - range.first));
-    if (stored.size() != *range.second - range.first) return out_of_range("source returned a short item");
+    if (stored.size() != *range.second - range.first) {
+      return out_of_range("source returned a short item", ErrorCategory::format);
+    }
   } else {
     SEGPACK_ASSIGN_OR_RETURN(stored, source_->read_to_end(range.first));
   }
@@ -302,7 +311,7 @@ Status MapBufferReader::validate_structure() const {
   const std::uint8_t* base = index_.data();
   if (!eytzinger_is_ordered(n_, [base](std::size_t p) { return load_le<std::uint64_t>(base + 16 * p); }, &bad)) {
     return corrupt("keys are not in Eytzinger order (or repeat): position " + std::to_string(bad) + " (key " +
-                   std::to_string(key_at(bad)) + ")");
+                   std::to_string(key_at(bad)) + ")", ErrorCategory::format);
   }
   if (header_.version == 1) {
     MapBufferReader checked = *this;  // crcs are always verified here

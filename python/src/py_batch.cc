@@ -1,0 +1,153 @@
+// The batch functions multi_compress_to_buffer / multi_decompress_to_buffer
+// (python-zstandard's API, any codec) and the size of the library's pool.
+#include <nanobind/nanobind.h>
+#include <nanobind/stl/optional.h>
+
+#include <cstring>
+#include <optional>
+#include <vector>
+
+#include "bindings.h"
+#include "py_batch.h"
+#include "py_buffers.h"
+#include "py_codecs.h"
+#include "py_errors.h"
+#include "py_segments.h"
+#include "segpack/batch.h"
+#include "segpack/segments.h"
+#include "segpack/thread_pool.h"
+
+namespace segpack::py {
+
+namespace {
+
+std::vector<std::uint64_t> sizes_from(nb::handle obj, std::size_t n) {
+  std::vector<std::uint64_t> sizes;
+  if (obj.is_none()) return sizes;
+  if (std::optional<Buffer> b = buffer_from_object(obj.ptr())) {
+    if (b->size() != n * 8) {
+      PyErr_Format(PyExc_ValueError, "decompressed_sizes size mismatch; expected %zu, got %zu", n * 8, b->size());
+      throw nb::python_error();
+    }
+    sizes.resize(n);
+    if (n != 0) std::memcpy(sizes.data(), b->data(), n * 8);
+    return sizes;
+  }
+  for (nb::handle v : nb::iter(obj)) {
+    unsigned long long x = PyLong_AsUnsignedLongLong(v.ptr());
+    if (x == static_cast<unsigned long long>(-1) && PyErr_Occurred()) throw nb::python_error();
+    sizes.push_back(x);
+  }
+  if (sizes.size() != n) {
+    PyErr_Format(PyExc_ValueError, "decompressed_sizes has %zu entries for %zu frames", sizes.size(), n);
+    throw nb::python_error();
+  }
+  return sizes;
+}
+
+nb::object result_collection(BufferWithSegments out) {
+  nb::object part = nb::cast(PyBufferWithSegments{std::move(out)});
+  auto c = BufferWithSegmentsCollection::make({ready_ptr<PyBufferWithSegments>(part)->bws});
+  return nb::cast(PyCollection{unwrap(std::move(c))});
+}
+
+}  // namespace
+
+BatchInput batch_input(nb::handle obj) {
+  BatchInput in;
+  in.keep = nb::borrow(obj);
+  if (nb::isinstance<PyBufferWithSegments>(obj)) {
+    const BufferWithSegments& b = ready_ptr<PyBufferWithSegments>(obj)->bws;
+    in.spans.reserve(b.size());
+    for (std::size_t i = 0; i < b.size(); ++i) in.spans.push_back(b[i]);
+    return in;
+  }
+  if (nb::isinstance<PyCollection>(obj)) {
+    in.spans = ready_ptr<PyCollection>(obj)->c.spans();
+    return in;
+  }
+  if (PyUnicode_Check(obj.ptr()) || PyObject_CheckBuffer(obj.ptr()) || !PySequence_Check(obj.ptr())) {
+    throw nb::type_error("argument must be list or BufferWithSegments");
+  }
+  // A snapshot of the items (new references): the list may change while the
+  // GIL is released, the tuple cannot.
+  in.keep = nb::steal(PySequence_Tuple(obj.ptr()));
+  if (!in.keep.is_valid()) throw nb::python_error();
+  const Py_ssize_t n = PyTuple_GET_SIZE(in.keep.ptr());
+  in.spans.reserve(static_cast<std::size_t>(n));
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    PyObject* o = PyTuple_GET_ITEM(in.keep.ptr(), i);
+    if (PyBytes_CheckExact(o)) {
+      in.spans.emplace_back(reinterpret_cast<const std::uint8_t*>(PyBytes_AS_STRING(o)),
+                            static_cast<std::size_t>(PyBytes_GET_SIZE(o)));
+      continue;
+    }
+    std::optional<Buffer> b;
+    try {
+      b = buffer_from_object(o);
+    } catch (nb::python_error&) {  // e.g. a non-contiguous array: name the item
+      PyErr_Format(PyExc_TypeError, "item %zd not a bytes like object (it exports no C-contiguous buffer)", i);
+      throw nb::python_error();
+    }
+    if (!b) {
+      PyErr_Format(PyExc_TypeError, "item %zd not a bytes like object", i);
+      throw nb::python_error();
+    }
+    in.spans.push_back(b->span());
+    in.holds.push_back(std::move(*b));
+  }
+  return in;
+}
+
+void bind_batch(nb::module_& m) {
+  m.def(
+      "multi_compress_to_buffer",
+      [](nb::handle data, nb::handle codec, std::optional<int> level, int threads) {
+        const Codec c = codec_from_arg(codec);
+        BatchInput in = batch_input(data);
+        if (in.spans.empty()) throw nb::value_error("no source elements found");
+        BatchOptions opts;
+        opts.threads = static_cast<std::size_t>(threads_from(threads));
+        Result<BufferWithSegments> r = BufferWithSegments();
+        {
+          nb::gil_scoped_release nogil;
+          r = compress_batch(in.spans, c, level, opts);
+        }
+        return result_collection(unwrap(std::move(r)));
+      },
+      nb::arg("data"), nb::arg("codec").none() = "zstd", nb::arg("level") = nb::none(), nb::arg("threads") = -1,
+      "Compresses every item of `data` (a list of bytes-like objects, a BufferWithSegments or a collection) "
+      "on the library's thread pool, without the GIL. Returns a BufferWithSegmentsCollection holding one "
+      "buffer (segment i = item i). threads: < 0 every pool worker, 0 or 1 the calling thread, n at most n.");
+  m.def(
+      "multi_decompress_to_buffer",
+      [](nb::handle frames, nb::handle decompressed_sizes, nb::handle codec, int threads,
+         std::optional<std::uint64_t> max_output_size) {
+        const Codec c = codec_from_arg(codec);
+        BatchInput in = batch_input(frames);
+        if (in.spans.empty()) throw nb::value_error("no source elements found");
+        std::vector<std::uint64_t> sizes = sizes_from(decompressed_sizes, in.spans.size());
+        BatchOptions opts;
+        opts.threads = static_cast<std::size_t>(threads_from(threads));
+        if (max_output_size) opts.max_output_size = *max_output_size;
+        Result<BufferWithSegments> r = BufferWithSegments();
+        {
+          nb::gil_scoped_release nogil;
+          r = decompress_batch(in.spans, c, sizes, opts);
+        }
+        return result_collection(unwrap(std::move(r)));
+      },
+      nb::arg("frames"), nb::arg("decompressed_sizes") = nb::none(), nb::arg("codec").none() = "zstd",
+      nb::arg("threads") = -1, nb::arg("max_output_size") = nb::none(),
+      "Decompresses every frame on the library's thread pool, without the GIL, into ONE buffer (segment i = "
+      "item i), returned as a BufferWithSegmentsCollection. decompressed_sizes: native u64 per frame (bytes-like, "
+      "numpy array or list of ints; 0 = read from the frame). max_output_size caps the whole output "
+      "(default 1 GiB).");
+  m.def("set_num_threads", [](std::size_t n) { check(set_default_pool_size(n)); }, nb::arg("n"),
+        "Sets the number of workers of the library's thread pool (0: automatic, the number of cores or "
+        "SEGPACK_NUM_THREADS).");
+  m.def("get_num_threads", []() { return default_pool_size(); },
+        "Number of workers of the library's thread pool, the calling thread included.");
+}
+
+}  // namespace segpack::py

@@ -1,0 +1,100 @@
+// Codec arguments, and the one-shot functions compress, decompress,
+// codec_level_range and codec_default_level.
+#include "py_codecs.h"
+
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/pair.h>
+#include <nanobind/stl/string.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bindings.h"
+#include "py_buffers.h"
+#include "py_errors.h"
+
+namespace segpack::py {
+
+Codec codec_from_arg(nb::handle arg) {
+  PyObject* o = arg.ptr();
+  if (o == Py_None || o == Py_False) return Codec::none;
+  if (o == Py_True) return Codec::gzip;
+  if (PyLong_Check(o)) {
+    long v = PyLong_AsLong(o);
+    if (v == 0) return Codec::none;
+    if (v == 1) return Codec::gzip;
+  } else if (PyUnicode_Check(o)) {
+    return unwrap(codec_from_name(nb::cast<std::string>(arg)));
+  } else if (PyBytes_Check(o) || PyByteArray_Check(o)) {
+    auto b = buffer_from_object(o);
+    if (b->size() == 4) {
+      auto r = codec_from_tag(b->span());
+      if (r.ok()) return *r;
+    }
+  }
+  PyObject* rep = PyObject_Repr(o);
+  std::string s = rep ? PyUnicode_AsUTF8(rep) : "?";
+  Py_XDECREF(rep);
+  throw_status(unsupported("unsupported compression " + s + "; supported: None, 'gzip', 'br', 'zstd', 'lzma'",
+                           ErrorCategory::codec));
+}
+
+nb::object codec_to_py(Codec c) {
+  if (c == Codec::none) return nb::none();
+  auto n = codec_name(c);
+  return nb::str(n.data(), n.size());
+}
+
+namespace {
+
+nb::bytes to_bytes(const std::vector<std::uint8_t>& v) {
+  return nb::bytes(reinterpret_cast<const char*>(v.data()), v.size());
+}
+
+}  // namespace
+
+void bind_codecs(nb::module_& m) {
+  m.def(
+      "compress",
+      [](nb::handle data, nb::handle codec, std::optional<int> level) {
+        const Buffer in = require_buffer(data, "a bytes-like object is required, not %s");
+        Codec c = codec_from_arg(codec);
+        auto comp = unwrap(Compressor::make(c, level));
+        std::vector<std::uint8_t> out;
+        Status st;
+        {
+          nb::gil_scoped_release nogil;
+          st = comp.compress_append(in.span(), out);
+        }
+        check(st);
+        return to_bytes(out);
+      },
+      nb::arg("data"), nb::arg("codec").none() = "zstd", nb::arg("level") = nb::none(),
+      "Compresses bytes with one of: None, 'gzip', 'br', 'zstd', 'lzma' (mapbuffer's default levels).");
+  m.def(
+      "decompress",
+      [](nb::handle data, nb::handle codec, std::optional<std::uint64_t> max_output) {
+        const Buffer in = require_buffer(data, "a bytes-like object is required, not %s");
+        Codec c = codec_from_arg(codec);
+        auto dec = unwrap(Decompressor::make(c));
+        DecompressOptions opts;
+        if (max_output) opts.max_output = static_cast<std::size_t>(*max_output);
+        std::vector<std::uint8_t> out;
+        Status st;
+        {
+          nb::gil_scoped_release nogil;
+          st = dec.decompress_append(in.span(), out, opts);
+        }
+        check(st);
+        return to_bytes(out);
+      },
+      nb::arg("data"), nb::arg("codec").none() = "zstd", nb::arg("max_output") = nb::none(),
+      "Decompresses one whole stream; raises DecompressionError on corrupt, truncated or trailing data.");
+  m.def("codec_level_range", [](nb::handle codec) { return codec_level_range(codec_from_arg(codec)); },
+        nb::arg("codec").none());
+  m.def("codec_default_level", [](nb::handle codec) { return codec_default_level(codec_from_arg(codec)); },
+        nb::arg("codec").none());
+}
+
+}  // namespace segpack::py

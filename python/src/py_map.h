@@ -1,0 +1,313 @@
+// The machinery of the map-like Python types (MapBuffer, IntMap, and the next
+// one): how they open their data, the open/closed state with close() and the
+// context manager, the cyclic-GC slots, `in` and len(), key lookup,
+// keys/values/items iteration and the methods every map has.
+//
+// A map type M derives from MapBase<M, Reader> and provides:
+//   static constexpr const char* kName;    // "MapBuffer": messages, repr, segpack.<kName>
+//   static constexpr const char* kClosed;  // the ValueError of a closed map
+//   nb::object lookup(std::size_t pos);    // m[key] and m.get(key) at index position pos
+//   nb::object value(std::size_t pos);     // the value iteration and todict() show
+//   int assign(std::size_t pos, PyObject* v);  // m[key] = v: 0, or -1 with the Python error set
+// and, when it holds more than MapBase does, hides these (the defaults do nothing):
+//   void close_more();                         // drops its own state in close()
+//   int traverse_more(visitproc v, void* a);   // visits its own Python objects (tp_traverse)
+//   void clear_more();                         // drops them (tp_clear)
+// It may also hide item(pos), the m[key] slot's lookup(), e.g. with a fast path.
+// Reader has size(), key_at(i), find(key) -> optional position, header_bytes()
+// and validate(); a default-constructed Reader is empty.
+//
+// The type is bound with nb::type_slots(map_slots<M>) and
+// bind_map_methods<M>(cls, module, docs).
+#pragma once
+
+#include <nanobind/nanobind.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "py_buffers.h"
+#include "py_errors.h"
+#include "py_keys.h"
+#include "py_sources.h"
+
+namespace segpack::py {
+
+template <class M, class Reader>
+struct MapBase {
+  Reader reader;
+  bool open = false;
+  nb::object pyobj;                       // what tobytes() returns, or None
+  std::shared_ptr<PySliceSource> source;  // the range reader, if any (also held by `reader`)
+
+  void require_open() const {
+    if (!open) throw nb::value_error(M::kClosed);
+  }
+
+  /// Drops the buffer, mapping or source; views handed out keep what they need.
+  void close() {
+    open = false;
+    self().close_more();
+    reader = Reader();
+    source.reset();
+    pyobj = nb::none();
+  }
+
+  /// Raises `st`; a source error carries the range reader's own Python
+  /// exception, which is preferred.
+  [[noreturn]] void raise(const Status& st) {
+    if (source) source->rethrow_pending();
+    throw_status(st);
+  }
+
+  /// Opens `data`: a mapping (built into bytes by `build(mapping) ->
+  /// nb::bytes`), or what resolve_data() makes of it, through
+  /// `open_buffer(Buffer) -> Result<Reader>` or
+  /// `open_source(shared_ptr<PySliceSource>) -> Result<Reader>`. __init__
+  /// calls it on a map made aside and moves that into the instance at the
+  /// end: nanobind does not destroy an instance whose __init__ raised.
+  template <class Build, class OpenBuffer, class OpenSource>
+  void open_data(nb::handle data, Build&& build, OpenBuffer&& open_buffer, OpenSource&& open_source) {
+    nb::object src = data.is_none() ? nb::dict() : nb::borrow(data);
+    if (is_mapping(src)) {
+      nb::bytes built = build(src);
+      reader = unwrap(open_buffer(*buffer_from_object(built.ptr())));
+      pyobj = std::move(built);
+    } else {
+      ResolvedData r = resolve_data(src, M::kName);
+      if (r.buf) {
+        reader = unwrap(open_buffer(std::move(*r.buf)));
+      } else {
+        source = r.source;
+        auto opened = open_source(r.source);
+        if (!opened.ok()) raise(opened.status());
+        reader = std::move(*opened);
+      }
+      pyobj = r.pyobj;
+    }
+    open = true;
+  }
+
+  /// An index position from Python (negative: from the end), or IndexError.
+  std::size_t position(Py_ssize_t i) const {
+    const auto n = static_cast<Py_ssize_t>(reader.size());
+    if (i < 0) i += n;
+    if (i < 0 || i >= n) throw nb::index_error((std::string(M::kName) + " index position out of range").c_str());
+    return static_cast<std::size_t>(i);
+  }
+
+  /// lookup(pos) for the m[key] slot: a new reference, or nullptr with the
+  /// Python error set.
+  PyObject* item(std::size_t pos) {
+    try {
+      return self().lookup(pos).release().ptr();
+    } catch (nb::python_error& e) {
+      e.restore();
+    } catch (const std::exception& e) {
+      PyErr_SetString(PyExc_RuntimeError, e.what());
+    }
+    return nullptr;
+  }
+
+  /// Checks everything the core can (for a MapBuffer: that every item decodes too).
+  bool validate() {
+    require_open();
+    const Status st = reader.validate();
+    if (!st.ok()) raise(st);
+    return true;
+  }
+
+  void close_more() {}
+  int traverse_more(visitproc, void*) { return 0; }
+  void clear_more() {}
+
+ private:
+  M& self() { return static_cast<M&>(*this); }
+};
+
+// ---- slots
+
+/// The instance, or nullptr with ValueError(M::kClosed) set when closed.
+template <class M>
+M* open_map(PyObject* self) {
+  M* m = nb::inst_ptr<M>(self);
+  if (m->open) return m;
+  PyErr_SetString(PyExc_ValueError, M::kClosed);
+  return nullptr;
+}
+
+/// `m[key]`: KeyError / TypeError as a dict raises them.
+template <class M>
+PyObject* map_subscript(PyObject* self, PyObject* key) {
+  M* m = open_map<M>(self);
+  if (m == nullptr) return nullptr;
+  std::size_t pos = 0;
+  if (!find_key_or_key_error(m->reader, key, &pos)) return nullptr;
+  return m->item(pos);
+}
+
+/// `m[key] = value` for a key that exists (KeyError otherwise); `del m[key]`
+/// is a TypeError.
+template <class M>
+int map_ass_subscript(PyObject* self, PyObject* key, PyObject* value) {
+  M* m = open_map<M>(self);
+  if (m == nullptr) return -1;
+  if (value == nullptr) {
+    PyErr_Format(PyExc_TypeError, "%s items cannot be deleted", M::kName);
+    return -1;
+  }
+  std::size_t pos = 0;
+  if (!find_key_or_key_error(m->reader, key, &pos)) return -1;
+  return m->assign(pos, value);
+}
+
+/// `key in m`: like a dict, a non-integer is simply not a key.
+template <class M>
+int map_contains(PyObject* self, PyObject* key) {
+  M* m = open_map<M>(self);
+  if (m == nullptr) return -1;
+  std::size_t at = 0;
+  const KeyLookup r = find_key(m->reader, key, &at);
+  if (r == KeyLookup::type_error) PyErr_Clear();
+  return r == KeyLookup::found ? 1 : 0;
+}
+
+/// `len(m)`.
+template <class M>
+Py_ssize_t map_length(PyObject* self) {
+  M* m = open_map<M>(self);
+  return m == nullptr ? -1 : static_cast<Py_ssize_t>(m->reader.size());
+}
+
+/// Cyclic GC: a map holds Python objects (the data object, a range reader,
+/// the type's own callables) that can refer back to it.
+template <class M>
+int map_traverse(PyObject* self, visitproc visit, void* arg) {
+  Py_VISIT(Py_TYPE(self));
+  if (!nb::inst_ready(self)) return 0;
+  M* m = nb::inst_ptr<M>(self);
+  Py_VISIT(m->pyobj.ptr());
+  if (m->source) Py_VISIT(m->source->object_ptr());
+  return m->traverse_more(visit, arg);
+}
+
+template <class M>
+int map_clear(PyObject* self) {
+  if (!nb::inst_ready(self)) return 0;
+  M* m = nb::inst_ptr<M>(self);
+  m->close();
+  m->clear_more();
+  return 0;
+}
+
+/// The type slots of a map type.
+template <class M>
+inline PyType_Slot map_slots[] = {
+    {Py_tp_traverse, reinterpret_cast<void*>(&map_traverse<M>)},
+    {Py_tp_clear, reinterpret_cast<void*>(&map_clear<M>)},
+    {Py_mp_subscript, reinterpret_cast<void*>(&map_subscript<M>)},
+    {Py_mp_ass_subscript, reinterpret_cast<void*>(&map_ass_subscript<M>)},
+    {Py_mp_length, reinterpret_cast<void*>(&map_length<M>)},
+    {Py_sq_contains, reinterpret_cast<void*>(&map_contains<M>)},
+    {0, nullptr},
+};
+
+// ---- methods
+
+/// What m.keys(), m.values(), m.items() and iter(m) walk (index order).
+enum class IterMode { keys, values, items };
+
+template <class M>
+struct MapIter {
+  nb::object owner;
+  std::size_t i = 0;
+  IterMode mode = IterMode::keys;
+};
+
+/// The docstrings that differ between map types.
+struct MapDocs {
+  const char* validate;
+};
+
+/// Binds the iterator type `_<kName>Iterator` and the methods every map has:
+/// get, find_index_position, keys, values, items, __iter__, todict, header,
+/// closed, validate, validate_buffer, close, __enter__, __exit__.
+template <class M>
+void bind_map_methods(nb::class_<M>& cls, nb::module_& m, const MapDocs& docs) {
+  static const std::string iter_name = std::string("_") + M::kName + "Iterator";
+  nb::class_<MapIter<M>>(m, iter_name.c_str())
+      .def("__iter__", [](nb::handle self) { return nb::borrow(self); })
+      .def("__next__", [](MapIter<M>& it) -> nb::object {
+        M* map = nb::inst_ptr<M>(it.owner);
+        map->require_open();
+        if (it.i >= map->reader.size()) throw nb::stop_iteration();
+        const std::size_t i = it.i++;
+        nb::object key = nb::steal(PyLong_FromUnsignedLongLong(map->reader.key_at(i)));
+        if (it.mode == IterMode::keys) return key;
+        nb::object v = map->value(i);
+        if (it.mode == IterMode::values) return v;
+        return nb::make_tuple(key, v);
+      });
+  auto iter_of = [](nb::handle self, IterMode mode) {
+    nb::inst_ptr<M>(self)->require_open();
+    return MapIter<M>{nb::borrow(self), 0, mode};
+  };
+
+  cls.def(
+         "get",
+         [](M& self, nb::handle key, nb::handle dflt) -> nb::object {
+           self.require_open();
+           std::size_t pos = 0;
+           const KeyLookup r = find_key(self.reader, key.ptr(), &pos);
+           if (r == KeyLookup::type_error) throw nb::python_error();
+           if (r == KeyLookup::absent) return nb::borrow(dflt);
+           return self.lookup(pos);
+         },
+         nb::arg("label"), nb::arg("default") = nb::none())
+      .def("find_index_position",
+           [](M& self, nb::handle key) -> nb::object {
+             self.require_open();
+             std::size_t pos = 0;
+             const KeyLookup r = find_key(self.reader, key.ptr(), &pos);
+             if (r == KeyLookup::type_error) throw nb::python_error();
+             return r == KeyLookup::found ? nb::object(nb::int_(pos)) : nb::object(nb::none());
+           })
+      .def("keys", [iter_of](nb::handle self) { return iter_of(self, IterMode::keys); })
+      .def("values", [iter_of](nb::handle self) { return iter_of(self, IterMode::values); })
+      .def("items", [iter_of](nb::handle self) { return iter_of(self, IterMode::items); })
+      .def("__iter__", [iter_of](nb::handle self) { return iter_of(self, IterMode::keys); })
+      .def("todict",
+           [](M& self) {
+             self.require_open();
+             nb::dict d;
+             for (std::size_t i = 0; i < self.reader.size(); ++i) {
+               d[nb::steal(PyLong_FromUnsignedLongLong(self.reader.key_at(i)))] = self.value(i);
+             }
+             return d;
+           })
+      .def_prop_ro("header",
+                   [](M& self) {
+                     self.require_open();
+                     auto h = self.reader.header_bytes();
+                     return nb::bytes(reinterpret_cast<const char*>(h.data()), h.size());
+                   })
+      .def_prop_ro("closed", [](M& self) { return !self.open; })
+      .def("validate", [](M& self) { return self.validate(); }, docs.validate)
+      .def_static(
+          "validate_buffer",
+          [](nb::handle buf) { return nb::module_::import_("segpack").attr(M::kName)(buf).attr("validate")(); },
+          nb::arg("buf"))
+      .def("close", [](M& self) { self.close(); },
+           "Releases the buffer or mapping. Views handed out earlier keep what they need alive.")
+      .def("__enter__", [](nb::handle self) { return nb::borrow(self); })
+      .def("__exit__", [](M& self, nb::args) {
+        self.close();
+        return false;
+      });
+}
+
+}  // namespace segpack::py
