@@ -17,10 +17,10 @@
 #include <utility>
 #include <vector>
 
-#include "segpack/batch.h"
 #include "segpack/buffer.h"
 #include "segpack/result.h"
 #include "segpack/source.h"
+#include "segpack/thread_pool.h"
 
 namespace segpack {
 
@@ -56,7 +56,7 @@ class IntMapReader {
   /// `found`, when given, receives one flag per key (1 = present).
   /// Errors: invalid_argument (sizes differ), not_found.
   Status get_many(std::span<const std::uint64_t> keys, std::span<std::uint64_t> out,
-                  std::optional<std::uint64_t> default_value = std::nullopt, const BatchOptions& batch = {},
+                  std::optional<std::uint64_t> default_value = std::nullopt, const ParallelOptions& parallel = {},
                   std::vector<std::uint8_t>* found = nullptr) const;
   /// Checks the Eytzinger order (strictly increasing keys). Errors: corrupt naming the position.
   Status validate() const;

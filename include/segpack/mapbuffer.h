@@ -59,8 +59,11 @@ struct GetManyOptions {
   /// new buffer. Ignored for compressed maps, range sources, and when a
   /// missing key takes a non-empty default value.
   bool zero_copy = false;
-  /// Threads, inline threshold and output budget (see batch.h).
-  BatchOptions batch;
+  /// Threads, inline threshold, pool (see thread_pool.h).
+  ParallelOptions parallel;
+  /// Output budget and per-item cap (see batch.h); the reader's own
+  /// DecompressOptions::max_output also caps each item of a compressed map.
+  DecodeLimits limits;
 };
 
 /// The decoded 16-byte header.
@@ -143,13 +146,13 @@ class MapBufferReader {
 
   /// Decoded values of many keys, in the order of `keys`, as one buffer cut
   /// into segments: lookups, crc checks and decompression run in parallel on
-  /// the library's pool (BatchOptions), each item decoded straight into its
+  /// the library's pool (options.parallel), each item decoded straight into its
   /// slot of one allocation when its size is known. For range sources the
   /// items are fetched one by one on the calling thread, then decoded in
   /// parallel. `found`, when given, receives one flag per key (1 = present).
   /// Errors (all-or-nothing, naming the key): not_found (without a default),
   /// those of payload_span / payload, decompression errors, resource_exhausted
-  /// (options.batch.max_output_size).
+  /// (options.limits).
   Result<BufferWithSegments> get_many(std::span<const std::uint64_t> keys, const GetManyOptions& options = {},
                                       std::vector<std::uint8_t>* found = nullptr) const;
 

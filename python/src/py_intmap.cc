@@ -278,7 +278,7 @@ void bind_intmap(nb::module_& m) {
              if (!dflt) keys_in.reject_invalid();
              auto* out = new std::vector<std::uint64_t>(ks.size());
              nb::capsule owner(out, [](void* p) noexcept { delete static_cast<std::vector<std::uint64_t>*>(p); });
-             BatchOptions batch;
+             ParallelOptions batch;
              batch.threads = threads_from(threads);
              const IntMapReader reader = self.reader;
              Status st;

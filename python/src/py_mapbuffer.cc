@@ -607,8 +607,8 @@ void bind_mapbuffer(nb::module_& m) {
                }
              }
              o.zero_copy = zero_copy;
-             o.batch.threads = threads_from(threads);
-             if (max_output_size) o.batch.max_output_size = *max_output_size;
+             o.parallel.threads = threads_from(threads);
+             if (max_output_size) o.limits.max_output_size = *max_output_size;
              const MapBufferReader reader = self.reader;  // close() from another thread cannot pull it away
              Result<BufferWithSegments> r = BufferWithSegments();
              {

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <limits>
 
-#include "../batch/batch_internal.h"
+#include "segpack/internal/parallel.h"
 #include "../common/sort_by_key.h"
 #include "segpack/eytzinger.h"
 #include "segpack/internal/atomic_file.h"
@@ -187,14 +187,14 @@ Status IntMapFileWriter::commit() {
 namespace segpack {
 
 Status IntMapReader::get_many(std::span<const std::uint64_t> keys, std::span<std::uint64_t> out,
-                              std::optional<std::uint64_t> default_value, const BatchOptions& batch,
+                              std::optional<std::uint64_t> default_value, const ParallelOptions& parallel,
                               std::vector<std::uint8_t>* found) const {
   if (out.size() != keys.size()) {
     return invalid_argument("get_many: " + std::to_string(keys.size()) + " keys but room for " +
                             std::to_string(out.size()) + " values");
   }
   if (found != nullptr) found->assign(keys.size(), 0);
-  batch_internal::FirstError err;
+  internal::FirstError err;
   auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end && !err.skip(i); ++i) {
       const std::optional<std::size_t> pos = find(keys[i]);
@@ -209,7 +209,7 @@ Status IntMapReader::get_many(std::span<const std::uint64_t> keys, std::span<std
     }
   };
   // ~100 ns per lookup, counted as 128 bytes of work for the inline rule.
-  batch_internal::run(keys.size(), std::uint64_t{keys.size()} * 128, batch, work);
+  internal::parallel_run(keys.size(), std::uint64_t{keys.size()} * 128, parallel, work);
   return err.take();
 }
 

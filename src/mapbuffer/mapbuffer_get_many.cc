@@ -4,12 +4,11 @@
 #include <string>
 #include <vector>
 
-#include "../batch/batch_internal.h"
+#include "segpack/internal/batch.h"
+#include "segpack/internal/parallel.h"
 #include "segpack/mapbuffer.h"
 
 namespace segpack {
-
-namespace bi = batch_internal;
 
 Result<BufferWithSegments> MapBufferReader::get_many(std::span<const std::uint64_t> keys,
                                                      const GetManyOptions& options,
@@ -48,7 +47,7 @@ Result<BufferWithSegments> MapBufferReader::get_many(std::span<const std::uint64
     hit[i] = 1;
     return Status::OK();
   };
-  bi::FirstError err;
+  internal::FirstError err;
   auto lookup = [&](std::size_t, std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end && !err.skip(i); ++i) {
       if (Status st = lookup_one(i); !st.ok()) return err.record(i, std::move(st));
@@ -56,7 +55,7 @@ Result<BufferWithSegments> MapBufferReader::get_many(std::span<const std::uint64
   };
   if (in_memory()) {
     // ~150 ns per lookup (search, a cache miss, a crc); counted as 256 bytes of work.
-    bi::run(n, std::uint64_t{n} * 256, options.batch, lookup);
+    internal::parallel_run(n, std::uint64_t{n} * 256, options.parallel, lookup);
   } else {
     lookup(0, 0, n);
   }
@@ -81,11 +80,11 @@ Result<BufferWithSegments> MapBufferReader::get_many(std::span<const std::uint64
   std::vector<std::uint8_t> raw(n);
   for (std::size_t i = 0; i < n; ++i) raw[i] = hit[i] ? 0 : 1;
   // The reader's own per-item decompression limit applies here as in get().
-  BatchOptions batch = options.batch;
+  BatchOptions batch{options.parallel, options.limits};
   if (header_.codec != Codec::none) {  // stored values are copied, as get() does, whatever their size
-    batch.max_item_size = std::min<std::uint64_t>(batch.max_item_size, opts_.decompress.max_output);
+    batch.limits.max_item_size = std::min<std::uint64_t>(batch.limits.max_item_size, opts_.decompress.max_output);
   }
-  return bi::decompress_spans(frames, header_.codec, {}, batch, label, raw);
+  return internal::decompress_spans(frames, header_.codec, {}, batch, label, raw);
 }
 
 }  // namespace segpack

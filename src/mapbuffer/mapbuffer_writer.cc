@@ -3,7 +3,8 @@
 #include <limits>
 #include <string>
 
-#include "../batch/batch_internal.h"
+#include "segpack/internal/batch.h"
+#include "segpack/internal/parallel.h"
 #include "../common/sort_by_key.h"
 #include "segpack/batch.h"
 #include "segpack/crc32c.h"
@@ -72,8 +73,8 @@ Status build_mapbuffer_in_place(std::span<MapBufferItem> items, const MapBufferW
   if (opts.codec != Codec::none) {
     std::vector<ByteSpan> values(n);
     for (std::size_t i = 0; i < n; ++i) values[i] = items[i].value;
-    auto r = batch_internal::compress_spans(values, opts.codec, opts.level, BatchOptions{},
-                                            [&](std::size_t i) { return "key " + std::to_string(items[i].key); });
+    auto r = internal::compress_spans(values, opts.codec, opts.level, ParallelOptions{},
+                                      [&](std::size_t i) { return "key " + std::to_string(items[i].key); });
     if (!r.ok()) return r.status();
     packed = std::move(r).value();
     for (std::size_t i = 0; i < n; ++i) items[i].value = packed[i];
@@ -103,7 +104,7 @@ Status build_mapbuffer_in_place(std::span<MapBufferItem> items, const MapBufferW
     }
   };
   // A per-item cost (a cache miss) for the inline rule.
-  batch_internal::run(chunks, std::uint64_t{n} * 64, BatchOptions{}, count);
+  internal::parallel_run(chunks, std::uint64_t{n} * 64, ParallelOptions{}, count);
   chunk_offset[0] = data_start;
   for (std::size_t c = 0; c < chunks; ++c) chunk_offset[c + 1] += chunk_offset[c];
   const std::uint64_t total = chunk_offset[chunks];
@@ -135,7 +136,7 @@ Status build_mapbuffer_in_place(std::span<MapBufferItem> items, const MapBufferW
       }
     }
   };
-  batch_internal::run(chunks, total + std::uint64_t{n} * 64, BatchOptions{}, write);  // data bytes too
+  internal::parallel_run(chunks, total + std::uint64_t{n} * 64, ParallelOptions{}, write);  // data bytes too
   return Status::OK();
 }
 

@@ -95,10 +95,10 @@ class GetManyMapBuffer : public ::testing::TestWithParam<MapCase> {
   }
   static std::vector<GetManyOptions> option_variants() {
     std::vector<GetManyOptions> v(4);
-    v[1].batch.threads = 1;
-    v[2].batch.threads = 2;
-    v[2].batch.inline_below_bytes = 0;
-    v[3].batch.inline_below_bytes = 0;  // every worker of the default pool
+    v[1].parallel.threads = 1;
+    v[2].parallel.threads = 2;
+    v[2].parallel.inline_below_bytes = 0;
+    v[3].parallel.inline_below_bytes = 0;  // every worker of the default pool
     v[3].zero_copy = true;
     return v;
   }
@@ -222,7 +222,7 @@ TEST_P(GetManyMapBuffer, BudgetExceededNamesTheKey) {
   }
   const std::uint64_t keys[] = {0, big};
   GetManyOptions o;
-  o.batch.max_output_size = big_len - 1 + map_.at(0).size();
+  o.limits.max_output_size = big_len - 1 + map_.at(0).size();
   for (const MapBufferReader* r : {&reader_, &source_reader_}) {
     auto got = r->get_many(keys, o);
     EXPECT_EQ(got.status().code(), ErrorCode::resource_exhausted) << got.status().to_string();
@@ -373,7 +373,7 @@ TEST(GetManyMapBufferThreads, ConcurrentCallersShareOneReader) {
   for (int t = 0; t < 4; ++t) {
     callers.emplace_back([&, t] {
       GetManyOptions o;
-      o.batch.inline_below_bytes = 0;
+      o.parallel.inline_below_bytes = 0;
       for (int round = 0; round < 10; ++round) {
         const auto keys = random_keys(m, 200, false, 100 * t + round);
         auto got = r->get_many(keys, o);
@@ -422,8 +422,8 @@ class GetManyIntMap : public ::testing::Test {
     r_ = std::move(r).value();
     for (const auto& kv : m_) present_.push_back(kv.first);
   }
-  static std::vector<BatchOptions> option_variants() {
-    std::vector<BatchOptions> v(3);
+  static std::vector<ParallelOptions> option_variants() {
+    std::vector<ParallelOptions> v(3);
     v[1].threads = 1;
     v[2].threads = 2;
     v[2].inline_below_bytes = 0;
