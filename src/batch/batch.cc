@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "segpack/internal/batch.h"
+#include "segpack/internal/limits.h"
 #include "segpack/internal/parallel.h"
 
 namespace segpack {
@@ -35,14 +36,6 @@ LocalContexts& contexts() {
 }
 
 constexpr std::size_t kMaxCachedCompressors = 8;
-
-// Sizes a stream may declare and still be trusted for an exact allocation:
-// the same rule as the codecs' (DEFLATE's 1032:1 plus 64 KiB).
-std::uint64_t plausible(std::size_t in) noexcept {
-  const std::uint64_t big = std::numeric_limits<std::uint64_t>::max();
-  const std::uint64_t m = in > (big - (64u << 10)) / 1032 ? big : std::uint64_t{in} * 1032 + (64u << 10);
-  return m;
-}
 
 // This thread's decompression context for `codec`, made on first use and
 // kept for the life of the thread (one per pool worker, reused across calls).
@@ -115,7 +108,7 @@ Result<BufferWithSegments> decompress_pass(std::span<const ByteSpan> frames, Cod
         known[i] = 1;
       } else if (!trust_declared) {
         continue;
-      } else if (const auto d = (*dec)->declared_size(frames[i]); d && *d <= plausible(frames[i].size())) {
+      } else if (const auto d = (*dec)->declared_size(frames[i]); d && *d <= plausible_output(frames[i].size())) {
         size[i] = *d;
         known[i] = 2;
       }

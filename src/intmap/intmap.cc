@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cstring>
-#include <limits>
 
 #include "segpack/internal/parallel.h"
-#include "../common/sort_by_key.h"
 #include "segpack/eytzinger.h"
 #include "segpack/internal/atomic_file.h"
 #include "segpack/internal/bytes.h"
+#include "segpack/internal/limits.h"
+#include "segpack/internal/sort.h"
 
 namespace segpack {
 
@@ -124,14 +124,9 @@ Status IntMapReader::set_value_at(std::size_t i, std::uint64_t value) {
 Status build_intmap_into(std::span<const std::pair<std::uint64_t, std::uint64_t>> pairs,
                          const std::function<MutableByteSpan(std::size_t)>& alloc) {
   const std::size_t n = pairs.size();
-  if (n > std::numeric_limits<std::uint32_t>::max()) {
-    return invalid_argument("an IntMap holds at most 2^32-1 pairs, got " + std::to_string(n));
-  }
+  SEGPACK_RETURN_IF_ERROR(internal::check_item_count(n, "an IntMap", "pairs"));
   std::vector<std::pair<std::uint64_t, std::uint64_t>> sorted(pairs.begin(), pairs.end());
-  internal::sort_by_key(std::span(sorted), [](const auto& kv) { return kv.first; });
-  for (std::size_t i = 1; i < n; ++i) {
-    if (sorted[i].first == sorted[i - 1].first) return invalid_argument("duplicate key " + std::to_string(sorted[i].first));
-  }
+  SEGPACK_RETURN_IF_ERROR(internal::sort_unique_keys(std::span(sorted), [](const auto& kv) { return kv.first; }));
   const std::size_t total = kIntMapHeaderSize + 16 * n;
   MutableByteSpan out = alloc(total);
   if (out.size() != total) return resource_exhausted("could not allocate " + std::to_string(total) + " bytes");
@@ -166,7 +161,7 @@ Result<IntMapFileWriter> IntMapFileWriter::create(const std::string& path) {
 
 Status IntMapFileWriter::add(std::uint64_t key, std::uint64_t value) {
   if (done_) return invalid_argument("add() after commit()");
-  if (pairs_.size() >= std::numeric_limits<std::uint32_t>::max()) return invalid_argument("too many pairs");
+  SEGPACK_RETURN_IF_ERROR(internal::check_item_count(std::uint64_t{pairs_.size()} + 1, "an IntMap", "pairs"));
   pairs_.emplace_back(key, value);
   return Status::OK();
 }

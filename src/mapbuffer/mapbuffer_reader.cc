@@ -1,37 +1,19 @@
-#include <cstdio>
 #include <cstring>
 #include <string>
 
 #include "segpack/crc32c.h"
 #include "segpack/eytzinger.h"
 #include "segpack/internal/bytes.h"
+#include "segpack/internal/text.h"
 #include "segpack/mapbuffer.h"
 
 namespace segpack {
 
+using internal::escape_bytes;
+using internal::hex32;
 using internal::load_le;
 
 namespace {
-
-std::string hex32(std::uint32_t v) {
-  char b[16];
-  std::snprintf(b, sizeof b, "0x%08x", v);
-  return b;
-}
-
-std::string escape_bytes(ByteSpan b) {
-  std::string s;
-  for (std::uint8_t c : b) {
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      s += static_cast<char>(c);
-    } else {
-      char t[8];
-      std::snprintf(t, sizeof t, "\\x%02x", c);
-      s += t;
-    }
-  }
-  return s;
-}
 
 std::string item_name(std::size_t i, std::uint64_t key) {
   return "item " + std::to_string(i) + " (key " + std::to_string(key) + ")";

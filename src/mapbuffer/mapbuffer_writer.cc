@@ -1,16 +1,16 @@
 #include <algorithm>
 #include <cstring>
-#include <limits>
 #include <string>
 
 #include "segpack/internal/batch.h"
 #include "segpack/internal/parallel.h"
-#include "../common/sort_by_key.h"
+#include "segpack/internal/sort.h"
 #include "segpack/batch.h"
 #include "segpack/crc32c.h"
 #include "segpack/eytzinger.h"
 #include "segpack/internal/atomic_file.h"
 #include "segpack/internal/bytes.h"
+#include "segpack/internal/limits.h"
 #include "segpack/mapbuffer.h"
 
 namespace segpack {
@@ -34,16 +34,6 @@ void write_header(std::uint8_t* out, const MapBufferWriteOptions& opts, std::uin
   store_le<std::uint32_t>(out + 12, n);
 }
 
-// Sorts items by key in place; fails on a repeated key.
-template <class T>
-Status sort_unique_keys(std::span<T> items) {
-  internal::sort_by_key(items, [](const T& x) { return x.key; });
-  for (std::size_t i = 1; i < items.size(); ++i) {
-    if (items[i].key == items[i - 1].key) return invalid_argument("duplicate key " + std::to_string(items[i].key));
-  }
-  return Status::OK();
-}
-
 // rank_at[p]: which sorted item is stored at file (Eytzinger) position p.
 std::vector<std::uint32_t> ranks_in_file_order(std::size_t n) {
   std::vector<std::uint32_t> rank_at(n);
@@ -60,9 +50,7 @@ Status build_mapbuffer_in_place(std::span<MapBufferItem> items, const MapBufferW
                                 const std::function<MutableByteSpan(std::size_t)>& alloc) {
   SEGPACK_RETURN_IF_ERROR(check_write_options(opts));
   const std::size_t n = items.size();
-  if (n > std::numeric_limits<std::uint32_t>::max()) {
-    return invalid_argument("a MapBuffer holds at most 2^32-1 items, got " + std::to_string(n));
-  }
+  SEGPACK_RETURN_IF_ERROR(internal::check_item_count(n, "a MapBuffer", "items"));
   const std::size_t crc_bytes = opts.version == 1 ? 4 : 0;
   const std::size_t data_start = kMapBufferHeaderSize + 16 * n;
 
@@ -82,7 +70,7 @@ Status build_mapbuffer_in_place(std::span<MapBufferItem> items, const MapBufferW
     return invalid_argument("codec none takes no level");
   }
 
-  SEGPACK_RETURN_IF_ERROR(sort_unique_keys(items));
+  SEGPACK_RETURN_IF_ERROR(internal::sort_unique_keys(items, [](const MapBufferItem& x) { return x.key; }));
   const std::vector<std::uint32_t> rank_at = ranks_in_file_order(n);
   // Index and values in file order, on the pool, in fixed chunks of
   // positions: each chunk's byte count first (their sum sizes the output),
@@ -202,9 +190,7 @@ std::size_t MapBufferFileWriter::size() const noexcept { return impl_ ? impl_->e
 Status MapBufferFileWriter::add(std::uint64_t key, ByteSpan value) {
   if (!impl_ || impl_->done) return invalid_argument("add() after commit()");
   Impl& m = *impl_;
-  if (m.entries.size() >= std::numeric_limits<std::uint32_t>::max()) {
-    return invalid_argument("a MapBuffer holds at most 2^32-1 items");
-  }
+  SEGPACK_RETURN_IF_ERROR(internal::check_item_count(std::uint64_t{m.entries.size()} + 1, "a MapBuffer", "items"));
   ByteSpan payload = value;
   if (m.comp) {
     m.tmp.clear();
@@ -230,10 +216,9 @@ Status MapBufferFileWriter::commit() {
   Impl& m = *impl_;
   m.done = true;
   const std::size_t n = m.entries.size();
-  if (n > std::numeric_limits<std::uint32_t>::max()) {
-    return invalid_argument("a MapBuffer holds at most 2^32-1 items, got " + std::to_string(n));
-  }
-  SEGPACK_RETURN_IF_ERROR(sort_unique_keys(std::span<Impl::Entry>(m.entries)));
+  SEGPACK_RETURN_IF_ERROR(internal::check_item_count(n, "a MapBuffer", "items"));
+  SEGPACK_RETURN_IF_ERROR(
+      internal::sort_unique_keys(std::span<Impl::Entry>(m.entries), [](const Impl::Entry& e) { return e.key; }));
   const std::vector<std::uint32_t> order = ranks_in_file_order(n);
   SEGPACK_ASSIGN_OR_RETURN(auto out, internal::AtomicFile::create(m.path));
   std::vector<std::uint8_t> head(kMapBufferHeaderSize + 16 * n);
