@@ -7,6 +7,7 @@
 
 #include "py_common.h"
 #include "py_segments.h"
+#include "segpack/get_many.h"
 #include "segpack/intmap.h"
 
 namespace segpack::py {
@@ -52,7 +53,7 @@ int im_ass_subscript(PyObject* self, PyObject* key, PyObject* value) {
     if (!type_error) PyErr_SetString(PyExc_ValueError, "IntMap values must be integers in [0, 2**64)");
     return -1;
   }
-  Status st = m->reader.set_value_at(pos, v);
+  Status st = set_intmap_value(m->reader, pos, v);
   if (!st.ok()) {
     set_error(st);
     return -1;
@@ -227,7 +228,7 @@ void bind_intmap(nb::module_& m) {
              Py_ssize_t n = static_cast<Py_ssize_t>(self.reader.size());
              if (i < 0) i += n;
              if (i < 0 || i >= n) throw nb::index_error("IntMap index position out of range");
-             check(self.reader.set_value_at(static_cast<std::size_t>(i), v));
+             check(set_intmap_value(self.reader, static_cast<std::size_t>(i), v));
            })
       .def("find_index_position",
            [](PyIntMap& self, nb::handle key) -> nb::object {
@@ -284,7 +285,7 @@ void bind_intmap(nb::module_& m) {
              Status st;
              {
                nb::gil_scoped_release nogil;
-               st = reader.get_many(ks, *out, dflt, batch);
+               st = get_many(reader, ks, *out, dflt, batch);
              }
              if (!st.ok()) {
                if (st.code() == ErrorCode::not_found) {

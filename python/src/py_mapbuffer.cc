@@ -8,6 +8,7 @@
 #include "py_common.h"
 #include "py_segments.h"
 #include "segpack/crc32c.h"
+#include "segpack/get_many.h"
 #include "segpack/mapbuffer.h"
 
 namespace segpack::py {
@@ -272,7 +273,7 @@ int mb_ass_subscript(PyObject* self, PyObject* key, PyObject* value) {
       PyErr_Format(PyExc_TypeError, "value must be bytes-like, got %s", Py_TYPE(v.ptr())->tp_name);
       return -1;
     }
-    Status st = m->reader.overwrite(pos, b->span(), m->level);
+    Status st = overwrite_mapbuffer_item(m->reader, pos, b->span(), m->level);
     if (!st.ok()) {
       set_error(st, ErrorContext::compress);
       if (st.code() == ErrorCode::invalid_argument) {
@@ -566,7 +567,7 @@ void bind_mapbuffer(nb::module_& m) {
                    })
       .def_prop_rw(
           "check_crc", [](PyMapBuffer& self) { return self.reader.options().check_crc; },
-          [](PyMapBuffer& self, bool on) { self.reader.set_check_crc(on); })
+          [](PyMapBuffer& self, bool on) { self.reader = self.reader.with_check_crc(on); })
       .def_prop_rw(
           "zero_copy", [](PyMapBuffer& self) { return self.zero_copy; },
           [](PyMapBuffer& self, bool on) {
@@ -613,7 +614,7 @@ void bind_mapbuffer(nb::module_& m) {
              Result<BufferWithSegments> r = BufferWithSegments();
              {
                nb::gil_scoped_release nogil;
-               r = reader.get_many(ks, o);
+               r = get_many(reader, ks, o);
              }
              if (!r.ok()) {
                if (r.status().code() == ErrorCode::not_found) {

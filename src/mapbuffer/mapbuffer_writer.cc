@@ -1,17 +1,19 @@
+// segpack — MapBuffer writing: the in-memory builders, same-length
+// overwrites in place, and the streaming file writer.
 #include <algorithm>
 #include <cstring>
 #include <string>
 
+#include "segpack/crc32c.h"
+#include "segpack/internal/atomic_file.h"
 #include "segpack/internal/batch.h"
+#include "segpack/internal/bytes.h"
+#include "segpack/internal/eytzinger.h"
+#include "segpack/internal/limits.h"
 #include "segpack/internal/parallel.h"
 #include "segpack/internal/sort.h"
-#include "segpack/batch.h"
-#include "segpack/crc32c.h"
-#include "segpack/eytzinger.h"
-#include "segpack/internal/atomic_file.h"
-#include "segpack/internal/bytes.h"
-#include "segpack/internal/limits.h"
 #include "segpack/mapbuffer.h"
+#include "segpack/segments.h"
 
 namespace segpack {
 
@@ -37,7 +39,7 @@ void write_header(std::uint8_t* out, const MapBufferWriteOptions& opts, std::uin
 // rank_at[p]: which sorted item is stored at file (Eytzinger) position p.
 std::vector<std::uint32_t> ranks_in_file_order(std::size_t n) {
   std::vector<std::uint32_t> rank_at(n);
-  eytzinger_walk_in_order(n, [&](std::size_t i, std::size_t p) {
+  internal::eytzinger_walk_in_order(n, [&](std::size_t i, std::size_t p) {
     rank_at[p] = static_cast<std::uint32_t>(i);
     return true;
   });
@@ -142,6 +144,36 @@ Result<std::vector<std::uint8_t>> build_mapbuffer(std::span<const MapBufferItem>
     return MutableByteSpan(out);
   }));
   return out;
+}
+
+Status overwrite_mapbuffer_item(const MapBufferReader& map, std::size_t i, ByteSpan value, std::optional<int> level) {
+  const Buffer& whole = map.buffer();
+  if (!map.in_memory() || !whole.writable()) {
+    return invalid_argument("cannot overwrite: the MapBuffer's buffer is read-only");
+  }
+  SEGPACK_ASSIGN_OR_RETURN(auto range, map.item_range(i));
+  const MapBufferHeader& header = map.header();
+  const std::uint64_t stored_len = *range.second - range.first;
+  std::vector<std::uint8_t> stored;
+  if (header.codec == Codec::none) {
+    stored.assign(value.begin(), value.end());
+  } else {
+    SEGPACK_ASSIGN_OR_RETURN(auto c, Compressor::make(header.codec, level));
+    SEGPACK_RETURN_IF_ERROR(c.compress_append(value, stored));
+  }
+  const std::size_t new_len = stored.size() + (header.version == 1 ? 4 : 0);
+  if (new_len != stored_len) {
+    return invalid_argument("can only overwrite data of exactly the same length: item " + std::to_string(i) +
+                            " (key " + std::to_string(map.key_at(i)) + ") stores " + std::to_string(stored_len) +
+                            " bytes, the new value needs " + std::to_string(new_len));
+  }
+  if (header.version == 1) {
+    std::uint32_t c = crc32c(stored.data(), stored.size());
+    stored.resize(stored.size() + 4);
+    store_le<std::uint32_t>(stored.data() + stored.size() - 4, c);
+  }
+  std::memcpy(whole.mutable_span().data() + range.first, stored.data(), stored.size());
+  return Status::OK();
 }
 
 // ---------------------------------------------------------------- streaming writer
