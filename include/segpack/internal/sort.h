@@ -18,6 +18,8 @@
 
 namespace segpack::internal {
 
+// The steps of sort_by_key (below); callers use sort_by_key or sort_unique_keys.
+
 // Ranges of at most this many items are radix sorted through a scratch
 // buffer of this size per worker (384 KiB for 24-byte records: in L2).
 inline constexpr std::size_t kSortSmall = std::size_t{1} << 14;
