@@ -33,8 +33,8 @@ void BM_DecompressBatchFixed(benchmark::State& state) {
   auto one = segpack::compress(segpack::Codec::zstd, sample(10), 1);
   std::vector<segpack::ByteSpan> frames = {*one, *one};
   segpack::BatchOptions opts;
-  opts.threads = static_cast<std::size_t>(state.range(0));
-  opts.inline_below_bytes = 0;
+  opts.parallel.threads = static_cast<std::size_t>(state.range(0));
+  opts.parallel.inline_below_bytes = 0;
   for (auto _ : state) benchmark::DoNotOptimize(segpack::decompress_batch(frames, segpack::Codec::zstd, {}, opts));
 }
 BENCHMARK(BM_DecompressBatchFixed)->Arg(1)->Arg(2)->UseRealTime();
@@ -49,7 +49,7 @@ void BM_DecompressBatch(benchmark::State& state) {
   std::vector<segpack::ByteSpan> frames;
   for (std::size_t i = 0; i < packed->size(); ++i) frames.push_back((*packed)[i]);
   segpack::BatchOptions opts;
-  opts.threads = static_cast<std::size_t>(state.range(0));
+  opts.parallel.threads = static_cast<std::size_t>(state.range(0));
   for (auto _ : state) benchmark::DoNotOptimize(segpack::decompress_batch(frames, segpack::Codec::zstd, {}, opts));
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * data.size()));
 }

@@ -75,13 +75,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 
   BatchOptions one;
-  one.threads = 1;
-  one.max_output_size = kBudget;
+  one.parallel.threads = 1;
+  one.limits.max_output_size = kBudget;
   BatchOptions two;
-  two.threads = 2;
-  two.inline_below_bytes = 0;
-  two.max_output_size = kBudget;
-  two.pool = &pool();
+  two.parallel.threads = 2;
+  two.parallel.inline_below_bytes = 0;
+  two.limits.max_output_size = kBudget;
+  two.parallel.pool = &pool();
   const auto r1 = decompress_batch(frames, codec, sizes, one);
   const auto r2 = decompress_batch(frames, codec, sizes, two);
   if (r1.ok() != r2.ok()) __builtin_trap();

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "segpack/intmap.h"
+#include "segpack/source.h"
 
 using namespace segpack;
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "segpack/mapbuffer.h"
+#include "segpack/source.h"
 
 using namespace segpack;
 

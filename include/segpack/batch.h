@@ -11,7 +11,7 @@
 // header, a single-member gzip trailer — and plausible for the input size)
 // the output is allocated once and each item is decoded straight into its
 // slot. Other items are decoded into growing buffers first and copied in.
-// Either way the output never exceeds BatchOptions::max_output_size bytes, and
+// Either way the output never exceeds DecodeLimits::max_output_size bytes, and
 // a stream that lies about its size cannot make the batch allocate more than
 // that (peak memory is at most about twice the budget while items of unknown
 // size are gathered into the single output).
@@ -33,23 +33,25 @@ namespace segpack {
 /// Default output budget of one batch decompression: 1 GiB.
 inline constexpr std::uint64_t kDefaultBatchMaxOutput = std::uint64_t{1} << 30;
 
-/// How a batch runs.
-struct BatchOptions {
-  /// Workers to use: 0 = every worker of the pool, 1 = the calling thread only,
-  /// n = at most n (capped at the pool size).
-  std::size_t threads = 0;
-  /// Batches whose input (plus known output) is smaller than this many bytes,
-  /// or that have a single item, run on the calling thread: waking workers
-  /// would cost more than it saves.
-  std::size_t inline_below_bytes = 48 * 1024;
-  /// Decompression: total output budget for the batch (resource_exhausted
-  /// naming the item that crosses it). Also caps any single item.
+/// What bounds the output of a batch decompression (decompress_batch,
+/// get_many): untrusted sizes never make a batch allocate beyond these.
+struct DecodeLimits {
+  /// Total output budget for the batch (resource_exhausted naming the item
+  /// that crosses it). Also caps any single item.
   std::uint64_t max_output_size = kDefaultBatchMaxOutput;
-  /// Decompression: cap on any one item's decompressed size (resource_exhausted
-  /// naming the item), like DecompressOptions::max_output.
+  /// Cap on any one item's decompressed size (resource_exhausted naming the
+  /// item), like DecompressOptions::max_output.
   std::uint64_t max_item_size = std::uint64_t{1} << 32;
-  /// The pool to run on; null = default_pool().
-  ThreadPool* pool = nullptr;
+};
+
+/// Options of one batch call: how its work runs, and (decompression only)
+/// what limits its output. One struct, so a call site sets only what it
+/// changes (`o.parallel.threads = 1; o.limits.max_output_size = n;`).
+struct BatchOptions {
+  /// Threads, inline threshold, pool (see thread_pool.h).
+  ParallelOptions parallel;
+  /// Output limits; ignored by compress_batch.
+  DecodeLimits limits;
 };
 
 /// Compresses every item with `codec` at `level` (nullopt: the codec's
@@ -67,7 +69,8 @@ Result<BufferWithSegments> compress_batch(std::span<const ByteSpan> items, Codec
 /// Errors (all-or-nothing, "error decompressing item N: ..."):
 /// invalid_argument (sizes of the wrong length), corrupt (bad stream, empty
 /// input, trailing bytes, a size that differs from the given one),
-/// resource_exhausted (over max_output_size or the decoder's limits).
+/// resource_exhausted (over opts.limits.max_output_size or max_item_size, or
+/// the decoder's limits).
 Result<BufferWithSegments> decompress_batch(std::span<const ByteSpan> frames, Codec codec,
                                             std::span<const std::uint64_t> sizes = {},
                                             const BatchOptions& opts = {});

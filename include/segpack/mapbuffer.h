@@ -13,6 +13,8 @@
 // the index fits, the first and last offsets) and check each item's bounds
 // when it is read, so lookups stay O(log N) and never read outside the buffer
 // whatever the input. validate() walks everything (order, offsets, crcs).
+//
+// Lookups of many keys at once (in parallel, into one buffer): get_many.h.
 #pragma once
 
 #include <array>
@@ -23,18 +25,20 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "segpack/batch.h"
 #include "segpack/buffer.h"
 #include "segpack/codec.h"
 #include "segpack/result.h"
-#include "segpack/segments.h"
-#include "segpack/source.h"
 
 namespace segpack {
 
+class RangeSource;  // segpack/source.h
+
+/// Bytes of the header; the index follows it.
 inline constexpr std::size_t kMapBufferHeaderSize = 16;
+/// The first seven header bytes.
 inline constexpr std::array<char, 7> kMapBufferMagic = {'m', 'a', 'p', 'b', 'u', 'f', 'r'};
 /// The newest format version written by default (1: crc32c per item).
 inline constexpr int kMapBufferFormatVersion = 1;
@@ -49,24 +53,13 @@ struct MapBufferReadOptions {
   std::uint64_t max_index_bytes = std::uint64_t{1} << 32;
 };
 
-/// Options for MapBufferReader::get_many.
-struct GetManyOptions {
-  /// Missing keys: not_found naming the first missing key (nullopt), or this
-  /// value in their place.
-  std::optional<std::vector<std::uint8_t>> default_value;
-  /// Uncompressed in-memory maps: return segments that point into the map's
-  /// own buffer (no copy; the result keeps the buffer alive) instead of one
-  /// new buffer. Ignored for compressed maps, range sources, and when a
-  /// missing key takes a non-empty default value.
-  bool zero_copy = false;
-  /// Threads, inline threshold and output budget (see batch.h).
-  BatchOptions batch;
-};
-
 /// The decoded 16-byte header.
 struct MapBufferHeader {
+  /// Format version: 0 or 1.
   int version = 1;
+  /// The codec every item is compressed with.
   Codec codec = Codec::none;
+  /// Number of items.
   std::uint32_t count = 0;
 };
 
@@ -76,7 +69,10 @@ Result<MapBufferHeader> parse_mapbuffer_header(ByteSpan bytes);
 
 /// Reader over a whole MapBuffer in memory (bytes, a memory map, ...) or over
 /// a RangeSource (header and index fetched once; then one read per item).
-/// Thread-safe for concurrent const use once opened (in-memory readers).
+/// Never changes once opened: an in-memory reader is thread-safe for
+/// concurrent const use; one over a RangeSource is not (a source serves one
+/// thread at a time).
+/// Writing in place: overwrite_mapbuffer_item().
 class MapBufferReader {
  public:
   /// Opens an in-memory MapBuffer. The reader shares `buf`'s owner. O(1).
@@ -94,11 +90,16 @@ class MapBufferReader {
 
   /// Number of keys.
   std::size_t size() const noexcept { return n_; }
+  /// The decoded header.
   const MapBufferHeader& header() const noexcept { return header_; }
   /// The raw 16 header bytes.
   ByteSpan header_bytes() const noexcept { return header_bytes_.span(); }
+  /// The options the reader was opened with.
   const MapBufferReadOptions& options() const noexcept { return opts_; }
-  void set_check_crc(bool on) noexcept { opts_.check_crc = on; }
+  /// A copy of this reader (sharing its buffer, index and source, O(1)) that
+  /// verifies v1 crcs when items are read (`on`) or does not; this reader is
+  /// unchanged.
+  MapBufferReader with_check_crc(bool on) const;
   /// True when the whole buffer is in memory (open / open_file).
   bool in_memory() const noexcept { return source_ == nullptr; }
   /// The whole buffer (in-memory readers; empty otherwise).
@@ -141,30 +142,12 @@ class MapBufferReader {
   /// Decoded value of `key`. Errors: not_found, and those of value_append.
   Result<std::vector<std::uint8_t>> get(std::uint64_t key) const;
 
-  /// Decoded values of many keys, in the order of `keys`, as one buffer cut
-  /// into segments: lookups, crc checks and decompression run in parallel on
-  /// the library's pool (BatchOptions), each item decoded straight into its
-  /// slot of one allocation when its size is known. For range sources the
-  /// items are fetched one by one on the calling thread, then decoded in
-  /// parallel. `found`, when given, receives one flag per key (1 = present).
-  /// Errors (all-or-nothing, naming the key): not_found (without a default),
-  /// those of payload_span / payload, decompression errors, resource_exhausted
-  /// (options.batch.max_output_size).
-  Result<BufferWithSegments> get_many(std::span<const std::uint64_t> keys, const GetManyOptions& options = {},
-                                      std::vector<std::uint8_t>* found = nullptr) const;
-
   /// Full validation: validate_structure(), then for compressed maps that
   /// every item decodes within the decompression limits. Errors name the item.
   Status validate() const;
   /// Header, offsets (start, monotonic, in bounds), the Eytzinger order
   /// (strictly increasing keys) and the v1 crc of every item; no decoding.
   Status validate_structure() const;
-
-  /// Same-length overwrite of item i in a writable in-memory buffer: the new
-  /// value is compressed with the map's codec (level `level` or the default)
-  /// and must occupy exactly the stored length; v1 crc is rewritten.
-  /// Errors: invalid_argument (read-only buffer, different length).
-  Status overwrite(std::size_t i, ByteSpan value, std::optional<int> level = std::nullopt);
 
  private:
   std::size_t eytzinger_find_(std::uint64_t key) const noexcept;
@@ -182,8 +165,11 @@ class MapBufferReader {
   std::optional<std::uint64_t> total_;  // total byte size when known
 };
 
+// ---------------------------------------------------------------- writing
+
 /// Options for writing.
 struct MapBufferWriteOptions {
+  /// The codec every item is compressed with.
   Codec codec = Codec::none;
   /// Compression level; nullopt = codec_default_level(codec).
   std::optional<int> level;
@@ -191,7 +177,7 @@ struct MapBufferWriteOptions {
   int version = kMapBufferFormatVersion;
 };
 
-/// One key and its value, for the builders.
+/// One key and its value, for the builders (the value is borrowed).
 struct MapBufferItem {
   std::uint64_t key;
   ByteSpan value;
@@ -218,6 +204,16 @@ Status build_mapbuffer_in_place(std::span<MapBufferItem> items, const MapBufferW
 Result<std::vector<std::uint8_t>> build_mapbuffer(std::span<const MapBufferItem> items,
                                                   const MapBufferWriteOptions& opts = {});
 
+/// Same-length overwrite of item i (index position) of an in-memory map, in
+/// place in its buffer: the new value is compressed with the map's codec
+/// (level `level` or the default) and must occupy exactly the stored length;
+/// the v1 crc is rewritten. The write is seen by every reader and Buffer
+/// sharing that memory and is not synchronised with concurrent reads of the
+/// item. Errors: invalid_argument (range reader or read-only buffer,
+/// different length), the errors of item_range(), compression errors.
+Status overwrite_mapbuffer_item(const MapBufferReader& map, std::size_t i, ByteSpan value,
+                                std::optional<int> level = std::nullopt);
+
 /// Streaming writer: items are compressed and appended to a scratch file as
 /// they arrive (memory use: 24 bytes per item, not the values); commit()
 /// writes the final file in Eytzinger order to a temporary file next to
@@ -225,6 +221,7 @@ Result<std::vector<std::uint8_t>> build_mapbuffer(std::span<const MapBufferItem>
 /// a commit() that fails, leaves `path` untouched and no temporary file.
 class MapBufferFileWriter {
  public:
+  /// Errors: invalid_argument (bad version or level), io_error (scratch file).
   static Result<MapBufferFileWriter> create(const std::string& path, const MapBufferWriteOptions& opts = {});
   MapBufferFileWriter(MapBufferFileWriter&&) noexcept;
   MapBufferFileWriter& operator=(MapBufferFileWriter&&) noexcept;

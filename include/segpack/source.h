@@ -24,26 +24,20 @@ class RangeSource {
   virtual std::optional<std::uint64_t> size() { return std::nullopt; }
 };
 
-/// A RangeSource over an in-memory Buffer (also used by tests).
+/// A RangeSource over an in-memory Buffer: slices share the buffer's owner
+/// (no copy). Errors as RangeSource's.
 class BufferSource final : public RangeSource {
  public:
   explicit BufferSource(Buffer b) : buf_(std::move(b)) {}
-  Result<Buffer> read(std::uint64_t offset, std::uint64_t length) override {
-    ++reads_;
-    return buf_.slice(offset, length);
-  }
+  Result<Buffer> read(std::uint64_t offset, std::uint64_t length) override { return buf_.slice(offset, length); }
   Result<Buffer> read_to_end(std::uint64_t offset) override {
-    ++reads_;
     if (offset > buf_.size()) return out_of_range("offset past the end of the source");
     return buf_.slice_unchecked(offset, buf_.size() - offset);
   }
   std::optional<std::uint64_t> size() override { return buf_.size(); }
-  /// Number of read()/read_to_end() calls served (for tests of access patterns).
-  std::uint64_t reads() const noexcept { return reads_; }
 
  private:
   Buffer buf_;
-  std::uint64_t reads_ = 0;
 };
 
 }  // namespace segpack

@@ -1,7 +1,8 @@
-// segpack — the library's persistent worker pool.
+// segpack — the parallel runtime: the library's persistent worker pool, and
+// ParallelOptions, which say how one call's work runs on it.
 //
-// One pool serves every batch operation (multi_compress, multi_decompress,
-// MapBufferReader::get_many, ...). Its threads are created once and reused;
+// One pool serves every parallel operation (compress_batch, decompress_batch,
+// get_many, the map builders, ...). Its threads are created once and reused;
 // the calling thread is always one of the workers, so a pool of size N has
 // N - 1 background threads. Work is handed out dynamically: workers claim
 // small chunks of items from a shared counter until none are left, so items of
@@ -21,6 +22,23 @@
 #include "segpack/result.h"
 
 namespace segpack {
+
+class ThreadPool;
+
+/// How one call's work runs: on which pool, on how many of its workers, and
+/// when it is too small to be worth waking them. Every parallel operation of
+/// the library takes one (directly, or inside its options struct).
+struct ParallelOptions {
+  /// Workers to use: 0 = every worker of the pool, 1 = the calling thread only,
+  /// n = at most n (capped at the pool size).
+  std::size_t threads = 0;
+  /// Calls whose work (input plus known output, in bytes, or an estimate for
+  /// lookups) is smaller than this, or that have a single item, run on the
+  /// calling thread: waking workers would cost more than it saves.
+  std::size_t inline_below_bytes = 48 * 1024;
+  /// The pool to run on; null = default_pool().
+  ThreadPool* pool = nullptr;
+};
 
 /// A non-owning reference to a callable `void(std::size_t worker, std::size_t begin, std::size_t end)`.
 /// Valid only while the referenced callable is alive (for the duration of a call).

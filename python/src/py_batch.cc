@@ -107,7 +107,7 @@ void bind_batch(nb::module_& m) {
         BatchInput in = batch_input(data);
         if (in.spans.empty()) throw nb::value_error("no source elements found");
         BatchOptions opts;
-        opts.threads = static_cast<std::size_t>(threads_from(threads));
+        opts.parallel.threads = static_cast<std::size_t>(threads_from(threads));
         Result<BufferWithSegments> r = BufferWithSegments();
         {
           nb::gil_scoped_release nogil;
@@ -128,8 +128,8 @@ void bind_batch(nb::module_& m) {
         if (in.spans.empty()) throw nb::value_error("no source elements found");
         std::vector<std::uint64_t> sizes = sizes_from(decompressed_sizes, in.spans.size());
         BatchOptions opts;
-        opts.threads = static_cast<std::size_t>(threads_from(threads));
-        if (max_output_size) opts.max_output_size = *max_output_size;
+        opts.parallel.threads = static_cast<std::size_t>(threads_from(threads));
+        if (max_output_size) opts.limits.max_output_size = *max_output_size;
         Result<BufferWithSegments> r = BufferWithSegments();
         {
           nb::gil_scoped_release nogil;

@@ -17,6 +17,7 @@
 #include "py_errors.h"
 #include "py_keys.h"
 #include "py_map.h"
+#include "segpack/get_many.h"
 #include "segpack/intmap.h"
 
 namespace segpack::py {
@@ -34,7 +35,7 @@ struct PyIntMap : MapBase<PyIntMap, IntMapReader> {
       if (!type_error) PyErr_SetString(PyExc_ValueError, "IntMap values must be integers in [0, 2**64)");
       return -1;
     }
-    const Status st = reader.set_value_at(pos, v);
+    const Status st = set_intmap_value(reader, pos, v);
     if (!st.ok()) {
       set_error(st);
       return -1;
@@ -124,7 +125,7 @@ void bind_intmap(nb::module_& m) {
       .def("setindex",
            [](PyIntMap& self, Py_ssize_t i, std::uint64_t v) {
              self.require_open();
-             check(self.reader.set_value_at(self.position(i), v));
+             check(set_intmap_value(self.reader, self.position(i), v));
            })
       .def("index",
            [](PyIntMap& self) {
@@ -145,13 +146,13 @@ void bind_intmap(nb::module_& m) {
              if (!dflt) keys_in.reject_invalid();
              auto* out = new std::vector<std::uint64_t>(ks.size());
              nb::capsule owner(out, [](void* p) noexcept { delete static_cast<std::vector<std::uint64_t>*>(p); });
-             BatchOptions batch;
+             ParallelOptions batch;
              batch.threads = threads_from(threads);
              const IntMapReader reader = self.reader;
              Status st;
              {
                nb::gil_scoped_release nogil;
-               st = reader.get_many(ks, *out, dflt, batch);
+               st = get_many(reader, ks, *out, dflt, batch);
              }
              if (!st.ok()) {
                if (st.code() == ErrorCode::not_found) {

@@ -17,6 +17,7 @@
 #include "py_keys.h"
 #include "py_map.h"
 #include "py_segments.h"
+#include "segpack/get_many.h"
 #include "segpack/mapbuffer.h"
 
 namespace segpack::py {
@@ -228,13 +229,13 @@ struct PyMapBuffer : MapBase<PyMapBuffer, MapBufferReader> {
     return PyBytes_FromStringAndSize(reinterpret_cast<const char*>(p->data()), static_cast<Py_ssize_t>(p->size()));
   }
 
-  // mb[key] = value: the same number of stored bytes (see MapBufferReader::overwrite).
+  // mb[key] = value: the same number of stored bytes (see overwrite_mapbuffer_item).
   int assign(std::size_t pos, PyObject* obj) {
     try {
       nb::object v = nb::borrow(obj);
       if (!tobytesfn.is_none()) v = tobytesfn(v);
       const Buffer b = require_buffer(v, "value must be bytes-like, got %s");
-      const Status st = reader.overwrite(pos, b.span(), level);
+      const Status st = overwrite_mapbuffer_item(reader, pos, b.span(), level);
       if (!st.ok()) {
         set_error(st);
         return -1;
@@ -397,7 +398,7 @@ void bind_mapbuffer(nb::module_& m) {
                    })
       .def_prop_rw(
           "check_crc", [](PyMapBuffer& self) { return self.reader.options().check_crc; },
-          [](PyMapBuffer& self, bool on) { self.reader.set_check_crc(on); })
+          [](PyMapBuffer& self, bool on) { self.reader = self.reader.with_check_crc(on); })
       .def_prop_rw(
           "zero_copy", [](PyMapBuffer& self) { return self.zero_copy; },
           [](PyMapBuffer& self, bool on) {
@@ -436,13 +437,13 @@ void bind_mapbuffer(nb::module_& m) {
                }
              }
              o.zero_copy = zero_copy;
-             o.batch.threads = threads_from(threads);
-             if (max_output_size) o.batch.max_output_size = *max_output_size;
+             o.parallel.threads = threads_from(threads);
+             if (max_output_size) o.limits.max_output_size = *max_output_size;
              const MapBufferReader reader = self.reader;  // close() from another thread cannot pull it away
              Result<BufferWithSegments> r = BufferWithSegments();
              {
                nb::gil_scoped_release nogil;
-               r = reader.get_many(ks, o);
+               r = get_many(reader, ks, o);
              }
              if (!r.ok()) {
                if (r.status().code() == ErrorCode::not_found) {

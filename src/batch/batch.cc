@@ -10,11 +10,13 @@
 #include <utility>
 #include <vector>
 
-#include "batch_internal.h"
+#include "segpack/internal/batch.h"
+#include "segpack/internal/limits.h"
+#include "segpack/internal/parallel.h"
 
 namespace segpack {
 
-namespace batch_internal {
+namespace internal {
 
 namespace {
 
@@ -35,16 +37,8 @@ LocalContexts& contexts() {
 
 constexpr std::size_t kMaxCachedCompressors = 8;
 
-// Sizes a stream may declare and still be trusted for an exact allocation:
-// the same rule as the codecs' (DEFLATE's 1032:1 plus 64 KiB).
-std::uint64_t plausible(std::size_t in) noexcept {
-  const std::uint64_t big = std::numeric_limits<std::uint64_t>::max();
-  const std::uint64_t m = in > (big - (64u << 10)) / 1032 ? big : std::uint64_t{in} * 1032 + (64u << 10);
-  return m;
-}
-
-}  // namespace
-
+// This thread's decompression context for `codec`, made on first use and
+// kept for the life of the thread (one per pool worker, reused across calls).
 Result<Decompressor*> local_decompressor(Codec codec) {
   if (static_cast<std::size_t>(codec) >= kAllCodecs.size()) return Decompressor::make(codec).status();
   auto& slot = contexts().dec[static_cast<std::size_t>(codec)];
@@ -55,6 +49,7 @@ Result<Decompressor*> local_decompressor(Codec codec) {
   return slot.get();
 }
 
+// This thread's compression context for (codec, level).
 Result<Compressor*> local_compressor(Codec codec, int level) {
   auto& cache = contexts().comp;
   for (auto& e : cache) {
@@ -66,28 +61,7 @@ Result<Compressor*> local_compressor(Codec codec, int level) {
   return cache.back().c.get();
 }
 
-void run(std::size_t n, std::uint64_t work_bytes, const BatchOptions& opts, ChunkFn fn) {
-  if (n == 0) return;
-  if (opts.threads == 1 || n == 1 || work_bytes < opts.inline_below_bytes) {
-    fn(0, 0, n);
-    return;
-  }
-  if (opts.pool != nullptr) {
-    opts.pool->parallel_for(n, 0, opts.threads, fn);
-    return;
-  }
-  const std::shared_ptr<ThreadPool> pool = default_pool();
-  pool->parallel_for(n, 0, opts.threads, fn);
-}
-
-void FirstError::record(std::size_t index, Status st) {
-  std::lock_guard lk(mu_);
-  if (index < lowest_.load(std::memory_order_relaxed)) {
-    status_ = std::move(st);
-    lowest_.store(index, std::memory_order_relaxed);
-  }
-}
-
+// A malloc'd block handed to a Buffer (writable, freed with the last owner).
 Result<Buffer> allocate(std::size_t size) {
   void* p = std::malloc(size == 0 ? 1 : size);
   if (p == nullptr) return resource_exhausted("cannot allocate " + std::to_string(size) + " bytes for a batch output");
@@ -95,15 +69,9 @@ Result<Buffer> allocate(std::size_t size) {
   return Buffer(static_cast<const std::uint8_t*>(p), size, std::move(owner), /*writable=*/true);
 }
 
-namespace {
-
 Status labelled(const Label& label, std::size_t i, const Status& st) {
   return st.with_context(label(i));
 }
-
-}  // namespace
-
-namespace {
 
 // One attempt of decompress_spans. With trust_declared, sizes the streams
 // declare are used for the one-allocation layout; *declared_failed reports
@@ -140,16 +108,16 @@ Result<BufferWithSegments> decompress_pass(std::span<const ByteSpan> frames, Cod
         known[i] = 1;
       } else if (!trust_declared) {
         continue;
-      } else if (const auto d = (*dec)->declared_size(frames[i]); d && *d <= plausible(frames[i].size())) {
+      } else if (const auto d = (*dec)->declared_size(frames[i]); d && *d <= plausible_output(frames[i].size())) {
         size[i] = *d;
         known[i] = 2;
       }
     }
   };
-  run(n, n * 64, opts, find_sizes);  // ~ header cost, not data size
+  parallel_run(n, n * 64, opts.parallel, find_sizes);  // ~ header cost, not data size
   SEGPACK_RETURN_IF_ERROR(err.take());
 
-  const std::uint64_t budget = opts.max_output_size;
+  const std::uint64_t budget = opts.limits.max_output_size;
   std::uint64_t known_total = 0;
   std::vector<std::size_t> unknown;
   for (std::size_t i = 0; i < n; ++i) {
@@ -157,10 +125,10 @@ Result<BufferWithSegments> decompress_pass(std::span<const ByteSpan> frames, Cod
       unknown.push_back(i);
       continue;
     }
-    if (size[i] > opts.max_item_size && !(!raw.empty() && raw[i])) {
+    if (size[i] > opts.limits.max_item_size && !(!raw.empty() && raw[i])) {
       return labelled(label, i,
                       resource_exhausted("item of " + std::to_string(size[i]) + " bytes is over the limit of " +
-                                         std::to_string(opts.max_item_size) + " bytes per item"));
+                                         std::to_string(opts.limits.max_item_size) + " bytes per item"));
     }
     if (size[i] > budget - known_total) {
       return labelled(label, i,
@@ -184,7 +152,7 @@ Result<BufferWithSegments> decompress_pass(std::span<const ByteSpan> frames, Cod
         const std::uint64_t left = budget - known_total - std::min(budget - known_total, used.load());
         DecompressOptions o;
         o.max_output = static_cast<std::size_t>(
-            std::min<std::uint64_t>({left, opts.max_item_size, std::numeric_limits<std::size_t>::max()}));
+            std::min<std::uint64_t>({left, opts.limits.max_item_size, std::numeric_limits<std::size_t>::max()}));
         Status st = (*dec)->decompress_append(frames[i], side[u], o);
         if (st.ok() && used.fetch_add(side[u].size()) + side[u].size() > budget - known_total) {
           st = resource_exhausted("the batch output exceeds max_output_size (" + std::to_string(budget) + " bytes)");
@@ -197,7 +165,7 @@ Result<BufferWithSegments> decompress_pass(std::span<const ByteSpan> frames, Cod
     };
     std::uint64_t unknown_in = 0;
     for (std::size_t i : unknown) unknown_in += frames[i].size();
-    run(unknown.size(), unknown_in * 4, opts, decode_unknown);
+    parallel_run(unknown.size(), unknown_in * 4, opts.parallel, decode_unknown);
     // On an error, go on: known items below the failing one must still be
     // tried, so the error reported is the lowest failing item's (the fill
     // below skips everything above it). Failed items have empty side buffers.
@@ -238,7 +206,7 @@ Result<BufferWithSegments> decompress_pass(std::span<const ByteSpan> frames, Cod
       if (!st.ok()) err.record(i, labelled(label, i, st));
     }
   };
-  run(n, in_bytes + total, opts, fill);
+  parallel_run(n, in_bytes + total, opts.parallel, fill);
   if (err.failed()) {
     *declared_failed = known[err.lowest()] == 2;
     return err.take();
@@ -268,16 +236,10 @@ Result<BufferWithSegments> decompress_spans(std::span<const ByteSpan> frames, Co
   return r;
 }
 
-
-}  // namespace batch_internal
-
-namespace bi = batch_internal;
-
-Result<BufferWithSegments> batch_internal::compress_spans(std::span<const ByteSpan> items, Codec codec,
-                                                          std::optional<int> level, const BatchOptions& opts,
-                                                          const Label& label) {
+Result<BufferWithSegments> compress_spans(std::span<const ByteSpan> items, Codec codec, std::optional<int> level,
+                                          const ParallelOptions& opts, const Label& label) {
   const int lvl = level.value_or(codec_default_level(codec));
-  SEGPACK_ASSIGN_OR_RETURN(Compressor * probe, bi::local_compressor(codec, lvl));
+  SEGPACK_ASSIGN_OR_RETURN(Compressor * probe, local_compressor(codec, lvl));
   const std::size_t n = items.size();
 
   // One block holding a worst-case slot per item; compacted afterwards.
@@ -299,9 +261,9 @@ Result<BufferWithSegments> batch_internal::compress_spans(std::span<const ByteSp
   }
   std::uint8_t* base = block.get();
   std::vector<std::size_t> produced(n, 0);
-  bi::FirstError err;
+  FirstError err;
   auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
-    auto c = bi::local_compressor(codec, lvl);
+    auto c = local_compressor(codec, lvl);
     for (std::size_t i = begin; i < end && !err.skip(i); ++i) {
       if (!c.ok()) return err.record(i, c.status().with_context(label(i)));
       auto r = (*c)->compress_into(items[i], MutableByteSpan(base + slot[i], slot[i + 1] - slot[i]));
@@ -309,7 +271,7 @@ Result<BufferWithSegments> batch_internal::compress_spans(std::span<const ByteSp
       produced[i] = *r;
     }
   };
-  bi::run(n, in_bytes, opts, work);
+  parallel_run(n, in_bytes, opts, work);
   SEGPACK_RETURN_IF_ERROR(err.take());
 
   // Compact the slots in order (each moves left or stays), then give the
@@ -329,15 +291,17 @@ Result<BufferWithSegments> batch_internal::compress_spans(std::span<const ByteSp
   return BufferWithSegments::adopt(Buffer(p, w, std::move(owner), /*writable=*/true), std::move(segs));
 }
 
+}  // namespace internal
+
 Result<BufferWithSegments> compress_batch(std::span<const ByteSpan> items, Codec codec, std::optional<int> level,
                                           const BatchOptions& opts) {
-  return bi::compress_spans(items, codec, level, opts,
+  return internal::compress_spans(items, codec, level, opts.parallel,
                             [](std::size_t i) { return "error compressing item " + std::to_string(i); });
 }
 
 Result<BufferWithSegments> decompress_batch(std::span<const ByteSpan> frames, Codec codec,
                                             std::span<const std::uint64_t> sizes, const BatchOptions& opts) {
-  return bi::decompress_spans(frames, codec, sizes, opts,
+  return internal::decompress_spans(frames, codec, sizes, opts,
                               [](std::size_t i) { return "error decompressing item " + std::to_string(i); });
 }
 

@@ -9,7 +9,7 @@
 
 #include "codec_internal.h"
 
-namespace segpack::codec_internal {
+namespace segpack::internal {
 namespace {
 
 constexpr int kBrotliLgwin = 22;
@@ -89,4 +89,4 @@ Result<std::unique_ptr<DecompressBackend>> make_brotli_decompressor() {
   return std::unique_ptr<DecompressBackend>(new BrotliDecompressor());
 }
 
-}  // namespace segpack::codec_internal
+}  // namespace segpack::internal

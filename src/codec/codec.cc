@@ -14,7 +14,7 @@
 
 namespace segpack {
 
-namespace ci = codec_internal;
+namespace ci = internal;
 
 namespace {
 
@@ -25,25 +25,8 @@ bool valid_codec(Codec c) noexcept { return static_cast<std::uint8_t>(c) <= stat
 std::size_t sat_mul(std::size_t a, std::size_t b) noexcept {
   return (b != 0 && a > kSizeMax / b) ? kSizeMax : a * b;
 }
-std::size_t sat_add(std::size_t a, std::size_t b) noexcept { return a > kSizeMax - b ? kSizeMax : a + b; }
 
 char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-// Printable ASCII as is, everything else as \xNN; for names from untrusted input.
-std::string escaped(ByteSpan bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (std::uint8_t b : bytes) {
-    if (b >= 0x20 && b < 0x7f && b != '\\' && b != '"') {
-      s += static_cast<char>(b);
-    } else {
-      s += "\\x";
-      s += kHex[b >> 4];
-      s += kHex[b & 15];
-    }
-  }
-  return s;
-}
 
 ByteSpan as_bytes(std::string_view s) noexcept {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
@@ -91,8 +74,9 @@ Result<Codec> codec_from_name(std::string_view name) {
   for (const Alias& a : kAliases) {
     if (a.name == lower) return a.codec;
   }
-  return unsupported("unknown codec name \"" + escaped(as_bytes(name)) +
-                     "\" (known: none, gzip, br, zstd, lzma)", ErrorCategory::codec);
+  return unsupported("unknown codec name \"" + internal::escape_bytes(as_bytes(name), "\"") +
+                         "\" (known: none, gzip, br, zstd, lzma)",
+                     ErrorCategory::codec);
 }
 
 Result<Codec> codec_from_tag(ByteSpan tag4) {
@@ -103,7 +87,7 @@ Result<Codec> codec_from_tag(ByteSpan tag4) {
     const std::array<char, 4> t = codec_tag(c);
     if (std::memcmp(t.data(), tag4.data(), 4) == 0) return c;
   }
-  return unsupported("unknown codec tag \"" + escaped(tag4) + "\"", ErrorCategory::codec);
+  return unsupported("unknown codec tag \"" + internal::escape_bytes(tag4, "\"") + "\"", ErrorCategory::codec);
 }
 
 int codec_default_level(Codec c) noexcept {
@@ -130,26 +114,10 @@ std::pair<int, int> codec_level_range(Codec c) noexcept {
 
 // ---------------------------------------------------------------- internal helpers
 
-namespace codec_internal {
+namespace internal {
 
 std::string_view display_name(Codec c) noexcept {
   return c == Codec::brotli ? std::string_view("brotli") : codec_name(c);
-}
-
-std::size_t plausible_output(std::size_t in_size) noexcept {
-  return sat_add(sat_mul(in_size, 1032), std::size_t{64} << 10);
-}
-
-std::string hex_bytes(ByteSpan bytes, std::size_t max) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (std::size_t i = 0; i < bytes.size() && i < max; ++i) {
-    if (i) s += ' ';
-    s += "0x";
-    s += kHex[bytes[i] >> 4];
-    s += kHex[bytes[i] & 15];
-  }
-  return s;
 }
 
 // ---------------------------------------------------------------- OutBuf
@@ -235,7 +203,7 @@ void OutBuf::abandon() noexcept {
   cap_ = vec_ ? 0 : cap_;
 }
 
-}  // namespace codec_internal
+}  // namespace internal
 
 // ---------------------------------------------------------------- Compressor
 

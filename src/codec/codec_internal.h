@@ -5,7 +5,7 @@
 // untrusted sizes: it never grows beyond its limit (max_output or the expected
 // size), grows geometrically with the bytes actually produced, and only makes
 // a single up-front reservation when the caller says a hint is trustworthy
-// (see plausible_output()).
+// (see plausible_output() in segpack/internal/limits.h).
 #pragma once
 
 #include <cstddef>
@@ -18,21 +18,14 @@
 
 #include "segpack/buffer.h"
 #include "segpack/codec.h"
+#include "segpack/internal/limits.h"
+#include "segpack/internal/text.h"
 #include "segpack/result.h"
 
-namespace segpack::codec_internal {
+namespace segpack::internal {
 
 /// The codec's name in error messages ("brotli" rather than mapbuffer's "br").
 std::string_view display_name(Codec c) noexcept;
-
-/// The largest output a size claim (gzip ISIZE, zstd frame content size,
-/// DecompressOptions::expected_size) may make us allocate up front for `in_size`
-/// input bytes: DEFLATE's maximum expansion (1032:1) plus 64 KiB of slack. A
-/// claim above this is not trusted: the output then grows with the data.
-std::size_t plausible_output(std::size_t in_size) noexcept;
-
-/// "0x12 0x34"-style rendering of up to `max` leading bytes, for messages.
-std::string hex_bytes(ByteSpan bytes, std::size_t max = 4);
 
 /// Output of one decompression call: either appended to a vector (growable up
 /// to a limit) or a fixed caller-owned span (decompress_exact).
@@ -141,4 +134,4 @@ Result<std::unique_ptr<DecompressBackend>> make_brotli_decompressor();
 Result<std::unique_ptr<DecompressBackend>> make_zstd_decompressor();
 Result<std::unique_ptr<DecompressBackend>> make_lzma_decompressor();
 
-}  // namespace segpack::codec_internal
+}  // namespace segpack::internal

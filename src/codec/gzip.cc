@@ -13,7 +13,7 @@
 #include "codec_internal.h"
 #include "segpack/internal/bytes.h"
 
-namespace segpack::codec_internal {
+namespace segpack::internal {
 namespace {
 
 // 10-byte header + 8-byte trailer: the smallest member libdeflate accepts.
@@ -152,4 +152,4 @@ Result<std::unique_ptr<DecompressBackend>> make_gzip_decompressor() {
   return std::unique_ptr<DecompressBackend>(new GzipDecompressor(d));
 }
 
-}  // namespace segpack::codec_internal
+}  // namespace segpack::internal

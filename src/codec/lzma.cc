@@ -11,7 +11,7 @@
 
 #include "codec_internal.h"
 
-namespace segpack::codec_internal {
+namespace segpack::internal {
 namespace {
 
 // Memory the decoder may use (the dictionary dominates); preset 9 needs ~65 MiB.
@@ -147,4 +147,4 @@ Result<std::unique_ptr<DecompressBackend>> make_lzma_decompressor() {
   return std::unique_ptr<DecompressBackend>(new LzmaDecompressor());
 }
 
-}  // namespace segpack::codec_internal
+}  // namespace segpack::internal

@@ -3,7 +3,7 @@
 
 #include "codec_internal.h"
 
-namespace segpack::codec_internal {
+namespace segpack::internal {
 namespace {
 
 class NoneCompressor final : public CompressBackend {
@@ -36,4 +36,4 @@ Result<std::unique_ptr<DecompressBackend>> make_none_decompressor() {
   return std::unique_ptr<DecompressBackend>(new NoneDecompressor());
 }
 
-}  // namespace segpack::codec_internal
+}  // namespace segpack::internal

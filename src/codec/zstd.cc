@@ -9,7 +9,7 @@
 
 #include "codec_internal.h"
 
-namespace segpack::codec_internal {
+namespace segpack::internal {
 namespace {
 
 std::string zstd_error(std::size_t code) { return ZSTD_getErrorName(code); }
@@ -158,4 +158,4 @@ Result<std::unique_ptr<DecompressBackend>> make_zstd_decompressor() {
   return std::unique_ptr<DecompressBackend>(new ZstdDecompressor(d));
 }
 
-}  // namespace segpack::codec_internal
+}  // namespace segpack::internal

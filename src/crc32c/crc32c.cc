@@ -2,20 +2,13 @@
 #include "segpack/crc32c.h"
 
 #include <array>
-#include <bit>
-#include <cstring>
 
 #include "crc32c_internal.h"
-
-#if SEGPACK_ARCH_ARM64 && defined(__linux__)
-#include <sys/auxv.h>
-#ifndef HWCAP_CRC32
-#define HWCAP_CRC32 (1u << 7)  // linux/arch/arm64/include/uapi/asm/hwcap.h
-#endif
-#endif
+#include "segpack/internal/bytes.h"
+#include "segpack/internal/cpu.h"
 
 namespace segpack {
-namespace crc32c_detail {
+namespace internal {
 namespace {
 
 using Tables = std::array<std::array<std::uint32_t, 256>, 8>;
@@ -34,27 +27,20 @@ constexpr Tables kTables = make_tables();
 static_assert(kTables[0][1] == 0xF26B8303u, "CRC-32C table entry 1");
 static_assert(kTables[0][128] == kPolyReflected, "CRC-32C table entry 128");
 
-inline std::uint64_t load_le64(const std::uint8_t* p) noexcept {
-  std::uint64_t v;
-  std::memcpy(&v, p, sizeof v);
-  if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
-  return v;
-}
-
 inline std::uint32_t step_byte(std::uint32_t state, std::uint8_t byte) noexcept {
   return (state >> 8) ^ kTables[0][(state ^ byte) & 0xFFu];
 }
 
 }  // namespace
 
-std::uint32_t extend_portable(std::uint32_t state, const std::uint8_t* p, std::size_t n) noexcept {
+std::uint32_t crc32c_extend_portable(std::uint32_t state, const std::uint8_t* p, std::size_t n) noexcept {
   // Align to 8 bytes so the word loads below are aligned (cheaper on some CPUs).
   while (n > 0 && (reinterpret_cast<std::uintptr_t>(p) & 7u) != 0) {
     state = step_byte(state, *p++);
     --n;
   }
   while (n >= 8) {
-    const std::uint64_t w = load_le64(p) ^ state;
+    const std::uint64_t w = load_le<std::uint64_t>(p) ^ state;
     const auto lo = static_cast<std::uint32_t>(w);
     const auto hi = static_cast<std::uint32_t>(w >> 32);
     state = kTables[7][lo & 0xFFu] ^ kTables[6][(lo >> 8) & 0xFFu] ^ kTables[5][(lo >> 16) & 0xFFu] ^
@@ -74,27 +60,16 @@ bool cpu_has(Crc32cBackend b) noexcept {
     case Crc32cBackend::portable:
       return true;
     case Crc32cBackend::sse42:
-#if SEGPACK_ARCH_X86
-      __builtin_cpu_init();
-      return __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("pclmul");
-#else
-      return false;
-#endif
+      return cpu_features().x86_sse42 && cpu_features().x86_pclmul;
     case Crc32cBackend::arm64:
-#if SEGPACK_ARCH_ARM64 && defined(__linux__)
-      return (getauxval(AT_HWCAP) & HWCAP_CRC32) != 0;
-#elif SEGPACK_ARCH_ARM64 && defined(__APPLE__)
-      return true;  // every Apple arm64 CPU has the CRC32 extension
-#else
-      return false;
-#endif
+      return cpu_features().arm64_crc32;
     case Crc32cBackend::isal:
       return SEGPACK_HAVE_ISAL != 0;  // ISA-L picks its own kernel for this CPU
   }
   return false;
 }
 
-// What the CPU supports never changes while the process runs: probe once.
+// Which backends this machine can run, and the preferred one: decided once.
 struct Availability {
   bool ok[4];
   Crc32cBackend active;
@@ -128,23 +103,23 @@ inline std::uint32_t run(Crc32cBackend b, std::uint32_t state, const std::uint8_
   switch (b) {
 #if SEGPACK_ARCH_X86
     case Crc32cBackend::sse42:
-      return extend_sse42(state, p, n);
+      return crc32c_extend_sse42(state, p, n);
 #endif
 #if SEGPACK_ARCH_ARM64
     case Crc32cBackend::arm64:
-      return extend_arm64(state, p, n);
+      return crc32c_extend_arm64(state, p, n);
 #endif
 #if SEGPACK_HAVE_ISAL
     case Crc32cBackend::isal:
-      return extend_isal(state, p, n);
+      return crc32c_extend_isal(state, p, n);
 #endif
     default:
-      return extend_portable(state, p, n);
+      return crc32c_extend_portable(state, p, n);
   }
 }
 
 }  // namespace
-}  // namespace crc32c_detail
+}  // namespace internal
 
 std::string_view crc32c_backend_name(Crc32cBackend b) noexcept {
   switch (b) {
@@ -162,28 +137,28 @@ std::string_view crc32c_backend_name(Crc32cBackend b) noexcept {
 
 bool crc32c_backend_available(Crc32cBackend b) noexcept {
   const auto i = static_cast<unsigned>(b);
-  return i < 4 && crc32c_detail::availability().ok[i];
+  return i < 4 && internal::availability().ok[i];
 }
 
 std::vector<Crc32cBackend> crc32c_available_backends() {
   std::vector<Crc32cBackend> out;
   for (int i = 0; i < 4; ++i)
-    if (crc32c_detail::availability().ok[i]) out.push_back(static_cast<Crc32cBackend>(i));
+    if (internal::availability().ok[i]) out.push_back(static_cast<Crc32cBackend>(i));
   return out;
 }
 
-Crc32cBackend crc32c_active_backend() noexcept { return crc32c_detail::availability().active; }
+Crc32cBackend crc32c_active_backend() noexcept { return internal::availability().active; }
 
 std::uint32_t crc32c_extend(std::uint32_t crc, const void* data, std::size_t size) noexcept {
   const auto* p = static_cast<const std::uint8_t*>(data);
-  return ~crc32c_detail::run(crc32c_active_backend(), ~crc, p, size);
+  return ~internal::run(crc32c_active_backend(), ~crc, p, size);
 }
 
 std::uint32_t crc32c_extend_with(Crc32cBackend b, std::uint32_t crc, const void* data,
                                  std::size_t size) noexcept {
   const auto* p = static_cast<const std::uint8_t*>(data);
   if (!crc32c_backend_available(b)) b = Crc32cBackend::portable;
-  return ~crc32c_detail::run(b, ~crc, p, size);
+  return ~internal::run(b, ~crc, p, size);
 }
 
 }  // namespace segpack

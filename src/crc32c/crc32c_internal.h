@@ -1,4 +1,4 @@
-// segpack internal — CRC-32C kernels shared between src/crc32c/*.cc. May change.
+// segpack internal — CRC-32C kernels shared between src/crc32c/ and its kernels/. May change.
 //
 // Every kernel works on the *raw* CRC register: the caller applies the standard
 // pre/post inversion (public crc -> ~crc -> kernel -> ~result). With the raw
@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace segpack::crc32c_detail {
+namespace segpack::internal {
 
 /// Reflected Castagnoli polynomial 0x1EDC6F41 (bit i = coefficient of x^(31-i)).
 inline constexpr std::uint32_t kPolyReflected = 0x82F63B78u;
@@ -45,21 +45,21 @@ static_assert(xpow_mod(32) == kPolyReflected, "x^32 mod P is P without its x^32 
 static_assert(mul_xpow(1u, 8) == 0xF26B8303u, "CRC-32C table entry 1");
 
 // Kernels: return the raw register after feeding `size` bytes into `state`.
-std::uint32_t extend_portable(std::uint32_t state, const std::uint8_t* data, std::size_t size) noexcept;
+std::uint32_t crc32c_extend_portable(std::uint32_t state, const std::uint8_t* data, std::size_t size) noexcept;
 
 #if SEGPACK_ARCH_X86
 /// Requires SSE4.2 and PCLMULQDQ (checked by the dispatcher).
-std::uint32_t extend_sse42(std::uint32_t state, const std::uint8_t* data, std::size_t size) noexcept;
+std::uint32_t crc32c_extend_sse42(std::uint32_t state, const std::uint8_t* data, std::size_t size) noexcept;
 #endif
 
 #if SEGPACK_ARCH_ARM64
 /// Requires the ARMv8 CRC32 extension (checked by the dispatcher).
-std::uint32_t extend_arm64(std::uint32_t state, const std::uint8_t* data, std::size_t size) noexcept;
+std::uint32_t crc32c_extend_arm64(std::uint32_t state, const std::uint8_t* data, std::size_t size) noexcept;
 #endif
 
 #if SEGPACK_HAVE_ISAL
 /// ISA-L crc32_iscsi (it dispatches on the CPU itself; always usable when linked).
-std::uint32_t extend_isal(std::uint32_t state, const std::uint8_t* data, std::size_t size) noexcept;
+std::uint32_t crc32c_extend_isal(std::uint32_t state, const std::uint8_t* data, std::size_t size) noexcept;
 #endif
 
-}  // namespace segpack::crc32c_detail
+}  // namespace segpack::internal

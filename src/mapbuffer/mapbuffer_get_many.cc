@@ -1,19 +1,17 @@
-// segpack — MapBufferReader::get_many: many lookups, crc checks and decodes
+// segpack — get_many over a MapBuffer: many lookups, crc checks and decodes
 // in one call, in parallel on the library's pool, into one allocation.
 #include <algorithm>
 #include <string>
 #include <vector>
 
-#include "../batch/batch_internal.h"
-#include "segpack/mapbuffer.h"
+#include "segpack/get_many.h"
+#include "segpack/internal/batch.h"
+#include "segpack/internal/parallel.h"
 
 namespace segpack {
 
-namespace bi = batch_internal;
-
-Result<BufferWithSegments> MapBufferReader::get_many(std::span<const std::uint64_t> keys,
-                                                     const GetManyOptions& options,
-                                                     std::vector<std::uint8_t>* found) const {
+Result<BufferWithSegments> get_many(const MapBufferReader& map, std::span<const std::uint64_t> keys,
+                                    const GetManyOptions& options, std::vector<std::uint8_t>* found) {
   const std::size_t n = keys.size();
   std::vector<ByteSpan> frames(n);
   std::vector<std::uint8_t> hit(n, 0);
@@ -27,20 +25,22 @@ Result<BufferWithSegments> MapBufferReader::get_many(std::span<const std::uint64
   // Phase 1: positions and stored payloads (crc-checked when check_crc).
   // In memory this runs on the pool; a range source is read on the calling
   // thread (its reads may need the GIL), one item at a time.
-  if (!in_memory()) fetched.resize(n);
+  const bool in_memory = map.in_memory();
+  const Codec codec = map.header().codec;
+  if (!in_memory) fetched.resize(n);
   auto lookup_one = [&](std::size_t i) -> Status {
-    const std::optional<std::size_t> pos = find(keys[i]);
+    const std::optional<std::size_t> pos = map.find(keys[i]);
     if (!pos) {
       if (!options.default_value) return missing(i);
       frames[i] = dflt;
       return Status::OK();
     }
-    if (in_memory()) {
-      auto p = payload_span(*pos);
+    if (in_memory) {
+      auto p = map.payload_span(*pos);
       if (!p.ok()) return p.status().with_context(label(i));
       frames[i] = *p;
     } else {
-      auto p = payload(*pos);
+      auto p = map.payload(*pos);
       if (!p.ok()) return p.status().with_context(label(i));
       fetched[i] = std::move(*p);
       frames[i] = fetched[i].span();
@@ -48,15 +48,15 @@ Result<BufferWithSegments> MapBufferReader::get_many(std::span<const std::uint64
     hit[i] = 1;
     return Status::OK();
   };
-  bi::FirstError err;
+  internal::FirstError err;
   auto lookup = [&](std::size_t, std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end && !err.skip(i); ++i) {
       if (Status st = lookup_one(i); !st.ok()) return err.record(i, std::move(st));
     }
   };
-  if (in_memory()) {
+  if (in_memory) {
     // ~150 ns per lookup (search, a cache miss, a crc); counted as 256 bytes of work.
-    bi::run(n, std::uint64_t{n} * 256, options.batch, lookup);
+    internal::parallel_run(n, std::uint64_t{n} * 256, options.parallel, lookup);
   } else {
     lookup(0, 0, n);
   }
@@ -64,28 +64,29 @@ Result<BufferWithSegments> MapBufferReader::get_many(std::span<const std::uint64
   if (found != nullptr) *found = hit;
 
   // Zero-copy: segments into the map's own buffer.
-  if (options.zero_copy && in_memory() && header_.codec == Codec::none) {
+  if (options.zero_copy && in_memory && codec == Codec::none) {
     bool ok = true;
     std::vector<Segment> segs(n);
     for (std::size_t i = 0; i < n && ok; ++i) {
       if (hit[i]) {
-        segs[i] = {static_cast<std::uint64_t>(frames[i].data() - whole_.data()), frames[i].size()};
+        segs[i] = {static_cast<std::uint64_t>(frames[i].data() - map.buffer().data()), frames[i].size()};
       } else {
         ok = dflt.empty();  // an empty default fits anywhere; a non-empty one is not in the map
       }
     }
-    if (ok) return BufferWithSegments::make(whole_, std::move(segs));
+    if (ok) return BufferWithSegments::make(map.buffer(), std::move(segs));
   }
 
   // Missing keys' defaults are copied as they are; present items decoded.
   std::vector<std::uint8_t> raw(n);
   for (std::size_t i = 0; i < n; ++i) raw[i] = hit[i] ? 0 : 1;
   // The reader's own per-item decompression limit applies here as in get().
-  BatchOptions batch = options.batch;
-  if (header_.codec != Codec::none) {  // stored values are copied, as get() does, whatever their size
-    batch.max_item_size = std::min<std::uint64_t>(batch.max_item_size, opts_.decompress.max_output);
+  BatchOptions batch{options.parallel, options.limits};
+  if (codec != Codec::none) {  // stored values are copied, as get() does, whatever their size
+    batch.limits.max_item_size =
+        std::min<std::uint64_t>(batch.limits.max_item_size, map.options().decompress.max_output);
   }
-  return bi::decompress_spans(frames, header_.codec, {}, batch, label, raw);
+  return internal::decompress_spans(frames, codec, {}, batch, label, raw);
 }
 
 }  // namespace segpack

@@ -1,37 +1,22 @@
-#include <cstdio>
+// segpack — MapBufferReader: opening (header and bounds checked once),
+// lookups, item bounds and crc checks, validation.
 #include <cstring>
 #include <string>
 
 #include "segpack/crc32c.h"
-#include "segpack/eytzinger.h"
 #include "segpack/internal/bytes.h"
+#include "segpack/internal/eytzinger.h"
+#include "segpack/internal/text.h"
 #include "segpack/mapbuffer.h"
+#include "segpack/source.h"
 
 namespace segpack {
 
+using internal::escape_bytes;
+using internal::hex32;
 using internal::load_le;
 
 namespace {
-
-std::string hex32(std::uint32_t v) {
-  char b[16];
-  std::snprintf(b, sizeof b, "0x%08x", v);
-  return b;
-}
-
-std::string escape_bytes(ByteSpan b) {
-  std::string s;
-  for (std::uint8_t c : b) {
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      s += static_cast<char>(c);
-    } else {
-      char t[8];
-      std::snprintf(t, sizeof t, "\\x%02x", c);
-      s += t;
-    }
-  }
-  return s;
-}
 
 std::string item_name(std::size_t i, std::uint64_t key) {
   return "item " + std::to_string(i) + " (key " + std::to_string(key) + ")";
@@ -154,6 +139,12 @@ Result<MapBufferReader> MapBufferReader::open_source(std::shared_ptr<RangeSource
   return open_parts(std::move(header), std::move(index), Buffer(), std::move(source), total, opts);
 }
 
+MapBufferReader MapBufferReader::with_check_crc(bool on) const {
+  MapBufferReader r = *this;
+  r.opts_.check_crc = on;
+  return r;
+}
+
 std::uint64_t MapBufferReader::key_at(std::size_t i) const noexcept { return load_le<std::uint64_t>(index_.data() + 16 * i); }
 
 std::uint64_t MapBufferReader::offset_at(std::size_t i) const noexcept {
@@ -161,7 +152,7 @@ std::uint64_t MapBufferReader::offset_at(std::size_t i) const noexcept {
 }
 
 std::size_t MapBufferReader::eytzinger_find_(std::uint64_t key) const noexcept {
-  return eytzinger_find_strided(index_.data(), n_, 16, key);
+  return internal::eytzinger_find_strided(index_.data(), n_, 16, key);
 }
 
 std::optional<std::uint64_t> MapBufferReader::datasize() const noexcept {
@@ -309,13 +300,13 @@ Status MapBufferReader::validate_structure() const {
   }
   std::size_t bad = 0;
   const std::uint8_t* base = index_.data();
-  if (!eytzinger_is_ordered(n_, [base](std::size_t p) { return load_le<std::uint64_t>(base + 16 * p); }, &bad)) {
+  auto key_at_position = [base](std::size_t p) { return load_le<std::uint64_t>(base + 16 * p); };
+  if (!internal::eytzinger_is_ordered(n_, key_at_position, &bad)) {
     return corrupt("keys are not in Eytzinger order (or repeat): position " + std::to_string(bad) + " (key " +
                    std::to_string(key_at(bad)) + ")", ErrorCategory::format);
   }
   if (header_.version == 1) {
-    MapBufferReader checked = *this;  // crcs are always verified here
-    checked.opts_.check_crc = true;
+    const MapBufferReader checked = with_check_crc(true);  // crcs are always verified here
     for (std::size_t i = 0; i < n_; ++i) {
       if (in_memory()) {
         auto p = checked.payload_span(i);
@@ -338,34 +329,6 @@ Status MapBufferReader::validate() const {
     scratch.clear();
     SEGPACK_RETURN_IF_ERROR(value_append(i, scratch, &dec));
   }
-  return Status::OK();
-}
-
-Status MapBufferReader::overwrite(std::size_t i, ByteSpan value, std::optional<int> level) {
-  if (!in_memory() || !whole_.writable()) {
-    return invalid_argument("cannot overwrite: the MapBuffer's buffer is read-only");
-  }
-  SEGPACK_ASSIGN_OR_RETURN(auto range, item_range(i));
-  const std::uint64_t stored_len = *range.second - range.first;
-  std::vector<std::uint8_t> stored;
-  if (header_.codec == Codec::none) {
-    stored.assign(value.begin(), value.end());
-  } else {
-    SEGPACK_ASSIGN_OR_RETURN(auto c, Compressor::make(header_.codec, level));
-    SEGPACK_RETURN_IF_ERROR(c.compress_append(value, stored));
-  }
-  const std::size_t new_len = stored.size() + (header_.version == 1 ? 4 : 0);
-  if (new_len != stored_len) {
-    return invalid_argument("can only overwrite data of exactly the same length: " + item_name(i, key_at(i)) +
-                            " stores " + std::to_string(stored_len) + " bytes, the new value needs " +
-                            std::to_string(new_len));
-  }
-  if (header_.version == 1) {
-    std::uint32_t c = crc32c(stored.data(), stored.size());
-    stored.resize(stored.size() + 4);
-    internal::store_le<std::uint32_t>(stored.data() + stored.size() - 4, c);
-  }
-  std::memcpy(whole_.mutable_span().data() + range.first, stored.data(), stored.size());
   return Status::OK();
 }
 

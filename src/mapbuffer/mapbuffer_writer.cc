@@ -1,16 +1,19 @@
+// segpack — MapBuffer writing: the in-memory builders, same-length
+// overwrites in place, and the streaming file writer.
 #include <algorithm>
 #include <cstring>
-#include <limits>
 #include <string>
 
-#include "../batch/batch_internal.h"
-#include "../common/sort_by_key.h"
-#include "segpack/batch.h"
 #include "segpack/crc32c.h"
-#include "segpack/eytzinger.h"
 #include "segpack/internal/atomic_file.h"
+#include "segpack/internal/batch.h"
 #include "segpack/internal/bytes.h"
+#include "segpack/internal/eytzinger.h"
+#include "segpack/internal/limits.h"
+#include "segpack/internal/parallel.h"
+#include "segpack/internal/sort.h"
 #include "segpack/mapbuffer.h"
+#include "segpack/segments.h"
 
 namespace segpack {
 
@@ -33,20 +36,10 @@ void write_header(std::uint8_t* out, const MapBufferWriteOptions& opts, std::uin
   store_le<std::uint32_t>(out + 12, n);
 }
 
-// Sorts items by key in place; fails on a repeated key.
-template <class T>
-Status sort_unique_keys(std::span<T> items) {
-  internal::sort_by_key(items, [](const T& x) { return x.key; });
-  for (std::size_t i = 1; i < items.size(); ++i) {
-    if (items[i].key == items[i - 1].key) return invalid_argument("duplicate key " + std::to_string(items[i].key));
-  }
-  return Status::OK();
-}
-
 // rank_at[p]: which sorted item is stored at file (Eytzinger) position p.
 std::vector<std::uint32_t> ranks_in_file_order(std::size_t n) {
   std::vector<std::uint32_t> rank_at(n);
-  eytzinger_walk_in_order(n, [&](std::size_t i, std::size_t p) {
+  internal::eytzinger_walk_in_order(n, [&](std::size_t i, std::size_t p) {
     rank_at[p] = static_cast<std::uint32_t>(i);
     return true;
   });
@@ -59,9 +52,7 @@ Status build_mapbuffer_in_place(std::span<MapBufferItem> items, const MapBufferW
                                 const std::function<MutableByteSpan(std::size_t)>& alloc) {
   SEGPACK_RETURN_IF_ERROR(check_write_options(opts));
   const std::size_t n = items.size();
-  if (n > std::numeric_limits<std::uint32_t>::max()) {
-    return invalid_argument("a MapBuffer holds at most 2^32-1 items, got " + std::to_string(n));
-  }
+  SEGPACK_RETURN_IF_ERROR(internal::check_item_count(n, "a MapBuffer", "items"));
   const std::size_t crc_bytes = opts.version == 1 ? 4 : 0;
   const std::size_t data_start = kMapBufferHeaderSize + 16 * n;
 
@@ -72,8 +63,8 @@ Status build_mapbuffer_in_place(std::span<MapBufferItem> items, const MapBufferW
   if (opts.codec != Codec::none) {
     std::vector<ByteSpan> values(n);
     for (std::size_t i = 0; i < n; ++i) values[i] = items[i].value;
-    auto r = batch_internal::compress_spans(values, opts.codec, opts.level, BatchOptions{},
-                                            [&](std::size_t i) { return "key " + std::to_string(items[i].key); });
+    auto r = internal::compress_spans(values, opts.codec, opts.level, ParallelOptions{},
+                                      [&](std::size_t i) { return "key " + std::to_string(items[i].key); });
     if (!r.ok()) return r.status();
     packed = std::move(r).value();
     for (std::size_t i = 0; i < n; ++i) items[i].value = packed[i];
@@ -81,7 +72,7 @@ Status build_mapbuffer_in_place(std::span<MapBufferItem> items, const MapBufferW
     return invalid_argument("codec none takes no level");
   }
 
-  SEGPACK_RETURN_IF_ERROR(sort_unique_keys(items));
+  SEGPACK_RETURN_IF_ERROR(internal::sort_unique_keys(items, [](const MapBufferItem& x) { return x.key; }));
   const std::vector<std::uint32_t> rank_at = ranks_in_file_order(n);
   // Index and values in file order, on the pool, in fixed chunks of
   // positions: each chunk's byte count first (their sum sizes the output),
@@ -103,7 +94,7 @@ Status build_mapbuffer_in_place(std::span<MapBufferItem> items, const MapBufferW
     }
   };
   // A per-item cost (a cache miss) for the inline rule.
-  batch_internal::run(chunks, std::uint64_t{n} * 64, BatchOptions{}, count);
+  internal::parallel_run(chunks, std::uint64_t{n} * 64, ParallelOptions{}, count);
   chunk_offset[0] = data_start;
   for (std::size_t c = 0; c < chunks; ++c) chunk_offset[c + 1] += chunk_offset[c];
   const std::uint64_t total = chunk_offset[chunks];
@@ -135,7 +126,7 @@ Status build_mapbuffer_in_place(std::span<MapBufferItem> items, const MapBufferW
       }
     }
   };
-  batch_internal::run(chunks, total + std::uint64_t{n} * 64, BatchOptions{}, write);  // data bytes too
+  internal::parallel_run(chunks, total + std::uint64_t{n} * 64, ParallelOptions{}, write);  // data bytes too
   return Status::OK();
 }
 
@@ -153,6 +144,36 @@ Result<std::vector<std::uint8_t>> build_mapbuffer(std::span<const MapBufferItem>
     return MutableByteSpan(out);
   }));
   return out;
+}
+
+Status overwrite_mapbuffer_item(const MapBufferReader& map, std::size_t i, ByteSpan value, std::optional<int> level) {
+  const Buffer& whole = map.buffer();
+  if (!map.in_memory() || !whole.writable()) {
+    return invalid_argument("cannot overwrite: the MapBuffer's buffer is read-only");
+  }
+  SEGPACK_ASSIGN_OR_RETURN(auto range, map.item_range(i));
+  const MapBufferHeader& header = map.header();
+  const std::uint64_t stored_len = *range.second - range.first;
+  std::vector<std::uint8_t> stored;
+  if (header.codec == Codec::none) {
+    stored.assign(value.begin(), value.end());
+  } else {
+    SEGPACK_ASSIGN_OR_RETURN(auto c, Compressor::make(header.codec, level));
+    SEGPACK_RETURN_IF_ERROR(c.compress_append(value, stored));
+  }
+  const std::size_t new_len = stored.size() + (header.version == 1 ? 4 : 0);
+  if (new_len != stored_len) {
+    return invalid_argument("can only overwrite data of exactly the same length: item " + std::to_string(i) +
+                            " (key " + std::to_string(map.key_at(i)) + ") stores " + std::to_string(stored_len) +
+                            " bytes, the new value needs " + std::to_string(new_len));
+  }
+  if (header.version == 1) {
+    std::uint32_t c = crc32c(stored.data(), stored.size());
+    stored.resize(stored.size() + 4);
+    store_le<std::uint32_t>(stored.data() + stored.size() - 4, c);
+  }
+  std::memcpy(whole.mutable_span().data() + range.first, stored.data(), stored.size());
+  return Status::OK();
 }
 
 // ---------------------------------------------------------------- streaming writer
@@ -201,9 +222,7 @@ std::size_t MapBufferFileWriter::size() const noexcept { return impl_ ? impl_->e
 Status MapBufferFileWriter::add(std::uint64_t key, ByteSpan value) {
   if (!impl_ || impl_->done) return invalid_argument("add() after commit()");
   Impl& m = *impl_;
-  if (m.entries.size() >= std::numeric_limits<std::uint32_t>::max()) {
-    return invalid_argument("a MapBuffer holds at most 2^32-1 items");
-  }
+  SEGPACK_RETURN_IF_ERROR(internal::check_item_count(std::uint64_t{m.entries.size()} + 1, "a MapBuffer", "items"));
   ByteSpan payload = value;
   if (m.comp) {
     m.tmp.clear();
@@ -229,10 +248,9 @@ Status MapBufferFileWriter::commit() {
   Impl& m = *impl_;
   m.done = true;
   const std::size_t n = m.entries.size();
-  if (n > std::numeric_limits<std::uint32_t>::max()) {
-    return invalid_argument("a MapBuffer holds at most 2^32-1 items, got " + std::to_string(n));
-  }
-  SEGPACK_RETURN_IF_ERROR(sort_unique_keys(std::span<Impl::Entry>(m.entries)));
+  SEGPACK_RETURN_IF_ERROR(internal::check_item_count(n, "a MapBuffer", "items"));
+  SEGPACK_RETURN_IF_ERROR(
+      internal::sort_unique_keys(std::span<Impl::Entry>(m.entries), [](const Impl::Entry& e) { return e.key; }));
   const std::vector<std::uint32_t> order = ranks_in_file_order(n);
   SEGPACK_ASSIGN_OR_RETURN(auto out, internal::AtomicFile::create(m.path));
   std::vector<std::uint8_t> head(kMapBufferHeaderSize + 16 * n);

@@ -109,9 +109,9 @@ class BatchRoundTrip : public ::testing::TestWithParam<std::tuple<Codec, Mode>> 
  protected:
   BatchOptions opts() {
     BatchOptions o;
-    o.threads = std::get<1>(GetParam()).threads;
-    if (std::get<1>(GetParam()).force_pool) o.inline_below_bytes = 0;
-    o.pool = &pool_;
+    o.parallel.threads = std::get<1>(GetParam()).threads;
+    if (std::get<1>(GetParam()).force_pool) o.parallel.inline_below_bytes = 0;
+    o.parallel.pool = &pool_;
     return o;
   }
   ThreadPool pool_{3};
@@ -282,8 +282,8 @@ TEST(Batch, CompressMatchesTheSingleShotCodec) {
   const auto items = mixed_items(40, 12);
   for (Codec c : kAllCodecs) {
     BatchOptions o;
-    o.threads = 2;
-    o.inline_below_bytes = 0;
+    o.parallel.threads = 2;
+    o.parallel.inline_below_bytes = 0;
     auto b = compress_batch(spans_of(items), c, std::nullopt, o);
     ASSERT_TRUE(b.ok()) << b.status().to_string();
     for (std::size_t i = 0; i < items.size(); ++i) {
@@ -334,8 +334,8 @@ TEST(BatchZstd, FramesWithoutContentSize) {
   }
   for (std::size_t threads : {1u, 2u}) {
     BatchOptions o;
-    o.threads = threads;
-    o.inline_below_bytes = 0;
+    o.parallel.threads = threads;
+    o.parallel.inline_below_bytes = 0;
     auto d = decompress_batch(spans_of(frames_owned), Codec::zstd, {}, o);
     ASSERT_TRUE(d.ok()) << d.status().to_string();
     expect_packed(*d);
@@ -356,8 +356,8 @@ TEST(BatchZstd, MixedKnownAndUnknownSizesKeepOrder) {
     frames_owned.push_back(i % 3 == 0 ? zstd_without_size(items.back()) : packed(Codec::zstd, items.back()));
   }
   BatchOptions o;
-  o.threads = 2;
-  o.inline_below_bytes = 0;
+  o.parallel.threads = 2;
+  o.parallel.inline_below_bytes = 0;
   auto d = decompress_batch(spans_of(frames_owned), Codec::zstd, {}, o);
   ASSERT_TRUE(d.ok()) << d.status().to_string();
   expect_packed(*d);
@@ -382,8 +382,8 @@ TEST(BatchZstd, ConcatenatedFramesDecodeFully) {
   const std::vector<ByteSpan> frames{known, single, mixed};
   for (std::size_t threads : {1u, 2u}) {
     BatchOptions o;
-    o.threads = threads;
-    o.inline_below_bytes = 0;
+    o.parallel.threads = threads;
+    o.parallel.inline_below_bytes = 0;
     auto d = decompress_batch(frames, Codec::zstd, {}, o);
     ASSERT_TRUE(d.ok()) << d.status().to_string();
     EXPECT_EQ(items_of(*d), (std::vector<Bytes>{ab, bytes_of("single"), abc}));
@@ -439,8 +439,8 @@ TEST(BatchGzip, ConcatenatedMembersEveryShape) {
   for (const auto& w : want) sizes.push_back(w.size());
   for (std::size_t threads : {1u, 2u}) {
     BatchOptions o;
-    o.threads = threads;
-    o.inline_below_bytes = 0;
+    o.parallel.threads = threads;
+    o.parallel.inline_below_bytes = 0;
     auto d = decompress_batch(spans_of(frames_owned), Codec::gzip, {}, o);
     ASSERT_TRUE(d.ok()) << d.status().to_string();
     EXPECT_EQ(items_of(*d), want);
@@ -464,8 +464,8 @@ TEST(BatchZstd, TrailingGarbageAfterAFrameIsAnError) {
     const std::vector<ByteSpan> frames{good, good, bad, good};
     for (std::size_t threads : {1u, 2u}) {
       BatchOptions o;
-      o.threads = threads;
-      o.inline_below_bytes = 0;
+      o.parallel.threads = threads;
+      o.parallel.inline_below_bytes = 0;
       auto d = decompress_batch(frames, Codec::zstd, {}, o);
       EXPECT_EQ(d.status().code(), ErrorCode::corrupt) << d.status().to_string();
       EXPECT_TRUE(names(d.status(), "error decompressing item 2")) << d.status().message();
@@ -485,8 +485,8 @@ TEST(Batch, HighlyCompressibleItemsDecodeWithGrowth) {
     for (const auto& it : items) frames_owned.push_back(packed(c, it));
     for (std::size_t threads : {1u, 2u}) {
       BatchOptions o;
-      o.threads = threads;
-      o.inline_below_bytes = 0;
+      o.parallel.threads = threads;
+      o.parallel.inline_below_bytes = 0;
       auto d = decompress_batch(spans_of(frames_owned), c, {}, o);
       ASSERT_TRUE(d.ok()) << codec_name(c) << ": " << d.status().to_string();
       expect_packed(*d);
@@ -503,19 +503,19 @@ TEST(BatchBudget, KnownSizesOverBudgetNameTheItem) {
   for (int i = 0; i < 8; ++i) frames_owned.push_back(packed(Codec::zstd, compressible(300 << 10, 50 + i)));
   for (std::size_t threads : {1u, 2u}) {
     BatchOptions o;
-    o.threads = threads;
-    o.inline_below_bytes = 0;
-    o.max_output_size = 1 << 20;  // 3 items fit (900 KiB), the 4th crosses
+    o.parallel.threads = threads;
+    o.parallel.inline_below_bytes = 0;
+    o.limits.max_output_size = 1 << 20;  // 3 items fit (900 KiB), the 4th crosses
     auto d = decompress_batch(spans_of(frames_owned), Codec::zstd, {}, o);
     EXPECT_EQ(d.status().code(), ErrorCode::resource_exhausted) << d.status().to_string();
     EXPECT_TRUE(names(d.status(), "error decompressing item 3")) << d.status().message();
     EXPECT_TRUE(names(d.status(), "max_output_size")) << d.status().message();
     // Exactly at the budget is fine.
-    o.max_output_size = 8 * (300 << 10);
+    o.limits.max_output_size = 8 * (300 << 10);
     auto ok = decompress_batch(spans_of(frames_owned), Codec::zstd, {}, o);
     ASSERT_TRUE(ok.ok()) << ok.status().to_string();
     EXPECT_EQ(ok->total_length(), 8u * (300 << 10));
-    o.max_output_size -= 1;
+    o.limits.max_output_size -= 1;
     auto over = decompress_batch(spans_of(frames_owned), Codec::zstd, {}, o);
     EXPECT_EQ(over.status().code(), ErrorCode::resource_exhausted);
     EXPECT_TRUE(names(over.status(), "item 7")) << over.status().message();
@@ -538,10 +538,10 @@ TEST(BatchBudget, MaxItemSizeCapsEveryKindOfItem) {
   const Bytes z_small = packed(Codec::zstd, small), z_large = packed(Codec::zstd, large);
   const Bytes z_large_nosize = zstd_without_size(large);
   BatchOptions o;
-  o.max_item_size = 4000;
+  o.limits.max_item_size = 4000;
   for (std::size_t threads : {1u, 2u}) {
-    o.threads = threads;
-    o.inline_below_bytes = 0;
+    o.parallel.threads = threads;
+    o.parallel.inline_below_bytes = 0;
     // Declared size (trusted) over the cap.
     const std::vector<ByteSpan> declared{z_small, z_large};
     auto d = decompress_batch(declared, Codec::zstd, {}, o);
@@ -575,21 +575,21 @@ TEST_P(BatchBudgetUnknown, UnknownSizesOverBudgetNameTheItem) {
     frames_owned.push_back(codec == Codec::zstd ? zstd_without_size(item) : packed(codec, item));
   }
   BatchOptions o;
-  o.threads = 1;  // deterministic: items are charged in order
-  o.max_output_size = 1 << 20;
+  o.parallel.threads = 1;  // deterministic: items are charged in order
+  o.limits.max_output_size = 1 << 20;
   auto d = decompress_batch(spans_of(frames_owned), codec, {}, o);
   EXPECT_EQ(d.status().code(), ErrorCode::resource_exhausted) << d.status().to_string();
   EXPECT_TRUE(names(d.status(), "error decompressing item 2")) << d.status().message();
 
   // On two threads the item that crosses the budget depends on timing; the
   // error does not.
-  o.threads = 2;
-  o.inline_below_bytes = 0;
+  o.parallel.threads = 2;
+  o.parallel.inline_below_bytes = 0;
   d = decompress_batch(spans_of(frames_owned), codec, {}, o);
   EXPECT_EQ(d.status().code(), ErrorCode::resource_exhausted) << d.status().to_string();
   EXPECT_TRUE(names(d.status(), "error decompressing item ")) << d.status().message();
 
-  o.max_output_size = 6 * (400 << 10);
+  o.limits.max_output_size = 6 * (400 << 10);
   auto ok = decompress_batch(spans_of(frames_owned), codec, {}, o);
   ASSERT_TRUE(ok.ok()) << ok.status().to_string();
   EXPECT_EQ(ok->total_length(), 6u * (400 << 10));
@@ -610,7 +610,7 @@ TEST(BatchThreads, ConcurrentCallersOnTheDefaultPool) {
   for (int t = 0; t < 4; ++t) {
     callers.emplace_back([&] {
       BatchOptions o;
-      o.inline_below_bytes = 0;
+      o.parallel.inline_below_bytes = 0;
       for (int r = 0; r < 10; ++r) {
         auto d = decompress_batch(frames, Codec::zstd, {}, o);
         if (!d.ok() || items_of(*d) != items) failures.fetch_add(1);
@@ -634,8 +634,8 @@ TEST(BatchThreads, BatchFromInsideAPoolChunkRunsInline) {
   auto outer = [&](std::size_t, std::size_t b, std::size_t e) {
     for (std::size_t k = b; k < e; ++k) {
       BatchOptions o;
-      o.pool = &pool;
-      o.inline_below_bytes = 0;
+      o.parallel.pool = &pool;
+      o.parallel.inline_below_bytes = 0;
       auto d = decompress_batch(spans_of(frames_owned), Codec::gzip, {}, o);
       if (!d.ok() || items_of(*d) != items) failures.fetch_add(1);
     }

@@ -6,6 +6,7 @@
 
 #include "segpack/batch.h"
 #include "segpack/codec.h"
+#include "segpack/get_many.h"
 #include "segpack/intmap.h"
 #include "segpack/internal/bytes.h"
 #include "segpack/mapbuffer.h"
@@ -110,7 +111,7 @@ TEST(ErrorCategory, BatchItemErrorsKeepTheirCategory) {
   EXPECT_EQ(st.message().rfind("error decompressing item 1: ", 0), 0u) << st.message();
   // The batch's own limit is the caller's: general.
   BatchOptions o;
-  o.max_output_size = 1;
+  o.limits.max_output_size = 1;
   const std::vector<std::uint64_t> sizes = {good_raw.size(), 0};
   EXPECT_ERROR(decompress_batch(frames, Codec::zstd, sizes, o).status(), ErrorCode::resource_exhausted,
                ErrorCategory::general);
@@ -163,7 +164,7 @@ TEST(ErrorCategory, MapBufferItemErrors) {
   EXPECT_ERROR(r->value_append(last, out), ErrorCode::data_loss, ErrorCategory::format);
   EXPECT_ERROR(r->validate(), ErrorCode::data_loss, ErrorCategory::format);
   const std::uint64_t key = 3;
-  EXPECT_ERROR(r->get_many(std::span(&key, 1)).status(), ErrorCode::data_loss, ErrorCategory::format);
+  EXPECT_ERROR(get_many(*r, std::span(&key, 1)).status(), ErrorCode::data_loss, ErrorCategory::format);
 
   // A v0 compressed item whose zstd magic is broken: decode, naming the item.
   std::vector<std::uint8_t> v0 = sample_map(Codec::zstd, 0);
@@ -179,7 +180,7 @@ TEST(ErrorCategory, MapBufferItemErrors) {
   const Status st = r0->validate();
   EXPECT_ERROR(st, ErrorCode::corrupt, ErrorCategory::decode);
   EXPECT_NE(st.message().find("(key 3)"), std::string::npos) << st.message();
-  EXPECT_EQ(r0->get_many(std::span(&key, 1)).status().category(), ErrorCategory::decode);
+  EXPECT_EQ(get_many(*r0, std::span(&key, 1)).status().category(), ErrorCategory::decode);
 }
 
 TEST(ErrorCategory, MapBufferOrderErrorIsFormat) {

@@ -1,4 +1,4 @@
-#include "segpack/eytzinger.h"
+#include "segpack/internal/eytzinger.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <random>
 #include <vector>
 
-namespace segpack {
+namespace segpack::internal {
 namespace {
 
 std::vector<std::uint64_t> layout(const std::vector<std::uint64_t>& sorted) {
@@ -106,4 +106,4 @@ TEST(Eytzinger, OrderCheckAcceptsLayoutsAndRejectsOthers) {
 }
 
 }  // namespace
-}  // namespace segpack
+}  // namespace segpack::internal

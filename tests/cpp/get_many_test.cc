@@ -1,4 +1,4 @@
-// MapBufferReader::get_many and IntMapReader::get_many: same bytes as get()
+// get_many over a MapBuffer and over an IntMap: same bytes as get()
 // for random keys (repeats included), missing keys, defaults and found flags,
 // zero-copy segments, crc errors naming the key, range-source readers.
 #include <gtest/gtest.h>
@@ -12,8 +12,10 @@
 #include <thread>
 #include <vector>
 
+#include "segpack/get_many.h"
 #include "segpack/intmap.h"
 #include "segpack/mapbuffer.h"
+#include "segpack/source.h"
 #include "test_util.h"
 
 namespace segpack {
@@ -95,10 +97,10 @@ class GetManyMapBuffer : public ::testing::TestWithParam<MapCase> {
   }
   static std::vector<GetManyOptions> option_variants() {
     std::vector<GetManyOptions> v(4);
-    v[1].batch.threads = 1;
-    v[2].batch.threads = 2;
-    v[2].batch.inline_below_bytes = 0;
-    v[3].batch.inline_below_bytes = 0;  // every worker of the default pool
+    v[1].parallel.threads = 1;
+    v[2].parallel.threads = 2;
+    v[2].parallel.inline_below_bytes = 0;
+    v[3].parallel.inline_below_bytes = 0;  // every worker of the default pool
     v[3].zero_copy = true;
     return v;
   }
@@ -113,7 +115,7 @@ TEST_P(GetManyMapBuffer, SameBytesAsGetForRandomKeys) {
   for (const auto& opts : option_variants()) {
     for (const MapBufferReader* r : {&reader_, &source_reader_}) {
       std::vector<std::uint8_t> found;
-      auto got = r->get_many(keys, opts, &found);
+      auto got = get_many(*r, keys, opts, &found);
       ASSERT_TRUE(got.ok()) << got.status().to_string();
       ASSERT_EQ(got->size(), keys.size());
       ASSERT_EQ(found, std::vector<std::uint8_t>(keys.size(), 1));
@@ -131,7 +133,7 @@ TEST_P(GetManyMapBuffer, SameBytesAsGetForRandomKeys) {
 TEST_P(GetManyMapBuffer, EmptyKeyList) {
   for (const MapBufferReader* r : {&reader_, &source_reader_}) {
     std::vector<std::uint8_t> found{1, 2, 3};
-    auto got = r->get_many({}, {}, &found);
+    auto got = get_many(*r, {}, {}, &found);
     ASSERT_TRUE(got.ok()) << got.status().to_string();
     EXPECT_EQ(got->size(), 0u);
     EXPECT_TRUE(found.empty());
@@ -144,7 +146,7 @@ TEST_P(GetManyMapBuffer, MissingKeyIsNotFoundNamingTheKey) {
   keys[200] = 2000999;
   for (const auto& opts : option_variants()) {
     for (const MapBufferReader* r : {&reader_, &source_reader_}) {
-      auto got = r->get_many(keys, opts);
+      auto got = get_many(*r, keys, opts);
       EXPECT_EQ(got.status().code(), ErrorCode::not_found) << got.status().to_string();
       EXPECT_TRUE(names(got.status(), "2000777")) << got.status().message();
     }
@@ -158,7 +160,7 @@ TEST_P(GetManyMapBuffer, DefaultValueAndFoundFlags) {
       opts.default_value = dflt;
       for (const MapBufferReader* r : {&reader_, &source_reader_}) {
         std::vector<std::uint8_t> found;
-        auto got = r->get_many(keys, opts, &found);
+        auto got = get_many(*r, keys, opts, &found);
         ASSERT_TRUE(got.ok()) << got.status().to_string();
         ASSERT_EQ(found.size(), keys.size());
         for (std::size_t i = 0; i < keys.size(); ++i) {
@@ -197,16 +199,16 @@ TEST_P(GetManyMapBuffer, CrcMismatchIsDataLossNamingTheKey) {
   for (auto opts : option_variants()) {
     opts.default_value = bytes_of("d");  // a default does not hide a crc error
     for (const MapBufferReader* rd : {&*r, &*s}) {
-      auto got = rd->get_many(keys, opts);
+      auto got = get_many(*rd, keys, opts);
       EXPECT_EQ(got.status().code(), ErrorCode::data_loss) << got.status().to_string();
       EXPECT_TRUE(names(got.status(), "key " + std::to_string(victim))) << got.status().message();
     }
   }
   // With crc checks off the item is returned as stored (codec none), or fails
   // to decode (compressed) — never data_loss.
-  r->set_check_crc(false);
+  *r = r->with_check_crc(false);
   const std::uint64_t just_victim[] = {victim};
-  auto unchecked = r->get_many(just_victim);
+  auto unchecked = get_many(*r, just_victim);
   EXPECT_NE(unchecked.status().code(), ErrorCode::data_loss);
 }
 
@@ -222,9 +224,9 @@ TEST_P(GetManyMapBuffer, BudgetExceededNamesTheKey) {
   }
   const std::uint64_t keys[] = {0, big};
   GetManyOptions o;
-  o.batch.max_output_size = big_len - 1 + map_.at(0).size();
+  o.limits.max_output_size = big_len - 1 + map_.at(0).size();
   for (const MapBufferReader* r : {&reader_, &source_reader_}) {
-    auto got = r->get_many(keys, o);
+    auto got = get_many(*r, keys, o);
     EXPECT_EQ(got.status().code(), ErrorCode::resource_exhausted) << got.status().to_string();
     EXPECT_TRUE(names(got.status(), "key " + std::to_string(big))) << got.status().message();
   }
@@ -249,7 +251,7 @@ TEST(GetManyMapBufferZeroCopy, SegmentsPointIntoTheReadersBuffer) {
     auto keys = random_keys(m, 400, false, 9);
     GetManyOptions o;
     o.zero_copy = true;
-    auto got = r->get_many(keys, o);
+    auto got = get_many(*r, keys, o);
     ASSERT_TRUE(got.ok()) << got.status().to_string();
     EXPECT_EQ(got->data().data(), r->buffer().data()) << "zero_copy must not copy";
     EXPECT_EQ(got->data().owner(), r->buffer().owner()) << "the result shares the reader's owner";
@@ -263,14 +265,14 @@ TEST(GetManyMapBufferZeroCopy, SegmentsPointIntoTheReadersBuffer) {
     // An empty default still fits: zero-copy kept.
     keys.push_back(2000001);
     o.default_value = Bytes{};
-    auto with_empty = r->get_many(keys, o);
+    auto with_empty = get_many(*r, keys, o);
     ASSERT_TRUE(with_empty.ok());
     EXPECT_EQ(with_empty->data().data(), r->buffer().data());
     EXPECT_TRUE((*with_empty)[keys.size() - 1].empty());
 
     // A non-empty default is not in the map: a new buffer, same values.
     o.default_value = bytes_of("dflt");
-    auto copied = r->get_many(keys, o);
+    auto copied = get_many(*r, keys, o);
     ASSERT_TRUE(copied.ok());
     EXPECT_NE(copied->data().data(), r->buffer().data());
     const ByteSpan last = (*copied)[keys.size() - 1];
@@ -282,7 +284,7 @@ TEST(GetManyMapBufferZeroCopy, SegmentsPointIntoTheReadersBuffer) {
 
     // Without zero_copy: one new buffer holding copies.
     keys.pop_back();
-    auto fresh = r->get_many(keys);
+    auto fresh = get_many(*r, keys);
     ASSERT_TRUE(fresh.ok()) << fresh.status().to_string();
     EXPECT_NE(fresh->data().data(), r->buffer().data());
     EXPECT_EQ(items_of(*fresh), items_of(*got));
@@ -299,7 +301,7 @@ TEST(GetManyMapBufferZeroCopy, ResultOutlivesTheReader) {
     ASSERT_TRUE(r.ok());
     GetManyOptions o;
     o.zero_copy = true;
-    auto got = r->get_many(keys, o);
+    auto got = get_many(*r, keys, o);
     ASSERT_TRUE(got.ok());
     kept = *got;
   }
@@ -313,12 +315,12 @@ TEST(GetManyMapBufferZeroCopy, IgnoredForCompressedAndRangeReaders) {
   o.zero_copy = true;
   auto z = MapBufferReader::open(Buffer::copy_of(build(m, Codec::zstd, 1)));
   ASSERT_TRUE(z.ok());
-  auto got = z->get_many(keys, o);
+  auto got = get_many(*z, keys, o);
   ASSERT_TRUE(got.ok()) << got.status().to_string();
   EXPECT_EQ(items_of(*got), (std::vector<Bytes>{bytes_of("zero"), bytes_of("max"), {}}));
   auto s = MapBufferReader::open_source(std::make_shared<BufferSource>(Buffer::copy_of(build(m, Codec::none, 1))));
   ASSERT_TRUE(s.ok());
-  auto got_s = s->get_many(keys, o);
+  auto got_s = get_many(*s, keys, o);
   ASSERT_TRUE(got_s.ok()) << got_s.status().to_string();
   EXPECT_EQ(items_of(*got_s), (std::vector<Bytes>{bytes_of("zero"), bytes_of("max"), {}}));
 }
@@ -336,7 +338,7 @@ TEST(GetManyMapBufferLimits, ReaderMaxOutputApplies) {
     ASSERT_TRUE(r.ok());
     ASSERT_EQ(r->get(2).status().code(), ErrorCode::resource_exhausted) << "control: get() honours the limit";
     const std::uint64_t keys[] = {1, 2};
-    auto got = r->get_many(keys);
+    auto got = get_many(*r, keys);
     EXPECT_EQ(got.status().code(), ErrorCode::resource_exhausted)
         << codec_name(codec) << ": " << got.status().to_string();
     EXPECT_TRUE(names(got.status(), "key 2")) << got.status().message();
@@ -354,7 +356,7 @@ TEST(GetManyMapBufferLimits, UncompressedMapMatchesGet) {
   ASSERT_TRUE(r.ok());
   const std::uint64_t keys[] = {1, 2};
   auto one = r->get(2);
-  auto many = r->get_many(keys);
+  auto many = get_many(*r, keys);
   ASSERT_EQ(many.ok(), one.ok()) << "get: " << one.status().to_string() << ", get_many: " << many.status().to_string();
   if (one.ok()) {
     const ByteSpan s = (*many)[1];
@@ -373,10 +375,10 @@ TEST(GetManyMapBufferThreads, ConcurrentCallersShareOneReader) {
   for (int t = 0; t < 4; ++t) {
     callers.emplace_back([&, t] {
       GetManyOptions o;
-      o.batch.inline_below_bytes = 0;
+      o.parallel.inline_below_bytes = 0;
       for (int round = 0; round < 10; ++round) {
         const auto keys = random_keys(m, 200, false, 100 * t + round);
-        auto got = r->get_many(keys, o);
+        auto got = get_many(*r, keys, o);
         if (!got.ok()) {
           failures.fetch_add(1);
           continue;
@@ -396,11 +398,11 @@ TEST(GetManyMapBuffer, EmptyMap) {
   auto r = MapBufferReader::open(Buffer::copy_of(build({}, Codec::zstd, 1)));
   ASSERT_TRUE(r.ok());
   const std::uint64_t keys[] = {1, 2};
-  EXPECT_EQ(r->get_many(keys).status().code(), ErrorCode::not_found);
+  EXPECT_EQ(get_many(*r, keys).status().code(), ErrorCode::not_found);
   GetManyOptions o;
   o.default_value = bytes_of("x");
   std::vector<std::uint8_t> found;
-  auto got = r->get_many(keys, o, &found);
+  auto got = get_many(*r, keys, o, &found);
   ASSERT_TRUE(got.ok()) << got.status().to_string();
   EXPECT_EQ(items_of(*got), (std::vector<Bytes>{bytes_of("x"), bytes_of("x")}));
   EXPECT_EQ(found, (std::vector<std::uint8_t>{0, 0}));
@@ -422,8 +424,8 @@ class GetManyIntMap : public ::testing::Test {
     r_ = std::move(r).value();
     for (const auto& kv : m_) present_.push_back(kv.first);
   }
-  static std::vector<BatchOptions> option_variants() {
-    std::vector<BatchOptions> v(3);
+  static std::vector<ParallelOptions> option_variants() {
+    std::vector<ParallelOptions> v(3);
     v[1].threads = 1;
     v[2].threads = 2;
     v[2].inline_below_bytes = 0;
@@ -441,7 +443,7 @@ TEST_F(GetManyIntMap, PresentKeysIncludingExtremes) {
   for (const auto& o : option_variants()) {
     std::vector<std::uint64_t> out(keys.size(), 12345);
     std::vector<std::uint8_t> found;
-    SEGPACK_ASSERT_OK(r_.get_many(keys, out, std::nullopt, o, &found));
+    SEGPACK_ASSERT_OK(get_many(r_, keys, out, std::nullopt, o, &found));
     ASSERT_EQ(found, std::vector<std::uint8_t>(keys.size(), 1));
     for (std::size_t i = 0; i < keys.size(); ++i) ASSERT_EQ(out[i], m_.at(keys[i])) << i;
     EXPECT_EQ(out[0], 100u);
@@ -457,7 +459,7 @@ TEST_F(GetManyIntMap, MissingKeysWithoutDefaultAreNotFound) {
   keys[700] = absent;
   for (const auto& o : option_variants()) {
     std::vector<std::uint64_t> out(keys.size());
-    const Status st = r_.get_many(keys, out, std::nullopt, o);
+    const Status st = get_many(r_, keys, out, std::nullopt, o);
     EXPECT_EQ(st.code(), ErrorCode::not_found) << st.to_string();
     EXPECT_TRUE(names(st, std::to_string(absent))) << st.message();
   }
@@ -472,7 +474,7 @@ TEST_F(GetManyIntMap, DefaultAndFoundFlags) {
   for (const auto& o : option_variants()) {
     std::vector<std::uint64_t> out(keys.size());
     std::vector<std::uint8_t> found;
-    SEGPACK_ASSERT_OK(r_.get_many(keys, out, std::uint64_t{777}, o, &found));
+    SEGPACK_ASSERT_OK(get_many(r_, keys, out, std::uint64_t{777}, o, &found));
     ASSERT_EQ(found.size(), keys.size());
     for (std::size_t i = 0; i < keys.size(); ++i) {
       const auto it = m_.find(keys[i]);
@@ -481,7 +483,7 @@ TEST_F(GetManyIntMap, DefaultAndFoundFlags) {
     }
     // Without the found vector.
     std::vector<std::uint64_t> out2(keys.size());
-    SEGPACK_ASSERT_OK(r_.get_many(keys, out2, std::uint64_t{777}, o));
+    SEGPACK_ASSERT_OK(get_many(r_, keys, out2, std::uint64_t{777}, o));
     EXPECT_EQ(out2, out);
   }
 }
@@ -489,10 +491,10 @@ TEST_F(GetManyIntMap, DefaultAndFoundFlags) {
 TEST_F(GetManyIntMap, SizeMismatchIsInvalidArgument) {
   const std::uint64_t keys[] = {0, 1};
   std::vector<std::uint64_t> out(3);
-  EXPECT_EQ(r_.get_many(keys, out).code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(get_many(r_, keys, out).code(), ErrorCode::invalid_argument);
   std::vector<std::uint64_t> none;
-  EXPECT_EQ(r_.get_many(keys, none).code(), ErrorCode::invalid_argument);
-  SEGPACK_ASSERT_OK(r_.get_many({}, none));
+  EXPECT_EQ(get_many(r_, keys, none).code(), ErrorCode::invalid_argument);
+  SEGPACK_ASSERT_OK(get_many(r_, {}, none));
 }
 
 TEST(GetManyIntMapEmpty, EmptyMap) {
@@ -502,9 +504,9 @@ TEST(GetManyIntMapEmpty, EmptyMap) {
   ASSERT_TRUE(r.ok());
   const std::uint64_t keys[] = {0, kMax};
   std::vector<std::uint64_t> out(2);
-  EXPECT_EQ(r->get_many(keys, out).code(), ErrorCode::not_found);
+  EXPECT_EQ(get_many(*r, keys, out).code(), ErrorCode::not_found);
   std::vector<std::uint8_t> found;
-  SEGPACK_ASSERT_OK(r->get_many(keys, out, std::uint64_t{5}, {}, &found));
+  SEGPACK_ASSERT_OK(get_many(*r, keys, out, std::uint64_t{5}, {}, &found));
   EXPECT_EQ(out, (std::vector<std::uint64_t>{5, 5}));
   EXPECT_EQ(found, (std::vector<std::uint8_t>{0, 0}));
 }

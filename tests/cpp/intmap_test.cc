@@ -39,10 +39,10 @@ TEST(IntMap, RoundTripFullKeyRange) {
     EXPECT_EQ(*got, v);
   }
   EXPECT_EQ(r->get(12345).status().code(), m.count(12345) ? ErrorCode::ok : ErrorCode::not_found);
-  SEGPACK_ASSERT_OK(r->set_value_at(*r->find(0), 77));
+  SEGPACK_ASSERT_OK(set_intmap_value(*r, *r->find(0), 77));
   EXPECT_EQ(*r->get(0), 77u);
   // Range source: one read for the header, one for everything.
-  auto src = std::make_shared<BufferSource>(Buffer::copy_of(*b));
+  auto src = std::make_shared<testing::CountingSource>(Buffer::copy_of(*b));
   auto rr = IntMapReader::open_source(src);
   ASSERT_TRUE(rr.ok());
   EXPECT_EQ(src->reads(), 2u);

@@ -11,6 +11,7 @@
 
 #include "segpack/buffer.h"
 #include "segpack/result.h"
+#include "segpack/source.h"
 
 namespace segpack::testing {
 
@@ -22,6 +23,27 @@ inline std::vector<std::uint8_t> random_bytes(std::size_t n, std::uint64_t seed)
   for (auto& b : v) b = static_cast<std::uint8_t>(rng());
   return v;
 }
+
+/// A BufferSource that counts the read()/read_to_end() calls it serves, for
+/// tests of access patterns (how many round trips a range reader costs).
+class CountingSource final : public RangeSource {
+ public:
+  explicit CountingSource(Buffer b) : inner_(std::move(b)) {}
+  Result<Buffer> read(std::uint64_t offset, std::uint64_t length) override {
+    ++reads_;
+    return inner_.read(offset, length);
+  }
+  Result<Buffer> read_to_end(std::uint64_t offset) override {
+    ++reads_;
+    return inner_.read_to_end(offset);
+  }
+  std::optional<std::uint64_t> size() override { return inner_.size(); }
+  std::uint64_t reads() const noexcept { return reads_; }
+
+ private:
+  BufferSource inner_;
+  std::uint64_t reads_ = 0;
+};
 
 /// A fresh empty folder under the system temp dir, removed at scope exit.
 class TempDir {

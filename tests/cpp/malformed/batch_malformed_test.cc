@@ -57,9 +57,9 @@ void expect_item_fails(Codec c, const Bytes& bad, std::size_t at, ErrorCode code
   std::vector<ByteSpan> frames(owned.begin(), owned.end());
   for (std::size_t threads : {1u, 2u}) {
     BatchOptions o;
-    o.threads = threads;
-    o.inline_below_bytes = 0;
-    o.max_output_size = max_output;
+    o.parallel.threads = threads;
+    o.parallel.inline_below_bytes = 0;
+    o.limits.max_output_size = max_output;
     auto d = decompress_batch(frames, c, sizes, o);
     ASSERT_FALSE(d.ok()) << codec_name(c) << " threads " << threads;
     EXPECT_EQ(d.status().code(), code) << codec_name(c) << ": " << d.status().to_string();
@@ -159,9 +159,9 @@ int decode_lie_with_capped_memory() {
   const std::vector<ByteSpan> frames{good, lie, good};
   for (std::size_t threads : {1u, 2u}) {
     BatchOptions o;
-    o.threads = threads;
-    o.inline_below_bytes = 0;
-    o.max_output_size = std::uint64_t{4} << 30;
+    o.parallel.threads = threads;
+    o.parallel.inline_below_bytes = 0;
+    o.limits.max_output_size = std::uint64_t{4} << 30;
     auto d = decompress_batch(frames, Codec::zstd, {}, o);
     if (d.ok() || d.status().code() != ErrorCode::corrupt) return 4;
     if (!names(d.status(), "item 1")) return 5;
@@ -270,8 +270,8 @@ TEST(BatchMalformed, LowestFailingItemAcrossKnownAndUnknownSizes) {
   const std::vector<ByteSpan> frames{good, known_bad, good, unknown_bad, good};
   for (std::size_t threads : {1u, 2u}) {
     BatchOptions o;
-    o.threads = threads;
-    o.inline_below_bytes = 0;
+    o.parallel.threads = threads;
+    o.parallel.inline_below_bytes = 0;
     auto d = decompress_batch(frames, Codec::zstd, {}, o);
     ASSERT_FALSE(d.ok());
     EXPECT_EQ(d.status().code(), ErrorCode::corrupt) << d.status().to_string();

@@ -1,4 +1,5 @@
-// segpack — Eytzinger (breadth-first) layout of a sorted array, and search in it.
+// segpack internal — Eytzinger (breadth-first) layout of a sorted array, and
+// search in it: the index layout of MapBuffer and IntMap. May change.
 //
 // The sorted keys k_0 < k_1 < ... < k_{n-1} are stored so that position p
 // (0-based) holds the node p+1 of an implicit complete binary search tree: the
@@ -11,7 +12,7 @@
 #include <cstdint>
 #include <span>
 
-namespace segpack {
+namespace segpack::internal {
 
 /// In-order walk of the implicit tree of n nodes without a stack: calls
 /// `visit(rank, position)` for rank = 0..n-1, i.e. position is where the
@@ -88,4 +89,4 @@ inline bool eytzinger_is_ordered(std::size_t n, KeyAt&& key_at, std::size_t* bad
   });
 }
 
-}  // namespace segpack
+}  // namespace segpack::internal

@@ -1,6 +1,6 @@
 // segpack — CRC-32C with the SSE4.2 crc32 instruction (x86-64 only; this is the
 // only file built with -msse4.2 -mpclmul, and it is only called after the CPU
-// check in crc32c.cc).
+// check in src/common/cpu.cc).
 //
 // The crc32 instruction has a latency of ~3 cycles but a throughput of one per
 // cycle, so a single dependency chain runs at a third of the possible speed.
@@ -19,16 +19,11 @@
 
 #include <cstring>
 
-#include "crc32c_internal.h"
+#include "../crc32c_internal.h"
+#include "segpack/internal/bytes.h"
 
-namespace segpack::crc32c_detail {
+namespace segpack::internal {
 namespace {
-
-inline std::uint64_t load64(const std::uint8_t* p) noexcept {
-  std::uint64_t v;
-  std::memcpy(&v, p, sizeof v);  // x86 is little-endian
-  return v;
-}
 
 // Block geometry: each of the three streams covers L bytes, L a multiple of
 // kGrain up to kMaxStream. Long inputs use L = kMaxStream (streams in distinct
@@ -69,9 +64,9 @@ inline std::uint64_t three_way(std::uint64_t c0, const std::uint8_t* p, std::siz
   std::uint64_t c1 = 0, c2 = 0;
   for (std::size_t line = 0; line < L; line += kGrain) {
     for (std::size_t i = line; i < line + kGrain; i += 8) {
-      c0 = _mm_crc32_u64(c0, load64(p + i));
-      c1 = _mm_crc32_u64(c1, load64(p + L + i));
-      c2 = _mm_crc32_u64(c2, load64(p + 2 * L + i));
+      c0 = _mm_crc32_u64(c0, load_le<std::uint64_t>(p + i));
+      c1 = _mm_crc32_u64(c1, load_le<std::uint64_t>(p + L + i));
+      c2 = _mm_crc32_u64(c2, load_le<std::uint64_t>(p + 2 * L + i));
     }
   }
   const std::uint64_t folded = clmul2(static_cast<std::uint32_t>(c0), kShift.k[2 * L / kGrain],
@@ -81,7 +76,7 @@ inline std::uint64_t three_way(std::uint64_t c0, const std::uint8_t* p, std::siz
 
 }  // namespace
 
-std::uint32_t extend_sse42(std::uint32_t state, const std::uint8_t* p, std::size_t n) noexcept {
+std::uint32_t crc32c_extend_sse42(std::uint32_t state, const std::uint8_t* p, std::size_t n) noexcept {
   if (n >= 16) {
     // Align the word loads to 8 bytes.
     while ((reinterpret_cast<std::uintptr_t>(p) & 7u) != 0) {
@@ -97,7 +92,7 @@ std::uint32_t extend_sse42(std::uint32_t state, const std::uint8_t* p, std::size
       n -= 3 * L;
     }
     while (n >= 8) {
-      c = _mm_crc32_u64(c, load64(p));
+      c = _mm_crc32_u64(c, load_le<std::uint64_t>(p));
       p += 8;
       n -= 8;
     }
@@ -117,4 +112,4 @@ std::uint32_t extend_sse42(std::uint32_t state, const std::uint8_t* p, std::size
   return state;
 }
 
-}  // namespace segpack::crc32c_detail
+}  // namespace segpack::internal

@@ -7,11 +7,11 @@
 // `int`, so larger buffers are fed in chunks.
 #include <isa-l/crc.h>
 
-#include "crc32c_internal.h"
+#include "../crc32c_internal.h"
 
-namespace segpack::crc32c_detail {
+namespace segpack::internal {
 
-std::uint32_t extend_isal(std::uint32_t state, const std::uint8_t* p, std::size_t n) noexcept {
+std::uint32_t crc32c_extend_isal(std::uint32_t state, const std::uint8_t* p, std::size_t n) noexcept {
   constexpr std::size_t kChunk = std::size_t{1} << 30;  // well below INT_MAX
   // crc32_iscsi takes a non-const pointer but only reads the buffer.
   auto* q = const_cast<std::uint8_t*>(p);
@@ -24,4 +24,4 @@ std::uint32_t extend_isal(std::uint32_t state, const std::uint8_t* p, std::size_
   return state;
 }
 
-}  // namespace segpack::crc32c_detail
+}  // namespace segpack::internal

@@ -1,15 +1,15 @@
 // segpack — CRC-32C with the ARMv8 CRC32 extension (aarch64 only; this is the
 // only file built with -march=armv8-a+crc+crypto, and it is only called after
-// the HWCAP check in crc32c.cc). A simple single-stream loop.
+// the HWCAP check in src/common/cpu.cc). A simple single-stream loop.
 #include <arm_acle.h>
 
 #include <cstring>
 
-#include "crc32c_internal.h"
+#include "../crc32c_internal.h"
 
-namespace segpack::crc32c_detail {
+namespace segpack::internal {
 
-std::uint32_t extend_arm64(std::uint32_t state, const std::uint8_t* p, std::size_t n) noexcept {
+std::uint32_t crc32c_extend_arm64(std::uint32_t state, const std::uint8_t* p, std::size_t n) noexcept {
   // Align the word loads to 8 bytes.
   while (n > 0 && (reinterpret_cast<std::uintptr_t>(p) & 7u) != 0) {
     state = __crc32cb(state, *p++);
@@ -46,4 +46,4 @@ std::uint32_t extend_arm64(std::uint32_t state, const std::uint8_t* p, std::size
   return state;
 }
 
-}  // namespace segpack::crc32c_detail
+}  // namespace segpack::internal
