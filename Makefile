@@ -84,10 +84,11 @@ bench: build-py build-cpp
 	build/cpp/bench/mapbuffer_bench --benchmark_min_time=0.3
 	build/cpp/bench/batch_bench --benchmark_min_time=0.2
 
-# Regenerates the committed type stubs of the extension (nanobind's stubgen);
+# Regenerates the committed type stubs of the extension (nanobind's stubgen;
+# python/stubgen_patterns.txt adds what the bindings' signatures cannot say);
 # tests/python/test_stubs.py fails while they are stale.
 stubs: build-py
-	$(PY) -m nanobind.stubgen -m segpack._core -o python/segpack/_core.pyi
+	$(PY) -m nanobind.stubgen -m segpack._core -p python/stubgen_patterns.txt -o python/segpack/_core.pyi
 
 # ---- formatting: .clang-format and [tool.ruff] in pyproject.toml -----------
 CXX_FILES = $(shell find include src python/src tests/cpp bench fuzz -type f \( -name '*.h' -o -name '*.cc' \) | sort)

@@ -9,7 +9,13 @@
 byte for byte. See README.md for the tour.
 """
 
-from . import errors
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, SupportsIndex, TypeVar
+
+from . import errors as errors
 from .errors import *  # noqa: F401,F403
 from ._core import (  # noqa: F401
     BufferSegment,
@@ -36,17 +42,38 @@ from .codecs import Compressor, Decompressor, ZstdCompressor, ZstdDecompressor  
 
 __version__ = "0.1.0"
 
+if TYPE_CHECKING:
+    from _typeshed import SupportsItems
+    from numpy.typing import NDArray
+    from typing_extensions import Buffer
+
 #: mapbuffer-compatible constants
 MAGIC_NUMBERS = b"mapbufr"
 HEADER_LENGTH = 16
 FORMAT_VERSION = 1
 
+_PathT = TypeVar("_PathT", bound="str | os.PathLike[str]")
 
-def write_mapbuffer(path, data, compress=None, *, level=None, compute_crc=True, tobytesfn=None):
+
+def write_mapbuffer(
+    path: _PathT,
+    data: SupportsItems[SupportsIndex, Any] | Iterable[tuple[SupportsIndex, Any]],
+    compress: str | int | bytes | None = None,
+    *,
+    level: int | None = None,
+    compute_crc: bool = True,
+    tobytesfn: Callable[[Any], Buffer | NDArray[Any]] | None = None,
+) -> _PathT:
     """Writes ``data`` (a dict, or an iterable of ``(key, value)`` pairs) to a
     MapBuffer file at ``path``, streaming: values are compressed and spooled as
-    they arrive, and the file appears atomically when complete."""
-    items = data.items() if hasattr(data, "items") else data
+    they arrive, and the file appears atomically when complete. The arguments
+    are MapBufferWriter's.
+
+    Returns ``path``. Raises what ``MapBufferWriter`` and its ``add()`` and
+    ``commit()`` raise (TypeError for a value that is not bytes-like, ValueError
+    for a key outside [0, 2**64) or repeated, UnsupportedCompressionType,
+    OSError, ...); the file at ``path`` is then left untouched."""
+    items: Iterable[tuple[SupportsIndex, Any]] = data.items() if hasattr(data, "items") else data
     with MapBufferWriter(path, compress, level=level, compute_crc=compute_crc, tobytesfn=tobytesfn) as w:
         for key, value in items:
             w.add(key, value)
@@ -81,5 +108,15 @@ __all__ = [
     "MAGIC_NUMBERS",
     "HEADER_LENGTH",
     "FORMAT_VERSION",
-    *errors.__all__,
+    # segpack.errors.__all__, spelled out: type checkers read only a literal list
+    # (tests/python/test_public_api.py checks that it has them all)
+    "SegpackError",
+    "ValidationError",
+    "TruncatedError",
+    "ChecksumError",
+    "UnsupportedFormatError",
+    "UnsupportedCompressionType",
+    "DecompressionError",
+    "CompressionError",
+    "LimitExceededError",
 ]

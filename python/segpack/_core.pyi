@@ -1,398 +1,897 @@
 """segpack's C++ core (private: import segpack instead)."""
 
+from collections.abc import Callable, Iterable, Iterator, Sequence
+import os
+from typing import (
+    Any,
+    BinaryIO,
+    Literal,
+    SupportsIndex,
+    TypeVar,
+    overload
+)
 
+import _typeshed
+import numpy
+import numpy.typing
+from typing_extensions import Buffer, Self
+
+
+_T = TypeVar("_T")
 
 class MapBuffer:
-    """A serialized map of u64 keys to bytes, read without parsing."""
+    """
+    A serialized map of u64 keys to bytes, read without parsing (the mapbuffer package's format).
 
-    def __init__(self, data: object | None = None, compress: object | None = None, tobytesfn: object | None = None, frombytesfn: object | None = None, check_crc: bool = True, compute_crc: bool = True, *, level: int | None = None, zero_copy: bool = False, max_output: int | None = None) -> None:
+    MapBuffer(data) opens serialized data (bytes-like, a file, a path or a range reader) or
+    builds a map from a dict. It reads as a mapping: m[key], key in m, len(m), iteration, get,
+    keys, values, items; m[key] = value overwrites a value in place when it has the same stored
+    size. Keys are ints in [0, 2**64), values bytes (see zero_copy, frombytesfn and tobytesfn).
+    A missing key raises KeyError, a key that is not an integer TypeError, any use of a closed
+    map ValueError, corrupt data a segpack.ValidationError subclass (TruncatedError,
+    ChecksumError, DecompressionError, ...).
+    """
+
+    def __init__(self, data: _typeshed.SupportsItems[SupportsIndex, Any] | Buffer | numpy.typing.NDArray[Any] | str | os.PathLike[str] | BinaryIO | _typeshed.SupportsGetItem[slice, Buffer | numpy.typing.NDArray[Any]] | None = None, compress: str | int | bytes | None = None, tobytesfn: Callable[[Any], Buffer | numpy.typing.NDArray[Any]] | None = None, frombytesfn: Callable[[Any], Any] | None = None, check_crc: bool = True, compute_crc: bool = True, *, level: int | None = None, zero_copy: bool = False, max_output: int | None = None) -> None:
         """
-        data: dict, bytes-like (bytes, bytearray, memoryview, numpy uint8, mmap), open binary file or path (memory-mapped), or an object with slice __getitem__ (range reader). compress/level/compute_crc/tobytesfn apply when data is a dict. zero_copy: mb[key] returns a memoryview over the mapping (uncompressed maps). max_output: cap on one item's decompressed size.
+        Opens serialized data, or builds a new map from a dict.
+
+        data: a dict (or any object with items() and keys()) of int keys to bytes-like values, built
+          into a new map (compress, level, compute_crc and tobytesfn apply); serialized data, bytes-like
+          (bytes, bytearray, memoryview, numpy uint8 array, mmap; used without a copy); a path or an
+          open binary file (memory-mapped); an object whose __getitem__ takes a slice and returns
+          bytes (a range reader: header and index are read once, then one read per item); None: empty.
+        compress: the codec of a built map: None, 'gzip', 'br', 'zstd' or 'lzma'.
+        tobytesfn: applied to each value written (built maps, m[key] = value); must return bytes-like.
+        frombytesfn: applied to each value read by m[key], get(), values(), items() and todict().
+        check_crc: check each item's crc32c as it is read (format version 1 maps).
+        compute_crc: write crc32c checksums (format version 1); False writes format version 0.
+        level: the codec's compression level (None: mapbuffer's default for the codec).
+        zero_copy: m[key] and get() return read-only memoryviews over the data (uncompressed maps).
+        max_output: the most bytes one item may decompress to (LimitExceededError beyond).
+
+        Raises TypeError for data of another type or a value that is not bytes-like, ValueError for a
+        key outside [0, 2**64), UnsupportedCompressionType for an unknown codec, OSError when a file
+        cannot be opened or mapped, and a ValidationError subclass when the header or index is invalid.
         """
 
-    def __len__(self, /):
+    def __len__(self, /) -> int:
         """Return len(self)."""
 
-    def __getitem__(self, key, /):
+    def __getitem__(self, key: SupportsIndex, /) -> Any:
         """Return self[key]."""
 
-    def __setitem__(self, key, value, /):
+    def __setitem__(self, key: SupportsIndex, value: Any, /) -> None:
         """Set self[key] to value."""
 
-    def __delitem__(self, key, /):
-        """Delete self[key]."""
-
-    def __contains__(self, key, /):
+    def __contains__(self, key: object, /) -> bool:
         """Return key in self."""
 
-    def get(self, label: object, default: object | None = None) -> object: ...
+    def get(self, label: SupportsIndex, default: Any = None) -> Any:
+        """
+        Returns the value stored under `label`, or `default` when no such key is stored (as
+        dict.get does).
+        The value is bytes (a memoryview when zero_copy is set), or frombytesfn's result when one is set.
 
-    def find_index_position(self, arg: object, /) -> object: ...
+        Raises TypeError when `label` is not an integer, ValueError when the MapBuffer is closed.
+        A corrupt item raises a ValidationError subclass (ChecksumError, DecompressionError, ...).
+        """
 
-    def keys(self) -> _MapBufferIterator: ...
+    def find_index_position(self, label: SupportsIndex, /) -> int | None:
+        """
+        Returns the position of `label` in the index (the order of keys(), index() and
+        getindex()), or None when it is not stored.
 
-    def values(self) -> _MapBufferIterator: ...
+        Raises TypeError when `label` is not an integer, ValueError when the MapBuffer is closed.
+        """
 
-    def items(self) -> _MapBufferIterator: ...
+    def keys(self) -> Iterator[int]:
+        """
+        Returns an iterator over the keys (ints), in index order.
 
-    def __iter__(self) -> _MapBufferIterator: ...
+        Raises ValueError when the MapBuffer is closed (also from next() once it is closed).
+        """
 
-    def todict(self) -> dict: ...
+    def values(self) -> Iterator[Any]:
+        """
+        Returns an iterator over the values, in index order: bytes, or frombytesfn's result when one is set.
+
+        Raises ValueError when the MapBuffer is closed (also from next() once it is closed).
+        A corrupt item raises a ValidationError subclass (ChecksumError, DecompressionError, ...).
+        """
+
+    def items(self) -> Iterator[tuple[int, Any]]:
+        """
+        Returns an iterator over the (key, value) pairs, in index order.
+        Values are bytes, or frombytesfn's result when one is set.
+
+        Raises ValueError when the MapBuffer is closed (also from next() once it is closed).
+        A corrupt item raises a ValidationError subclass (ChecksumError, DecompressionError, ...).
+        """
+
+    def __iter__(self) -> Iterator[int]:
+        """
+        iter(m): an iterator over the keys, as keys() returns.
+
+        Raises ValueError when the MapBuffer is closed (also from next() once it is closed).
+        """
+
+    def todict(self) -> dict[int, Any]:
+        """
+        Returns every item as a new dict {key: value}.
+        Values are bytes, or frombytesfn's result when one is set.
+
+        Raises ValueError when the MapBuffer is closed.
+        A corrupt item raises a ValidationError subclass (ChecksumError, DecompressionError, ...).
+        """
 
     @property
-    def header(self) -> bytes: ...
+    def header(self) -> bytes:
+        """
+        The header bytes at the start of the data (magic, format version, ...).
+
+        Raises ValueError when the MapBuffer is closed.
+        """
 
     @property
-    def closed(self) -> bool: ...
+    def closed(self) -> bool:
+        """True once close() has run (or a with block has ended), False before."""
 
     def validate(self) -> bool:
         """
-        Checks everything: header, offsets, Eytzinger order, every crc, that every item decodes. Returns True or raises a ValidationError subclass naming the item.
+        Checks everything: header, offsets, Eytzinger order, every crc, that every item decodes.
+        Returns True or raises a ValidationError subclass naming the item.
+
+        Raises ValueError when the MapBuffer is closed.
         """
 
     @staticmethod
-    def validate_buffer(buf: object) -> object: ...
+    def validate_buffer(buf: Buffer | numpy.typing.NDArray[Any] | str | os.PathLike[str] | BinaryIO | _typeshed.SupportsGetItem[slice, Buffer | numpy.typing.NDArray[Any]]) -> bool:
+        """
+        Opens `buf` as a MapBuffer and runs validate() on it.
+
+        Returns True, or raises what the constructor and validate() raise.
+        """
 
     def close(self) -> None:
         """
-        Releases the buffer or mapping. Views handed out earlier keep what they need alive.
+        Releases the buffer, mapping or range reader and returns None; closing twice does
+        nothing. Using the MapBuffer afterwards raises ValueError; views handed out
+        earlier (index(), memoryviews, zero-copy segments) keep what they need alive.
         """
 
-    def __enter__(self) -> object: ...
-
-    def __exit__(self, *args) -> bool: ...
-
-    def view(self, label: object) -> object:
+    def __enter__(self) -> Self:
         """
-        The value as a read-only memoryview: zero-copy over the buffer or mapping for uncompressed maps (it keeps the mapping alive, even after close()); a view of the decompressed bytes otherwise.
+        Returns the MapBuffer itself: `with MapBuffer(...) as m:` closes it on exit.
         """
 
-    def getindex(self, arg: object, /) -> object: ...
-
-    def setindex(self, arg0: object, arg1: object, /) -> None: ...
-
-    def size(self, label: object) -> int:
+    def __exit__(self, *args: object) -> Literal[False]:
         """
-        Stored (possibly compressed) size of a value in bytes, without its crc.
+        Closes the MapBuffer (see close()); returns False, so exceptions propagate.
         """
 
-    def index(self) -> object:
-        """The N x 2 uint64 index (key, offset) as a read-only numpy view."""
+    def view(self, label: SupportsIndex) -> memoryview:
+        """
+        Returns the value stored under `label` as a read-only memoryview: zero-copy over the buffer or
+        mapping for uncompressed maps (it keeps the mapping alive, even after close()); a view of the
+        decompressed bytes otherwise. frombytesfn is not applied.
 
-    def datasize(self) -> object: ...
+        Raises KeyError when the key is not stored, TypeError when it is not an integer, ValueError
+        when the MapBuffer is closed, a ValidationError subclass when the item is corrupt.
+        """
+
+    def getindex(self, index: int, /) -> Any:
+        """
+        Returns the value at position `index` of the index (negative: from the end), as m[key] does.
+
+        Raises IndexError when out of range, ValueError when the MapBuffer is closed, a ValidationError
+        subclass when the item is corrupt.
+        """
+
+    def setindex(self, index: int, value: Any, /) -> None:
+        """
+        Overwrites the value at position `index` of the index, as m[key] = value does (same stored
+        size), and returns None.
+
+        Raises IndexError when out of range, TypeError when the value is not bytes-like (after tobytesfn),
+        ValueError when the MapBuffer is closed, its data is read-only (bytes, a mapped file) or the new
+        value's stored size differs.
+        """
+
+    def size(self, label: SupportsIndex) -> int:
+        """
+        Returns the stored (possibly compressed) size in bytes of the value under `label`, without its crc.
+
+        Raises KeyError when the key is not stored, TypeError when it is not an integer, ValueError
+        when the MapBuffer is closed.
+        """
+
+    def index(self) -> numpy.typing.NDArray[numpy.uint64]:
+        """
+        Returns the index as a read-only N x 2 numpy uint64 view (key, offset of the item), in index
+        order; it keeps the data alive.
+
+        Raises ValueError when the MapBuffer is closed.
+        """
+
+    def datasize(self) -> int | None:
+        """
+        Returns the size in bytes of the data section (every stored item), or None when it is not known
+        (an empty map).
+
+        Raises ValueError when the MapBuffer is closed.
+        """
 
     @property
-    def compress(self) -> object: ...
+    def compress(self) -> str | None:
+        """
+        The codec of the stored values: None, 'gzip', 'br', 'zstd' or 'lzma'.
+
+        Raises ValueError when the MapBuffer is closed.
+        """
 
     @property
-    def format_version(self) -> int: ...
+    def format_version(self) -> int:
+        """
+        The format version: 1 (values carry a crc32c) or 0 (no checksums).
+
+        Raises ValueError when the MapBuffer is closed.
+        """
 
     @property
-    def check_crc(self) -> bool: ...
+    def check_crc(self) -> bool:
+        """Whether reads check each item's crc32c (format version 1); settable."""
 
     @check_crc.setter
     def check_crc(self, arg: bool, /) -> None: ...
 
     @property
-    def zero_copy(self) -> bool: ...
+    def zero_copy(self) -> bool:
+        """
+        Whether m[key] and get() return read-only memoryviews (zero-copy for uncompressed maps) instead
+        of bytes; settable.
+        """
 
     @zero_copy.setter
     def zero_copy(self, arg: bool, /) -> None: ...
 
     @property
-    def compute_crc(self) -> bool: ...
+    def compute_crc(self) -> bool:
+        """
+        Whether maps built by this object (dict2buf()) carry crc32c checksums (format version 1).
+        """
 
     @property
-    def tobytesfn(self) -> object: ...
+    def tobytesfn(self) -> Callable[[Any], Buffer | numpy.typing.NDArray[Any]] | None:
+        """
+        The function applied to each value written (m[key] = value, dict2buf()), or None; settable.
+        """
 
     @tobytesfn.setter
-    def tobytesfn(self, fn: object | None) -> None: ...
+    def tobytesfn(self, fn: Callable[[Any], Buffer | numpy.typing.NDArray[Any]] | None, /) -> None: ...
 
     @property
-    def frombytesfn(self) -> object: ...
+    def frombytesfn(self) -> Callable[[Any], Any] | None:
+        """
+        The function applied to each value read (m[key], get(), values(), items(), todict()), or None;
+        settable.
+        """
 
     @frombytesfn.setter
-    def frombytesfn(self, fn: object | None) -> None: ...
+    def frombytesfn(self, fn: Callable[[Any], Any] | None, /) -> None: ...
 
-    def get_many(self, keys: object, default: object | None = None, threads: int = -1, zero_copy: bool = False, max_output_size: int | None = None) -> object:
+    def get_many(self, keys: Iterable[SupportsIndex], default: Buffer | numpy.typing.NDArray[Any] | None = None, threads: int = -1, zero_copy: bool = False, max_output_size: int | None = None) -> BufferWithSegments:
         """
-        Values of many keys (a numpy integer array or any iterable of ints) as ONE BufferWithSegments, in key order: lookups, crc checks and decompression run on the library's thread pool without the GIL. Missing keys raise KeyError, or take `default` (bytes) when given. zero_copy=True returns segments that point into the map's own memory (uncompressed in-memory maps). frombytesfn is not applied. threads: < 0 every pool worker, 0 or 1 the calling thread, n at most n.
+        Returns the values of many keys as ONE BufferWithSegments, segment i = the value of keys[i].
+
+        keys: a numpy integer array (read without per-key Python work) or any iterable of ints.
+        Lookups, crc checks and decompression run on the library's thread pool without the GIL.
+        default: bytes-like value for missing keys (None: a missing key raises KeyError).
+        zero_copy: segments point into the map's own memory (uncompressed in-memory maps).
+        threads: < 0 every pool worker, 0 or 1 the calling thread, n at most n.
+        max_output_size: the most bytes the whole result may hold (LimitExceededError beyond).
+        frombytesfn is not applied.
+
+        Raises KeyError naming the first missing key, TypeError for a key that is not an integer,
+        ValueError when the MapBuffer is closed, a ValidationError subclass naming a corrupt item.
         """
 
-    def tobytes(self) -> object:
+    def tobytes(self) -> Buffer:
         """
-        The serialized bytes: the object it was built on or read from, or a memoryview over the mapping.
+        Returns the serialized map: the object it was built as or opened on (bytes for a built map), the
+        whole content of a range reader as bytes, or a read-only memoryview over a memory-mapped file.
+
+        Raises ValueError when the MapBuffer is closed; a range reader's own error when reading fails.
         """
 
     @property
-    def buffer(self) -> object: ...
+    def buffer(self) -> Buffer:
+        """
+        The serialized map, as tobytes() returns it (mapbuffer's attribute).
 
-    def dict2buf(self, data: object, compress: object | None = None, tobytesfn: object | None = None) -> bytes: ...
+        Raises ValueError when the MapBuffer is closed.
+        """
+
+    def dict2buf(self, data: _typeshed.SupportsItems[SupportsIndex, Any], compress: str | int | bytes | None = None, tobytesfn: Callable[[Any], Buffer | numpy.typing.NDArray[Any]] | None = None) -> bytes:
+        """
+        Returns a new serialized map built from the dict `data`, as MapBuffer(data) would build it,
+        with this map's codec, level, compute_crc and tobytesfn unless `compress` or `tobytesfn` is given.
+        Works on a closed map too.
+
+        Raises TypeError for a value that is not bytes-like, ValueError for a key outside [0, 2**64),
+        UnsupportedCompressionType for an unknown codec, CompressionError when compression fails.
+        """
 
     def __repr__(self) -> str: ...
 
 class MapBufferWriter:
     """
-    Writes a MapBuffer file item by item without holding the values in memory; the file appears atomically at commit().
+    Writes a MapBuffer file item by item without holding the values in memory; the file appears
+    atomically at commit() (a temporary file renamed over the path), never half-written.
+    As a context manager it commits when the with block ends normally and aborts on an exception.
     """
 
-    def __init__(self, path: object, compress: object | None = None, *, level: int | None = None, compute_crc: bool = True, tobytesfn: object | None = None) -> None: ...
+    def __init__(self, path: str | os.PathLike[str], compress: str | int | bytes | None = None, *, level: int | None = None, compute_crc: bool = True, tobytesfn: Callable[[Any], Buffer | numpy.typing.NDArray[Any]] | None = None) -> None:
+        """
+        Starts a MapBuffer file at `path` (created at commit()).
 
-    def add(self, key: object, value: object) -> None: ...
+        compress: the codec: None, 'gzip', 'br', 'zstd' or 'lzma'; level: its level (None: default).
+        compute_crc: write crc32c checksums (format version 1); False writes format version 0.
+        tobytesfn: applied to each value added; must return bytes-like.
 
-    def __len__(self) -> int: ...
+        Raises UnsupportedCompressionType for an unknown codec, ValueError for a level out of range,
+        OSError when the temporary file beside `path` cannot be created.
+        """
 
-    def commit(self) -> None: ...
+    def add(self, key: SupportsIndex, value: Any) -> None:
+        """
+        Adds one item (compressed and spooled to the temporary file at once) and returns None.
+
+        Raises ValueError when the writer is closed (committed or aborted) or the key is outside
+        [0, 2**64); TypeError when the key is not an integer or the value not bytes-like (after
+        tobytesfn); CompressionError or OSError when compressing or writing fails. A key added twice
+        is reported by commit().
+        """
+
+    def __len__(self) -> int:
+        """
+        len(w): the number of items added so far (0 once committed or aborted).
+        """
+
+    def commit(self) -> None:
+        """
+        Writes the index, makes the file appear at the path (atomically replacing any file there) and
+        closes the writer; returns None.
+
+        Raises ValueError when the writer is already closed or a key was added twice (the path is
+        then left untouched), OSError when writing or renaming fails.
+        """
 
     def abort(self) -> None:
-        """Discards everything written; the target path is left untouched."""
+        """
+        Discards everything written and closes the writer; the path is left untouched. Returns None;
+        aborting a closed writer does nothing.
+        """
 
-    def __enter__(self) -> object: ...
+    def __enter__(self) -> Self:
+        """Returns the writer itself."""
 
-    def __exit__(self, *args) -> bool: ...
+    def __exit__(self, *args: object) -> Literal[False]:
+        """
+        Commits when the with block ended normally, aborts when it raised; returns False, so
+        exceptions propagate. Raises what commit() raises.
+        """
 
 class IntMap:
-    """A serialized map of u64 keys to u64 values."""
+    """
+    A serialized map of u64 keys to u64 values, read without parsing (the mapbuffer package's format).
 
-    def __init__(self, data: object | None = None) -> None: ...
+    IntMap(data) opens serialized data (bytes-like, a file, a path or a range reader) or builds a map
+    from a dict. It reads as a mapping: m[key], key in m, len(m), iteration, get, keys, values, items;
+    m[key] = value overwrites a value in place (writable data only). A missing key raises KeyError, a
+    key that is not an integer TypeError, any use of a closed map ValueError, corrupt data a
+    segpack.ValidationError subclass.
+    """
 
-    def __len__(self, /):
+    def __init__(self, data: _typeshed.SupportsItems[SupportsIndex, SupportsIndex] | Buffer | numpy.typing.NDArray[Any] | str | os.PathLike[str] | BinaryIO | _typeshed.SupportsGetItem[slice, Buffer | numpy.typing.NDArray[Any]] | None = None) -> None:
+        """
+        Opens serialized data, or builds a new map from a dict.
+
+        data: a dict (or any object with items() and keys()) of int keys to int values, built into a
+          new map; serialized data, bytes-like (bytes, bytearray, memoryview, numpy uint8 array, mmap;
+          used without a copy); a path or an open binary file (memory-mapped); an object whose
+          __getitem__ takes a slice and returns bytes (a range reader); None: an empty map.
+
+        Raises TypeError for data of another type or a key or value that is not an integer, ValueError
+        for a key or value outside [0, 2**64), OSError when a file cannot be opened or mapped, and a
+        ValidationError subclass when the header or size is invalid.
+        """
+
+    def __len__(self, /) -> int:
         """Return len(self)."""
 
-    def __getitem__(self, key, /):
+    def __getitem__(self, key: SupportsIndex, /) -> int:
         """Return self[key]."""
 
-    def __setitem__(self, key, value, /):
+    def __setitem__(self, key: SupportsIndex, value: SupportsIndex, /) -> None:
         """Set self[key] to value."""
 
-    def __delitem__(self, key, /):
-        """Delete self[key]."""
-
-    def __contains__(self, key, /):
+    def __contains__(self, key: object, /) -> bool:
         """Return key in self."""
 
-    def get(self, label: object, default: object | None = None) -> object: ...
+    @overload
+    def get(self, label: SupportsIndex, default: None = None) -> int | None: ...
+    @overload
+    def get(self, label: SupportsIndex, default: _T) -> int | _T:
+        """
+        Returns the value stored under `label`, or `default` when no such key is stored (as
+        dict.get does).
+        The value is an int.
 
-    def find_index_position(self, arg: object, /) -> object: ...
+        Raises TypeError when `label` is not an integer, ValueError when the IntMap is closed.
+        """
 
-    def keys(self) -> _IntMapIterator: ...
+    def find_index_position(self, label: SupportsIndex, /) -> int | None:
+        """
+        Returns the position of `label` in the index (the order of keys(), index() and
+        getindex()), or None when it is not stored.
 
-    def values(self) -> _IntMapIterator: ...
+        Raises TypeError when `label` is not an integer, ValueError when the IntMap is closed.
+        """
 
-    def items(self) -> _IntMapIterator: ...
+    def keys(self) -> Iterator[int]:
+        """
+        Returns an iterator over the keys (ints), in index order.
 
-    def __iter__(self) -> _IntMapIterator: ...
+        Raises ValueError when the IntMap is closed (also from next() once it is closed).
+        """
 
-    def todict(self) -> dict: ...
+    def values(self) -> Iterator[int]:
+        """
+        Returns an iterator over the values, in index order: ints.
+
+        Raises ValueError when the IntMap is closed (also from next() once it is closed).
+        """
+
+    def items(self) -> Iterator[tuple[int, int]]:
+        """
+        Returns an iterator over the (key, value) pairs, in index order.
+        Values are ints.
+
+        Raises ValueError when the IntMap is closed (also from next() once it is closed).
+        """
+
+    def __iter__(self) -> Iterator[int]:
+        """
+        iter(m): an iterator over the keys, as keys() returns.
+
+        Raises ValueError when the IntMap is closed (also from next() once it is closed).
+        """
+
+    def todict(self) -> dict[int, int]:
+        """
+        Returns every item as a new dict {key: value}.
+        Values are ints.
+
+        Raises ValueError when the IntMap is closed.
+        """
 
     @property
-    def header(self) -> bytes: ...
+    def header(self) -> bytes:
+        """
+        The header bytes at the start of the data (magic, format version, ...).
+
+        Raises ValueError when the IntMap is closed.
+        """
 
     @property
-    def closed(self) -> bool: ...
+    def closed(self) -> bool:
+        """True once close() has run (or a with block has ended), False before."""
 
     def validate(self) -> bool:
         """
-        Checks the key order (the header and size were checked when it opened). Returns True or raises a ValidationError subclass.
+        Checks the key order (the header and size were checked when it opened).
+        Returns True or raises a ValidationError subclass.
+
+        Raises ValueError when the IntMap is closed.
         """
 
     @staticmethod
-    def validate_buffer(buf: object) -> object: ...
+    def validate_buffer(buf: Buffer | numpy.typing.NDArray[Any] | str | os.PathLike[str] | BinaryIO | _typeshed.SupportsGetItem[slice, Buffer | numpy.typing.NDArray[Any]]) -> bool:
+        """
+        Opens `buf` as a IntMap and runs validate() on it.
+
+        Returns True, or raises what the constructor and validate() raise.
+        """
 
     def close(self) -> None:
         """
-        Releases the buffer or mapping. Views handed out earlier keep what they need alive.
+        Releases the buffer, mapping or range reader and returns None; closing twice does
+        nothing. Using the IntMap afterwards raises ValueError; views handed out
+        earlier (index(), memoryviews, zero-copy segments) keep what they need alive.
         """
 
-    def __enter__(self) -> object: ...
+    def __enter__(self) -> Self:
+        """Returns the IntMap itself: `with IntMap(...) as m:` closes it on exit."""
 
-    def __exit__(self, *args) -> bool: ...
+    def __exit__(self, *args: object) -> Literal[False]:
+        """
+        Closes the IntMap (see close()); returns False, so exceptions propagate.
+        """
 
     @staticmethod
-    def from_arrays(keys: object, values: object) -> object:
-        """Builds an IntMap from two equal-length integer arrays."""
+    def from_arrays(keys: numpy.typing.ArrayLike, values: numpy.typing.ArrayLike) -> IntMap:
+        """
+        Returns a new in-memory IntMap of keys[i] -> values[i], from two equal-length integer arrays
+        (anything numpy.ascontiguousarray turns into uint64).
 
-    def getindex(self, arg: int, /) -> int: ...
+        Raises ValueError when the lengths differ or a key repeats, and what numpy raises for input it
+        cannot convert.
+        """
 
-    def setindex(self, arg0: int, arg1: int, /) -> None: ...
+    def getindex(self, index: int, /) -> int:
+        """
+        Returns the value at position `index` of the index (negative: from the end).
 
-    def index(self) -> object:
-        """The N x 2 uint64 pairs (key, value) as a read-only numpy view."""
+        Raises IndexError when out of range and ValueError when the IntMap is closed.
+        """
+
+    def setindex(self, index: int, value: int, /) -> None:
+        """
+        Overwrites the value at position `index` of the index, in place, and returns None.
+
+        Raises IndexError when out of range, ValueError when the IntMap is closed or its data is
+        read-only (bytes, a mapped file), TypeError when the value is not an int in [0, 2**64).
+        """
+
+    def index(self) -> numpy.typing.NDArray[numpy.uint64]:
+        """
+        Returns the (key, value) pairs as a read-only N x 2 numpy uint64 view, in index order; it keeps
+        the data alive.
+
+        Raises ValueError when the IntMap is closed.
+        """
 
     @property
-    def format_version(self) -> int: ...
-
-    def get_many(self, keys: object, default: int | None = None, threads: int = -1) -> object:
+    def format_version(self) -> int:
         """
-        Values of many keys as a numpy uint64 array, looked up on the library's thread pool without the GIL. Missing keys raise KeyError, or take `default` when given.
+        The format version read from the header.
+
+        Raises ValueError when the IntMap is closed.
         """
 
-    def tobytes(self) -> object: ...
+    def get_many(self, keys: Iterable[SupportsIndex], default: int | None = None, threads: int = -1) -> numpy.typing.NDArray[numpy.uint64]:
+        """
+        Returns the values of many keys as a new numpy uint64 array, value i = the value of keys[i].
+
+        keys: a numpy integer array (read without per-key Python work) or any iterable of ints.
+        The lookups run on the library's thread pool without the GIL.
+        default: the value for missing keys (None: a missing key raises KeyError).
+        threads: < 0 every pool worker, 0 or 1 the calling thread, n at most n.
+
+        Raises KeyError naming the first missing key, TypeError for a key that is not an integer,
+        ValueError when the IntMap is closed.
+        """
+
+    def tobytes(self) -> Buffer:
+        """
+        Returns the serialized map: the bytes-like object it was built as or opened on (bytes for a
+        built map), or a read-only memoryview over a memory-mapped file or a range reader's data.
+
+        Raises ValueError when the IntMap is closed.
+        """
 
     def __repr__(self) -> str: ...
 
-def write_intmap(path: object, data: object) -> None:
-    """Writes a dict (or mapping) of ints to an IntMap file atomically."""
+def write_intmap(path: str | os.PathLike[str], data: _typeshed.SupportsItems[SupportsIndex, SupportsIndex]) -> None:
+    """
+    Writes the dict (or any object with items()) `data` of int keys to int values as an IntMap file
+    at `path`, atomically (a temporary file renamed over it); returns None.
+
+    Raises TypeError for a key or value that is not an integer, ValueError for one outside [0, 2**64)
+    or a repeated key, OSError when the file cannot be written.
+    """
 
 class BufferSegment:
     """
-    A zero-copy view of one segment of a BufferWithSegments (read-only buffer protocol). Keeps the backing memory alive.
+    A zero-copy view of one segment of a BufferWithSegments (python-zstandard's type).
+
+    It exports the read-only buffer protocol (memoryview(s), bytes(s), numpy.frombuffer(s))
+    and keeps the backing memory alive; it compares equal to bytes of the same content.
     """
 
-    def __init__(self, data: object, offset: int = 0) -> None:
+    def __init__(self, data: Buffer | numpy.typing.NDArray[Any], offset: int = 0) -> None:
         """
-        A segment over all of `data` (no copy), reporting `offset` (used by pickle; segments normally come from a BufferWithSegments).
+        A segment over all of `data` (no copy; kept alive), reporting `offset` (used by pickle;
+        segments normally come from a BufferWithSegments).
+
+        Raises TypeError when `data` is not bytes-like (C-contiguous).
         """
 
     @property
     def offset(self) -> int:
         """Byte offset of this segment within its parent buffer."""
 
-    def __len__(self) -> int: ...
+    def __len__(self) -> int:
+        """len(s): the segment's size in bytes."""
 
     def tobytes(self) -> bytes:
-        """A bytes copy of the segment."""
+        """Returns a bytes copy of the segment."""
 
-    def __bytes__(self) -> bytes: ...
+    def __bytes__(self) -> bytes:
+        """bytes(s): a bytes copy of the segment."""
 
-    def __eq__(self, other: object | None) -> object: ...
+    def __eq__(self, other: object) -> bool:
+        """
+        s == other: True when `other` is bytes-like with the same content; NotImplemented for other types.
+        """
 
-    def __hash__(self) -> int: ...
+    def __hash__(self) -> int:
+        """
+        hash(s): the hash of the segment's content, as bytes of the same content hash.
+        """
 
     def __repr__(self) -> str: ...
 
-    def __reduce__(self) -> tuple: ...
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle support: the segment's bytes (a copy) and offset."""
+
+    def __buffer__(self, flags: int, /) -> memoryview:
+        """The buffer protocol: a read-only view of the bytes (memoryview(x), bytes(x))."""
 
 class BufferSegments:
     """
-    The (offset, length) records of a BufferWithSegments: 16 bytes each, two native u64s (buffer protocol).
+    The (offset, length) records of a BufferWithSegments (python-zstandard's type):
+    16 bytes each, two native u64s, exported as a read-only buffer.
     """
 
-    def __init__(self, data: object) -> None:
+    def __init__(self, data: Buffer | numpy.typing.NDArray[Any]) -> None:
         """
-        Records from bytes (used by pickle; normally from BufferWithSegments.segments()).
+        Records from bytes-like data, kept without a copy (used by pickle; normally from
+        BufferWithSegments.segments()).
+
+        Raises TypeError when `data` is not bytes-like, ValueError when its size is not a multiple of 16.
         """
 
     def __len__(self) -> int:
-        """Number of segments."""
+        """len(s): the number of segments."""
 
-    def __reduce__(self) -> tuple: ...
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle support: the records' bytes (a copy)."""
+
+    def __buffer__(self, flags: int, /) -> memoryview:
+        """The buffer protocol: a read-only view of the bytes (memoryview(x), bytes(x))."""
 
 class BufferWithSegments:
     """
-    A buffer holding many items: `data` (any bytes-like object, not copied; kept alive) cut by `segments` (16-byte native (offset, length) u64 records, copied and bounds-checked). Overlapping, unsorted and gapped segments are allowed.
+    A buffer holding many items (python-zstandard's type): `data` (any bytes-like object, not
+    copied; kept alive) cut by `segments` (16-byte native (offset, length) u64 records, copied
+    and bounds-checked). Overlapping, unsorted and gapped segments are allowed.
+
+    It is a sequence of BufferSegment (b[i], slices, iteration) and exports the whole backing
+    buffer through the read-only buffer protocol.
     """
 
-    def __init__(self, data: object, segments: object) -> None: ...
+    def __init__(self, data: Buffer | numpy.typing.NDArray[Any], segments: Buffer | numpy.typing.NDArray[Any]) -> None:
+        """
+        Cuts `data` (kept alive, not copied) by `segments`: 16-byte records of two native u64s
+        (offset, length), e.g. a numpy uint64 array of shape (N, 2) (copied).
+
+        Raises TypeError when either is not bytes-like, ValueError when the records' size is not a
+        multiple of 16 or a segment reaches past the end of `data`.
+        """
 
     @property
     def size(self) -> int:
         """Total size in bytes of the backing buffer."""
 
-    def __len__(self) -> int: ...
+    def __len__(self) -> int:
+        """len(b): the number of segments."""
 
-    def __getitem__(self, arg: object, /) -> object: ...
+    @overload
+    def __getitem__(self, index: SupportsIndex, /) -> BufferSegment: ...
+    @overload
+    def __getitem__(self, index: slice, /) -> BufferWithSegments:
+        """
+        b[i]: segment i as a BufferSegment (zero-copy; negative i counts from the end);
+        b[start:stop:step]: a new BufferWithSegments of those segments over the same data.
 
-    def __iter__(self) -> _SegmentIterator: ...
+        Raises IndexError when i is out of range, TypeError when it is not an integer or slice.
+        """
+
+    def __iter__(self) -> Iterator[BufferSegment]:
+        """iter(b): every segment, in order, as a BufferSegment."""
 
     def segments(self) -> BufferSegments:
-        """The segment records as a BufferSegments object."""
+        """
+        Returns the segment records as a BufferSegments object (buffer protocol, no copy).
+        """
 
     def tobytes(self) -> bytes:
-        """A bytes copy of the whole backing buffer."""
-
-    def offsets(self) -> object:
         """
-        Every segment's offset as a read-only numpy uint64 array (a view: no copy).
+        Returns a bytes copy of the whole backing buffer (gaps between segments included).
         """
 
-    def lengths(self) -> object:
+    def offsets(self) -> numpy.typing.NDArray[numpy.uint64]:
         """
-        Every segment's length as a read-only numpy uint64 array (a view: no copy).
+        Returns every segment's offset as a read-only numpy uint64 array (a view: no copy).
         """
 
-    def memoryviews(self) -> list:
-        """Every segment as a read-only memoryview, in one call (no copies)."""
+    def lengths(self) -> numpy.typing.NDArray[numpy.uint64]:
+        """
+        Returns every segment's length as a read-only numpy uint64 array (a view: no copy).
+        """
 
-    def tolist(self) -> list:
-        """Every segment as bytes."""
+    def memoryviews(self) -> list[memoryview]:
+        """
+        Returns every segment as a read-only memoryview, in one call (no copies).
+        """
+
+    def tolist(self) -> list[bytes]:
+        """Returns every segment as bytes (copies), in a list."""
 
     def concat(self) -> bytes:
-        """The segments joined in order, as bytes."""
+        """Returns the segments joined in order, as bytes."""
 
-    def __reduce_ex__(self, arg: int, /) -> object: ...
+    def __reduce_ex__(self, protocol: SupportsIndex, /) -> tuple[Any, ...]:
+        """
+        Pickle support: the backing data (out of band with protocol 5; compacted when the segments
+        cover less than half of it) and the segment records.
+        """
 
     def __repr__(self) -> str: ...
+
+    def __buffer__(self, flags: int, /) -> memoryview:
+        """The buffer protocol: a read-only view of the bytes (memoryview(x), bytes(x))."""
 
 class BufferWithSegmentsCollection:
-    """Several BufferWithSegments seen as one sequence of segments."""
+    """
+    Several BufferWithSegments seen as one sequence of segments (python-zstandard's type;
+    what multi_compress_to_buffer and multi_decompress_to_buffer return).
+    """
 
-    def __init__(self, *args) -> None: ...
+    def __init__(self, *args: BufferWithSegments) -> None:
+        """
+        The segments of every argument, in order (the buffers are shared, not copied).
 
-    def __len__(self) -> int: ...
+        Raises ValueError when there is no argument or one is empty, TypeError when one is not a
+        BufferWithSegments.
+        """
+
+    def __len__(self) -> int:
+        """len(c): the number of segments."""
 
     def size(self) -> int:
-        """Total bytes of all segments (a method, as in python-zstandard)."""
+        """
+        Returns the total bytes of all segments (a method, as in python-zstandard).
+        """
 
-    def __getitem__(self, arg: object, /) -> object: ...
+    @overload
+    def __getitem__(self, index: SupportsIndex, /) -> BufferSegment: ...
+    @overload
+    def __getitem__(self, index: slice, /) -> list[BufferSegment]:
+        """
+        c[i]: segment i as a BufferSegment (zero-copy; negative i counts from the end);
+        c[start:stop:step]: a list of those segments.
 
-    def __iter__(self) -> _SegmentIterator: ...
+        Raises IndexError when i is out of range, TypeError when it is not an integer or slice.
+        """
 
-    def buffers(self) -> list:
-        """The member BufferWithSegments objects."""
+    def __iter__(self) -> Iterator[BufferSegment]:
+        """iter(c): every segment, in order, as a BufferSegment."""
 
-    def memoryviews(self) -> list:
-        """Every segment as a read-only memoryview, in one call (no copies)."""
+    def buffers(self) -> list[BufferWithSegments]:
+        """Returns the member BufferWithSegments objects, in order."""
 
-    def tolist(self) -> list:
-        """Every segment as bytes."""
+    def memoryviews(self) -> list[memoryview]:
+        """
+        Returns every segment as a read-only memoryview, in one call (no copies).
+        """
 
-    def __reduce__(self) -> tuple: ...
+    def tolist(self) -> list[bytes]:
+        """Returns every segment as bytes (copies), in a list."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle support: the member buffers."""
 
     def __repr__(self) -> str: ...
 
-def multi_compress_to_buffer(data: object, codec: object | None = 'zstd', level: int | None = None, threads: int = -1) -> object:
+def multi_compress_to_buffer(data: Sequence[Buffer | numpy.typing.NDArray[Any]] | BufferWithSegments | BufferWithSegmentsCollection, codec: str | int | bytes | None = 'zstd', level: int | None = None, threads: int = -1) -> BufferWithSegmentsCollection:
     """
-    Compresses every item of `data` (a list of bytes-like objects, a BufferWithSegments or a collection) on the library's thread pool, without the GIL. Returns a BufferWithSegmentsCollection holding one buffer (segment i = item i). threads: < 0 every pool worker, 0 or 1 the calling thread, n at most n.
+    Compresses every item of `data` (a list or tuple of bytes-like objects, a BufferWithSegments or a
+    BufferWithSegmentsCollection) on the library's thread pool, without the GIL.
+
+    Returns a BufferWithSegmentsCollection holding one buffer: segment i = item i compressed (one
+    whole stream or frame per item). level: the codec's level (None: its default). threads: < 0
+    every pool worker, 0 or 1 the calling thread, n at most n.
+
+    Raises TypeError for input of another type or an item that is not bytes-like, ValueError when
+    there is no item or the level is out of range, UnsupportedCompressionType for an unknown codec,
+    CompressionError naming the item that failed.
     """
 
-def multi_decompress_to_buffer(frames: object, decompressed_sizes: object | None = None, codec: object | None = 'zstd', threads: int = -1, max_output_size: int | None = None) -> object:
+def multi_decompress_to_buffer(frames: Sequence[Buffer | numpy.typing.NDArray[Any]] | BufferWithSegments | BufferWithSegmentsCollection, decompressed_sizes: Buffer | numpy.typing.NDArray[Any] | Iterable[int] | None = None, codec: str | int | bytes | None = 'zstd', threads: int = -1, max_output_size: int | None = None) -> BufferWithSegmentsCollection:
     """
-    Decompresses every frame on the library's thread pool, without the GIL, into ONE buffer (segment i = item i), returned as a BufferWithSegmentsCollection. decompressed_sizes: native u64 per frame (bytes-like, numpy array or list of ints; 0 = read from the frame). max_output_size caps the whole output (default 1 GiB).
+    Decompresses every frame (whole streams of `codec`) on the library's thread pool, without the
+    GIL, into ONE buffer.
+
+    Returns a BufferWithSegmentsCollection holding that buffer: segment i = frame i decompressed.
+    decompressed_sizes: each item's size, as native u64s (bytes-like, e.g. a numpy uint64 array) or
+    a list of ints; 0 = read it from the frame. max_output_size caps the whole output (None: 1 GiB).
+    threads: < 0 every pool worker, 0 or 1 the calling thread, n at most n.
+
+    Raises TypeError for input of another type or an item that is not bytes-like, ValueError when
+    there is no frame or decompressed_sizes does not have one entry per frame,
+    UnsupportedCompressionType for an unknown codec, DecompressionError naming the first item that
+    is corrupt, truncated or not of its stated size, LimitExceededError beyond max_output_size.
     """
 
 def set_num_threads(n: int) -> None:
     """
-    Sets the number of workers of the library's thread pool (0: automatic, the number of cores or SEGPACK_NUM_THREADS).
+    Sets the number of workers of the library's thread pool (0: automatic, the number of cores or
+    SEGPACK_NUM_THREADS) and returns None; the pool is remade at its next use.
+
+    Raises ValueError for n above 1024 and TypeError for a negative n.
     """
 
 def get_num_threads() -> int:
     """
-    Number of workers of the library's thread pool, the calling thread included.
+    Returns the number of workers of the library's thread pool, the calling thread included.
     """
 
-def crc32c(data: object, value: int = 0) -> int:
-    """CRC-32C of a bytes-like object; `value` continues an earlier checksum."""
+def crc32c(data: Buffer | numpy.typing.NDArray[Any], value: int = 0) -> int:
+    """
+    Returns the CRC-32C (Castagnoli) of `data` as an int; `value` continues an earlier checksum,
+    so crc32c(b, crc32c(a)) == crc32c(a + b).
+
+    Raises TypeError when `data` is not bytes-like or `value` not an int in [0, 2**32).
+    """
 
 def crc32c_backend() -> str:
     """
-    Name of the crc32c implementation in use (e.g. 'isal', 'sse42', 'portable').
+    Returns the name of the crc32c implementation in use (e.g. 'isal', 'sse42', 'portable').
     """
 
-def crc32c_backends() -> list[str]: ...
-
-def crc32c_with(backend: str, data: object, value: int = 0) -> int: ...
-
-def compress(data: object, codec: object | None = 'zstd', level: int | None = None) -> bytes:
+def crc32c_backends() -> list[str]:
     """
-    Compresses bytes with one of: None, 'gzip', 'br', 'zstd', 'lzma' (mapbuffer's default levels).
+    Returns the names of the crc32c implementations this machine can run (for tests and benchmarks).
     """
 
-def decompress(data: object, codec: object | None = 'zstd', max_output: int | None = None) -> bytes:
+def crc32c_with(backend: str, data: Buffer | numpy.typing.NDArray[Any], value: int = 0) -> int:
     """
-    Decompresses one whole stream; raises DecompressionError on corrupt, truncated or trailing data.
+    Returns crc32c(data, value) computed by the named implementation (for tests and benchmarks).
+
+    Raises ValueError when that implementation is not available here, TypeError as crc32c() does.
     """
 
-def codec_level_range(codec: object | None) -> tuple[int, int]: ...
+def compress(data: Buffer | numpy.typing.NDArray[Any], codec: str | int | bytes | None = 'zstd', level: int | None = None) -> bytes:
+    """
+    Returns `data` compressed as one whole stream of `codec`: None (a copy), 'gzip', 'br', 'zstd' or
+    'lzma', at `level` (None: mapbuffer's default for the codec).
 
-def codec_default_level(codec: object | None) -> int: ...
+    Raises TypeError when `data` is not bytes-like, UnsupportedCompressionType for an unknown codec,
+    ValueError for a level out of the codec's range, CompressionError when compression fails.
+    """
+
+def decompress(data: Buffer | numpy.typing.NDArray[Any], codec: str | int | bytes | None = 'zstd', max_output: int | None = None) -> bytes:
+    """
+    Returns the content of one whole stream of `codec` (None, 'gzip', 'br', 'zstd' or 'lzma').
+    max_output: the most bytes it may decompress to (None: 4 GiB).
+
+    Raises TypeError when `data` is not bytes-like, UnsupportedCompressionType for an unknown codec,
+    DecompressionError on corrupt, truncated or trailing data, LimitExceededError beyond max_output.
+    """
+
+def codec_level_range(codec: str | int | bytes | None) -> tuple[int, int]:
+    """
+    Returns the (lowest, highest) compression level `codec` accepts ((0, 0) for None).
+
+    Raises UnsupportedCompressionType for an unknown codec.
+    """
+
+def codec_default_level(codec: str | int | bytes | None) -> int:
+    """
+    Returns the level `codec` uses when none is given (mapbuffer's default for it).
+
+    Raises UnsupportedCompressionType for an unknown codec.
+    """

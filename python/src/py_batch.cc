@@ -13,6 +13,7 @@
 #include "py_codecs.h"
 #include "py_errors.h"
 #include "py_segments.h"
+#include "py_sig.h"
 #include "segpack/batch.h"
 #include "segpack/segments.h"
 #include "segpack/thread_pool.h"
@@ -116,9 +117,16 @@ void bind_batch(nb::module_& m) {
         return result_collection(unwrap(std::move(r)));
       },
       nb::arg("data"), nb::arg("codec").none() = "zstd", nb::arg("level") = nb::none(), nb::arg("threads") = -1,
-      "Compresses every item of `data` (a list of bytes-like objects, a BufferWithSegments or a collection) "
-      "on the library's thread pool, without the GIL. Returns a BufferWithSegmentsCollection holding one "
-      "buffer (segment i = item i). threads: < 0 every pool worker, 0 or 1 the calling thread, n at most n.");
+      nb::sig("def multi_compress_to_buffer(data: " SEGPACK_PY_BATCH_INPUT ", codec: " SEGPACK_PY_CODEC
+              " = 'zstd', level: int | None = None, threads: int = -1) -> BufferWithSegmentsCollection"),
+      "Compresses every item of `data` (a list or tuple of bytes-like objects, a BufferWithSegments or a\n"
+      "BufferWithSegmentsCollection) on the library's thread pool, without the GIL.\n\n"
+      "Returns a BufferWithSegmentsCollection holding one buffer: segment i = item i compressed (one\n"
+      "whole stream or frame per item). level: the codec's level (None: its default). threads: < 0\n"
+      "every pool worker, 0 or 1 the calling thread, n at most n.\n\n"
+      "Raises TypeError for input of another type or an item that is not bytes-like, ValueError when\n"
+      "there is no item or the level is out of range, UnsupportedCompressionType for an unknown codec,\n"
+      "CompressionError naming the item that failed.");
   m.def(
       "multi_decompress_to_buffer",
       [](nb::handle frames, nb::handle decompressed_sizes, nb::handle codec, int threads,
@@ -139,15 +147,25 @@ void bind_batch(nb::module_& m) {
       },
       nb::arg("frames"), nb::arg("decompressed_sizes") = nb::none(), nb::arg("codec").none() = "zstd",
       nb::arg("threads") = -1, nb::arg("max_output_size") = nb::none(),
-      "Decompresses every frame on the library's thread pool, without the GIL, into ONE buffer (segment i = "
-      "item i), returned as a BufferWithSegmentsCollection. decompressed_sizes: native u64 per frame (bytes-like, "
-      "numpy array or list of ints; 0 = read from the frame). max_output_size caps the whole output "
-      "(default 1 GiB).");
+      nb::sig("def multi_decompress_to_buffer(frames: " SEGPACK_PY_BATCH_INPUT ", decompressed_sizes: "
+              SEGPACK_PY_BYTES_LIKE " | collections.abc.Iterable[int] | None = None, codec: " SEGPACK_PY_CODEC
+              " = 'zstd', threads: int = -1, max_output_size: int | None = None) -> BufferWithSegmentsCollection"),
+      "Decompresses every frame (whole streams of `codec`) on the library's thread pool, without the\n"
+      "GIL, into ONE buffer.\n\n"
+      "Returns a BufferWithSegmentsCollection holding that buffer: segment i = frame i decompressed.\n"
+      "decompressed_sizes: each item's size, as native u64s (bytes-like, e.g. a numpy uint64 array) or\n"
+      "a list of ints; 0 = read it from the frame. max_output_size caps the whole output (None: 1 GiB).\n"
+      "threads: < 0 every pool worker, 0 or 1 the calling thread, n at most n.\n\n"
+      "Raises TypeError for input of another type or an item that is not bytes-like, ValueError when\n"
+      "there is no frame or decompressed_sizes does not have one entry per frame,\n"
+      "UnsupportedCompressionType for an unknown codec, DecompressionError naming the first item that\n"
+      "is corrupt, truncated or not of its stated size, LimitExceededError beyond max_output_size.");
   m.def("set_num_threads", [](std::size_t n) { check(set_default_pool_size(n)); }, nb::arg("n"),
-        "Sets the number of workers of the library's thread pool (0: automatic, the number of cores or "
-        "SEGPACK_NUM_THREADS).");
+        "Sets the number of workers of the library's thread pool (0: automatic, the number of cores or\n"
+        "SEGPACK_NUM_THREADS) and returns None; the pool is remade at its next use.\n\n"
+        "Raises ValueError for n above 1024 and TypeError for a negative n.");
   m.def("get_num_threads", []() { return default_pool_size(); },
-        "Number of workers of the library's thread pool, the calling thread included.");
+        "Returns the number of workers of the library's thread pool, the calling thread included.");
 }
 
 }  // namespace segpack::py

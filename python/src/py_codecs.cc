@@ -13,6 +13,7 @@
 #include "bindings.h"
 #include "py_buffers.h"
 #include "py_errors.h"
+#include "py_sig.h"
 
 namespace segpack::py {
 
@@ -71,7 +72,12 @@ void bind_codecs(nb::module_& m) {
         return to_bytes(out);
       },
       nb::arg("data"), nb::arg("codec").none() = "zstd", nb::arg("level") = nb::none(),
-      "Compresses bytes with one of: None, 'gzip', 'br', 'zstd', 'lzma' (mapbuffer's default levels).");
+      nb::sig("def compress(data: " SEGPACK_PY_BYTES_LIKE ", codec: " SEGPACK_PY_CODEC
+              " = 'zstd', level: int | None = None) -> bytes"),
+      "Returns `data` compressed as one whole stream of `codec`: None (a copy), 'gzip', 'br', 'zstd' or\n"
+      "'lzma', at `level` (None: mapbuffer's default for the codec).\n\n"
+      "Raises TypeError when `data` is not bytes-like, UnsupportedCompressionType for an unknown codec,\n"
+      "ValueError for a level out of the codec's range, CompressionError when compression fails.");
   m.def(
       "decompress",
       [](nb::handle data, nb::handle codec, std::optional<std::uint64_t> max_output) {
@@ -90,11 +96,20 @@ void bind_codecs(nb::module_& m) {
         return to_bytes(out);
       },
       nb::arg("data"), nb::arg("codec").none() = "zstd", nb::arg("max_output") = nb::none(),
-      "Decompresses one whole stream; raises DecompressionError on corrupt, truncated or trailing data.");
+      nb::sig("def decompress(data: " SEGPACK_PY_BYTES_LIKE ", codec: " SEGPACK_PY_CODEC
+              " = 'zstd', max_output: int | None = None) -> bytes"),
+      "Returns the content of one whole stream of `codec` (None, 'gzip', 'br', 'zstd' or 'lzma').\n"
+      "max_output: the most bytes it may decompress to (None: 4 GiB).\n\n"
+      "Raises TypeError when `data` is not bytes-like, UnsupportedCompressionType for an unknown codec,\n"
+      "DecompressionError on corrupt, truncated or trailing data, LimitExceededError beyond max_output.");
   m.def("codec_level_range", [](nb::handle codec) { return codec_level_range(codec_from_arg(codec)); },
-        nb::arg("codec").none());
+        nb::arg("codec").none(), nb::sig("def codec_level_range(codec: " SEGPACK_PY_CODEC ") -> tuple[int, int]"),
+        "Returns the (lowest, highest) compression level `codec` accepts ((0, 0) for None).\n\n"
+        "Raises UnsupportedCompressionType for an unknown codec.");
   m.def("codec_default_level", [](nb::handle codec) { return codec_default_level(codec_from_arg(codec)); },
-        nb::arg("codec").none());
+        nb::arg("codec").none(), nb::sig("def codec_default_level(codec: " SEGPACK_PY_CODEC ") -> int"),
+        "Returns the level `codec` uses when none is given (mapbuffer's default for it).\n\n"
+        "Raises UnsupportedCompressionType for an unknown codec.");
 }
 
 }  // namespace segpack::py

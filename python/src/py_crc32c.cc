@@ -8,6 +8,7 @@
 
 #include "bindings.h"
 #include "py_buffers.h"
+#include "py_sig.h"
 #include "segpack/crc32c.h"
 
 namespace segpack::py {
@@ -24,14 +25,17 @@ void bind_crc32c(nb::module_& m) {
         return crc32c_extend(value, in.data(), in.size());
       },
       nb::arg("data"), nb::arg("value") = 0,
-      "CRC-32C of a bytes-like object; `value` continues an earlier checksum.");
+      nb::sig("def crc32c(data: " SEGPACK_PY_BYTES_LIKE ", value: int = 0) -> int"),
+      "Returns the CRC-32C (Castagnoli) of `data` as an int; `value` continues an earlier checksum,\n"
+      "so crc32c(b, crc32c(a)) == crc32c(a + b).\n\n"
+      "Raises TypeError when `data` is not bytes-like or `value` not an int in [0, 2**32).");
   m.def("crc32c_backend", []() { return std::string(crc32c_backend_name(crc32c_active_backend())); },
-        "Name of the crc32c implementation in use (e.g. 'isal', 'sse42', 'portable').");
+        "Returns the name of the crc32c implementation in use (e.g. 'isal', 'sse42', 'portable').");
   m.def("crc32c_backends", []() {
     std::vector<std::string> out;
     for (auto b : crc32c_available_backends()) out.emplace_back(crc32c_backend_name(b));
     return out;
-  });
+  }, "Returns the names of the crc32c implementations this machine can run (for tests and benchmarks).");
   m.def(
       "crc32c_with",
       [](const std::string& backend, nb::handle data, std::uint32_t value) {
@@ -41,7 +45,10 @@ void bind_crc32c(nb::module_& m) {
         }
         throw nb::value_error(("crc32c backend not available here: " + backend).c_str());
       },
-      nb::arg("backend"), nb::arg("data"), nb::arg("value") = 0);
+      nb::arg("backend"), nb::arg("data"), nb::arg("value") = 0,
+      nb::sig("def crc32c_with(backend: str, data: " SEGPACK_PY_BYTES_LIKE ", value: int = 0) -> int"),
+      "Returns crc32c(data, value) computed by the named implementation (for tests and benchmarks).\n\n"
+      "Raises ValueError when that implementation is not available here, TypeError as crc32c() does.");
 }
 
 }  // namespace segpack::py

@@ -228,9 +228,16 @@ struct MapIter {
   IterMode mode = IterMode::keys;
 };
 
-/// The docstrings that differ between map types.
+/// What differs between map types in the shared methods' signatures
+/// (nb::sig, as the stubs spell types) and docstrings.
 struct MapDocs {
-  const char* validate;
+  const char* value_type = "typing.Any";  // a value's Python type, e.g. "int"
+  const char* value = "a value";          // what m[key] and get() return, in a sentence's words
+  const char* iter_value = "values";      // what values(), items() and todict() give
+  const char* get_sig = "def get(self, label: typing.SupportsIndex, default: typing.Any = None) -> typing.Any";
+  const char* data_type = "typing.Any";  // what validate_buffer accepts
+  const char* errors = "";  // "\n<a sentence: what reading a value may raise beyond TypeError and ValueError>"
+  const char* validate = "Checks the map. Returns True or raises a ValidationError subclass.";
 };
 
 /// Binds the iterator type `_<kName>Iterator` and the methods every map has:
@@ -256,6 +263,39 @@ void bind_map_methods(nb::class_<M>& cls, nb::module_& m, const MapDocs& docs) {
     nb::inst_ptr<M>(self)->require_open();
     return MapIter<M>{nb::borrow(self), 0, mode};
   };
+  // Signatures (nb::sig) and docstrings that name the value type or the class.
+  const std::string name = M::kName, vt = docs.value_type, errors = docs.errors;
+  const std::string closed = "ValueError when the " + name + " is closed";
+  const std::string keys_raises = "\n\nRaises " + closed + " (also from next() once it is closed).";
+  const std::string iter_raises = keys_raises + errors;
+  const std::string values_sig = "def values(self) -> collections.abc.Iterator[" + vt + "]";
+  const std::string items_sig = "def items(self) -> collections.abc.Iterator[tuple[int, " + vt + "]]";
+  const std::string todict_sig = "def todict(self) -> dict[int, " + vt + "]";
+  const std::string validate_buffer_sig = "def validate_buffer(buf: " + std::string(docs.data_type) + ") -> bool";
+  const std::string get_doc = "Returns the value stored under `label`, or `default` when no such key is stored (as\n"
+                              "dict.get does).\nThe value is " +
+                              std::string(docs.value) + ".\n\nRaises TypeError when `label` is not an integer, " +
+                              closed + "." + errors;
+  const std::string find_doc = "Returns the position of `label` in the index (the order of keys(), index() and\n"
+                               "getindex()), or None when it is not stored.\n\n"
+                               "Raises TypeError when `label` is not an integer, " +
+                               closed + ".";
+  const std::string values_doc =
+      "Returns an iterator over the values, in index order: " + std::string(docs.iter_value) + "." + iter_raises;
+  const std::string items_doc = "Returns an iterator over the (key, value) pairs, in index order.\nValues are " +
+                                std::string(docs.iter_value) + "." + iter_raises;
+  const std::string todict_doc = "Returns every item as a new dict {key: value}.\nValues are " +
+                                 std::string(docs.iter_value) + ".\n\nRaises " + closed + "." + errors;
+  const std::string header_doc =
+      "The header bytes at the start of the data (magic, format version, ...).\n\nRaises " + closed + ".";
+  const std::string validate_doc = std::string(docs.validate) + "\n\nRaises " + closed + ".";
+  const std::string validate_buffer_doc = "Opens `buf` as a " + name + " and runs validate() on it.\n\n"
+                                          "Returns True, or raises what the constructor and validate() raise.";
+  const std::string close_doc = "Releases the buffer, mapping or range reader and returns None; closing twice does\n"
+                                "nothing. Using the " + name + " afterwards raises ValueError; views handed out\n"
+                                "earlier (index(), memoryviews, zero-copy segments) keep what they need alive.";
+  const std::string enter_doc = "Returns the " + name + " itself: `with " + name + "(...) as m:` closes it on exit.";
+  const std::string exit_doc = "Closes the " + name + " (see close()); returns False, so exceptions propagate.";
 
   cls.def(
          "get",
@@ -267,7 +307,7 @@ void bind_map_methods(nb::class_<M>& cls, nb::module_& m, const MapDocs& docs) {
            if (r == KeyLookup::absent) return nb::borrow(dflt);
            return self.lookup(pos);
          },
-         nb::arg("label"), nb::arg("default") = nb::none())
+         nb::arg("label"), nb::arg("default") = nb::none(), nb::sig(docs.get_sig), get_doc.c_str())
       .def("find_index_position",
            [](M& self, nb::handle key) -> nb::object {
              self.require_open();
@@ -275,11 +315,18 @@ void bind_map_methods(nb::class_<M>& cls, nb::module_& m, const MapDocs& docs) {
              const KeyLookup r = find_key(self.reader, key.ptr(), &pos);
              if (r == KeyLookup::type_error) throw nb::python_error();
              return r == KeyLookup::found ? nb::object(nb::int_(pos)) : nb::object(nb::none());
-           })
-      .def("keys", [iter_of](nb::handle self) { return iter_of(self, IterMode::keys); })
-      .def("values", [iter_of](nb::handle self) { return iter_of(self, IterMode::values); })
-      .def("items", [iter_of](nb::handle self) { return iter_of(self, IterMode::items); })
-      .def("__iter__", [iter_of](nb::handle self) { return iter_of(self, IterMode::keys); })
+           },
+           nb::sig("def find_index_position(self, label: typing.SupportsIndex, /) -> int | None"), find_doc.c_str())
+      .def("keys", [iter_of](nb::handle self) { return iter_of(self, IterMode::keys); },
+           nb::sig("def keys(self) -> collections.abc.Iterator[int]"),
+           ("Returns an iterator over the keys (ints), in index order." + keys_raises).c_str())
+      .def("values", [iter_of](nb::handle self) { return iter_of(self, IterMode::values); },
+           nb::sig(values_sig.c_str()), values_doc.c_str())
+      .def("items", [iter_of](nb::handle self) { return iter_of(self, IterMode::items); },
+           nb::sig(items_sig.c_str()), items_doc.c_str())
+      .def("__iter__", [iter_of](nb::handle self) { return iter_of(self, IterMode::keys); },
+           nb::sig("def __iter__(self) -> collections.abc.Iterator[int]"),
+           ("iter(m): an iterator over the keys, as keys() returns." + keys_raises).c_str())
       .def("todict",
            [](M& self) {
              self.require_open();
@@ -288,26 +335,29 @@ void bind_map_methods(nb::class_<M>& cls, nb::module_& m, const MapDocs& docs) {
                d[nb::steal(PyLong_FromUnsignedLongLong(self.reader.key_at(i)))] = self.value(i);
              }
              return d;
-           })
+           },
+           nb::sig(todict_sig.c_str()), todict_doc.c_str())
       .def_prop_ro("header",
                    [](M& self) {
                      self.require_open();
                      auto h = self.reader.header_bytes();
                      return nb::bytes(reinterpret_cast<const char*>(h.data()), h.size());
-                   })
-      .def_prop_ro("closed", [](M& self) { return !self.open; })
-      .def("validate", [](M& self) { return self.validate(); }, docs.validate)
+                   },
+                   header_doc.c_str())
+      .def_prop_ro("closed", [](M& self) { return !self.open; },
+                   "True once close() has run (or a with block has ended), False before.")
+      .def("validate", [](M& self) { return self.validate(); }, validate_doc.c_str())
       .def_static(
           "validate_buffer",
           [](nb::handle buf) { return nb::module_::import_("segpack").attr(M::kName)(buf).attr("validate")(); },
-          nb::arg("buf"))
-      .def("close", [](M& self) { self.close(); },
-           "Releases the buffer or mapping. Views handed out earlier keep what they need alive.")
-      .def("__enter__", [](nb::handle self) { return nb::borrow(self); })
+          nb::arg("buf"), nb::sig(validate_buffer_sig.c_str()), validate_buffer_doc.c_str())
+      .def("close", [](M& self) { self.close(); }, close_doc.c_str())
+      .def("__enter__", [](nb::handle self) { return nb::borrow(self); },
+           nb::sig("def __enter__(self) -> typing_extensions.Self"), enter_doc.c_str())
       .def("__exit__", [](M& self, nb::args) {
         self.close();
         return false;
-      });
+      }, nb::sig("def __exit__(self, *args: object) -> typing.Literal[False]"), exit_doc.c_str());
 }
 
 }  // namespace segpack::py

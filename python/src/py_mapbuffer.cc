@@ -18,6 +18,7 @@
 #include "py_map.h"
 #include "py_segments.h"
 #include "segpack/get_many.h"
+#include "py_sig.h"
 #include "segpack/mapbuffer.h"
 
 namespace segpack::py {
@@ -314,19 +315,52 @@ void commit_writer(PyMapBufferWriter& self) {
 }  // namespace
 
 void bind_mapbuffer(nb::module_& m) {
-  nb::class_<PyMapBuffer> cls(m, "MapBuffer", nb::type_slots(map_slots<PyMapBuffer>),
-                              "A serialized map of u64 keys to bytes, read without parsing.");
+  nb::class_<PyMapBuffer> cls(
+      m, "MapBuffer", nb::type_slots(map_slots<PyMapBuffer>),
+      "A serialized map of u64 keys to bytes, read without parsing (the mapbuffer package's format).\n\n"
+      "MapBuffer(data) opens serialized data (bytes-like, a file, a path or a range reader) or\n"
+      "builds a map from a dict. It reads as a mapping: m[key], key in m, len(m), iteration, get,\n"
+      "keys, values, items; m[key] = value overwrites a value in place when it has the same stored\n"
+      "size. Keys are ints in [0, 2**64), values bytes (see zero_copy, frombytesfn and tobytesfn).\n"
+      "A missing key raises KeyError, a key that is not an integer TypeError, any use of a closed\n"
+      "map ValueError, corrupt data a segpack.ValidationError subclass (TruncatedError,\n"
+      "ChecksumError, DecompressionError, ...).");
   cls.def("__init__", &init_mapbuffer, nb::arg("data") = nb::none(), nb::arg("compress") = nb::none(),
           nb::arg("tobytesfn") = nb::none(), nb::arg("frombytesfn") = nb::none(), nb::arg("check_crc") = true,
           nb::arg("compute_crc") = true, nb::kw_only(), nb::arg("level") = nb::none(),
           nb::arg("zero_copy") = false, nb::arg("max_output") = nb::none(),
-          "data: dict, bytes-like (bytes, bytearray, memoryview, numpy uint8, mmap), open binary file or path "
-          "(memory-mapped), or an object with slice __getitem__ (range reader). compress/level/compute_crc/"
-          "tobytesfn apply when data is a dict. zero_copy: mb[key] returns a memoryview over the mapping "
-          "(uncompressed maps). max_output: cap on one item's decompressed size.");
-  bind_map_methods(cls, m,
-                   {.validate = "Checks everything: header, offsets, Eytzinger order, every crc, that every item "
-                                "decodes. Returns True or raises a ValidationError subclass naming the item."});
+          nb::sig("def __init__(self, data: _typeshed.SupportsItems[" SEGPACK_PY_KEY ", typing.Any] | "
+                  SEGPACK_PY_MAP_SOURCE " | None = None, compress: " SEGPACK_PY_CODEC
+                  " = None, tobytesfn: " SEGPACK_PY_TOBYTESFN " = None, frombytesfn: " SEGPACK_PY_FROMBYTESFN
+                  " = None, check_crc: bool = True, compute_crc: bool = True, *, level: int | None = None, "
+                  "zero_copy: bool = False, max_output: int | None = None) -> None"),
+          "Opens serialized data, or builds a new map from a dict.\n\n"
+          "data: a dict (or any object with items() and keys()) of int keys to bytes-like values, built\n"
+          "  into a new map (compress, level, compute_crc and tobytesfn apply); serialized data, bytes-like\n"
+          "  (bytes, bytearray, memoryview, numpy uint8 array, mmap; used without a copy); a path or an\n"
+          "  open binary file (memory-mapped); an object whose __getitem__ takes a slice and returns\n"
+          "  bytes (a range reader: header and index are read once, then one read per item); None: empty.\n"
+          "compress: the codec of a built map: None, 'gzip', 'br', 'zstd' or 'lzma'.\n"
+          "tobytesfn: applied to each value written (built maps, m[key] = value); must return bytes-like.\n"
+          "frombytesfn: applied to each value read by m[key], get(), values(), items() and todict().\n"
+          "check_crc: check each item's crc32c as it is read (format version 1 maps).\n"
+          "compute_crc: write crc32c checksums (format version 1); False writes format version 0.\n"
+          "level: the codec's compression level (None: mapbuffer's default for the codec).\n"
+          "zero_copy: m[key] and get() return read-only memoryviews over the data (uncompressed maps).\n"
+          "max_output: the most bytes one item may decompress to (LimitExceededError beyond).\n\n"
+          "Raises TypeError for data of another type or a value that is not bytes-like, ValueError for a\n"
+          "key outside [0, 2**64), UnsupportedCompressionType for an unknown codec, OSError when a file\n"
+          "cannot be opened or mapped, and a ValidationError subclass when the header or index is invalid.");
+  bind_map_methods(
+      cls, m,
+      {.value_type = "typing.Any",
+       .value = "bytes (a memoryview when zero_copy is set), or frombytesfn's result when one is set",
+       .iter_value = "bytes, or frombytesfn's result when one is set",
+       .get_sig = "def get(self, label: " SEGPACK_PY_KEY ", default: typing.Any = None) -> typing.Any",
+       .data_type = SEGPACK_PY_MAP_SOURCE,
+       .errors = "\nA corrupt item raises a ValidationError subclass (ChecksumError, DecompressionError, ...).",
+       .validate = "Checks everything: header, offsets, Eytzinger order, every crc, that every item decodes.\n"
+                   "Returns True or raises a ValidationError subclass naming the item."});
   cls.def("view",
           [](PyMapBuffer& self, nb::handle key) -> nb::object {
             self.require_open();
@@ -343,13 +377,19 @@ void bind_mapbuffer(nb::module_& m) {
             self.frombytesfn = saved;
             return v;
           },
-          nb::arg("label"),
-          "The value as a read-only memoryview: zero-copy over the buffer or mapping for uncompressed maps "
-          "(it keeps the mapping alive, even after close()); a view of the decompressed bytes otherwise.")
+          nb::arg("label"), nb::sig("def view(self, label: " SEGPACK_PY_KEY ") -> memoryview"),
+          "Returns the value stored under `label` as a read-only memoryview: zero-copy over the buffer or\n"
+          "mapping for uncompressed maps (it keeps the mapping alive, even after close()); a view of the\n"
+          "decompressed bytes otherwise. frombytesfn is not applied.\n\n"
+          "Raises KeyError when the key is not stored, TypeError when it is not an integer, ValueError\n"
+          "when the MapBuffer is closed, a ValidationError subclass when the item is corrupt.")
       .def("getindex", [](PyMapBuffer& self, nb::handle i) {
         self.require_open();
         return self.lookup(self.position(i));
-      })
+      }, nb::sig("def getindex(self, index: int, /) -> typing.Any"),
+           "Returns the value at position `index` of the index (negative: from the end), as m[key] does.\n\n"
+           "Raises IndexError when out of range, ValueError when the MapBuffer is closed, a ValidationError\n"
+           "subclass when the item is corrupt.")
       .def("setindex",
            [](PyMapBuffer& self, nb::handle i, nb::handle value) {
              self.require_open();
@@ -357,7 +397,13 @@ void bind_mapbuffer(nb::module_& m) {
              nb::object key = nb::steal(PyLong_FromUnsignedLongLong(self.reader.key_at(pos)));
              nb::object me = nb::find(self);
              if (PyObject_SetItem(me.ptr(), key.ptr(), value.ptr()) != 0) throw nb::python_error();
-           })
+           },
+           nb::sig("def setindex(self, index: int, value: typing.Any, /) -> None"),
+           "Overwrites the value at position `index` of the index, as m[key] = value does (same stored\n"
+           "size), and returns None.\n\n"
+           "Raises IndexError when out of range, TypeError when the value is not bytes-like (after tobytesfn),\n"
+           "ValueError when the MapBuffer is closed, its data is read-only (bytes, a mapped file) or the new\n"
+           "value's stored size differs.")
       .def("size",
            [](PyMapBuffer& self, nb::handle key) {
              self.require_open();
@@ -372,50 +418,73 @@ void bind_mapbuffer(nb::module_& m) {
              std::uint64_t n = *r->second - r->first;
              return n - (self.reader.header().version == 1 ? 4 : 0);
            },
-           nb::arg("label"), "Stored (possibly compressed) size of a value in bytes, without its crc.")
+           nb::arg("label"), nb::sig("def size(self, label: " SEGPACK_PY_KEY ") -> int"),
+           "Returns the stored (possibly compressed) size in bytes of the value under `label`, without its crc.\n\n"
+           "Raises KeyError when the key is not stored, TypeError when it is not an integer, ValueError\n"
+           "when the MapBuffer is closed.")
       .def("index",
            [](PyMapBuffer& self) {
              self.require_open();
              return pairs_array(self.reader.index_bytes(), self.reader.size());
            },
-           "The N x 2 uint64 index (key, offset) as a read-only numpy view.")
+           nb::sig("def index(self) -> " SEGPACK_PY_U64_ARRAY),
+           "Returns the index as a read-only N x 2 numpy uint64 view (key, offset of the item), in index\n"
+           "order; it keeps the data alive.\n\nRaises ValueError when the MapBuffer is closed.")
       .def("datasize",
            [](PyMapBuffer& self) -> nb::object {
              self.require_open();
              auto d = self.reader.datasize();
              if (!d) return nb::none();
              return nb::int_(*d);
-           })
+           },
+           nb::sig("def datasize(self) -> int | None"),
+           "Returns the size in bytes of the data section (every stored item), or None when it is not known\n"
+           "(an empty map).\n\nRaises ValueError when the MapBuffer is closed.")
       .def_prop_ro("compress",
                    [](PyMapBuffer& self) {
                      self.require_open();
                      return codec_to_py(self.reader.header().codec);
-                   })
+                   },
+                   nb::for_getter(nb::sig("def compress(self) -> str | None")),
+                   "The codec of the stored values: None, 'gzip', 'br', 'zstd' or 'lzma'.\n\n"
+                   "Raises ValueError when the MapBuffer is closed.")
       .def_prop_ro("format_version",
                    [](PyMapBuffer& self) {
                      self.require_open();
                      return self.reader.header().version;
-                   })
+                   },
+                   "The format version: 1 (values carry a crc32c) or 0 (no checksums).\n\n"
+                   "Raises ValueError when the MapBuffer is closed.")
       .def_prop_rw(
           "check_crc", [](PyMapBuffer& self) { return self.reader.options().check_crc; },
-          [](PyMapBuffer& self, bool on) { self.reader = self.reader.with_check_crc(on); })
+          [](PyMapBuffer& self, bool on) { self.reader = self.reader.with_check_crc(on); },
+          "Whether reads check each item's crc32c (format version 1); settable.")
       .def_prop_rw(
           "zero_copy", [](PyMapBuffer& self) { return self.zero_copy; },
           [](PyMapBuffer& self, bool on) {
             self.zero_copy = on;
             self.refresh_plain();
-          })
-      .def_prop_ro("compute_crc", [](PyMapBuffer& self) { return self.compute_crc; })
+          },
+          "Whether m[key] and get() return read-only memoryviews (zero-copy for uncompressed maps) instead\n"
+          "of bytes; settable.")
+      .def_prop_ro("compute_crc", [](PyMapBuffer& self) { return self.compute_crc; },
+                   "Whether maps built by this object (dict2buf()) carry crc32c checksums (format version 1).")
       .def_prop_rw(
           "tobytesfn", [](PyMapBuffer& self) { return self.tobytesfn; },
-          [](PyMapBuffer& self, nb::object f) { self.tobytesfn = std::move(f); }, nb::arg("fn").none())
+          [](PyMapBuffer& self, nb::object f) { self.tobytesfn = std::move(f); }, nb::arg("fn").none(),
+          nb::for_getter(nb::sig("def tobytesfn(self) -> " SEGPACK_PY_TOBYTESFN)),
+          nb::for_setter(nb::sig("def tobytesfn(self, fn: " SEGPACK_PY_TOBYTESFN ", /) -> None")),
+          "The function applied to each value written (m[key] = value, dict2buf()), or None; settable.")
       .def_prop_rw(
           "frombytesfn", [](PyMapBuffer& self) { return self.frombytesfn; },
           [](PyMapBuffer& self, nb::object f) {
             self.frombytesfn = std::move(f);
             self.refresh_plain();
           },
-          nb::arg("fn").none())
+          nb::arg("fn").none(), nb::for_getter(nb::sig("def frombytesfn(self) -> " SEGPACK_PY_FROMBYTESFN)),
+          nb::for_setter(nb::sig("def frombytesfn(self, fn: " SEGPACK_PY_FROMBYTESFN ", /) -> None")),
+          "The function applied to each value read (m[key], get(), values(), items(), todict()), or None;\n"
+          "settable.")
       .def("get_many",
            [](PyMapBuffer& self, nb::handle keys, nb::handle dflt, int threads, bool zero_copy,
               std::optional<std::uint64_t> max_output_size) -> nb::object {
@@ -455,11 +524,19 @@ void bind_mapbuffer(nb::module_& m) {
            },
            nb::arg("keys"), nb::arg("default") = nb::none(), nb::arg("threads") = -1, nb::arg("zero_copy") = false,
            nb::arg("max_output_size") = nb::none(),
-           "Values of many keys (a numpy integer array or any iterable of ints) as ONE BufferWithSegments, in key "
-           "order: lookups, crc checks and decompression run on the library's thread pool without the GIL. "
-           "Missing keys raise KeyError, or take `default` (bytes) when given. zero_copy=True returns segments "
-           "that point into the map's own memory (uncompressed in-memory maps). frombytesfn is not applied. "
-           "threads: < 0 every pool worker, 0 or 1 the calling thread, n at most n.")
+           nb::sig("def get_many(self, keys: collections.abc.Iterable[" SEGPACK_PY_KEY "], default: "
+                   SEGPACK_PY_BYTES_LIKE " | None = None, threads: int = -1, zero_copy: bool = False, "
+                   "max_output_size: int | None = None) -> BufferWithSegments"),
+           "Returns the values of many keys as ONE BufferWithSegments, segment i = the value of keys[i].\n\n"
+           "keys: a numpy integer array (read without per-key Python work) or any iterable of ints.\n"
+           "Lookups, crc checks and decompression run on the library's thread pool without the GIL.\n"
+           "default: bytes-like value for missing keys (None: a missing key raises KeyError).\n"
+           "zero_copy: segments point into the map's own memory (uncompressed in-memory maps).\n"
+           "threads: < 0 every pool worker, 0 or 1 the calling thread, n at most n.\n"
+           "max_output_size: the most bytes the whole result may hold (LimitExceededError beyond).\n"
+           "frombytesfn is not applied.\n\n"
+           "Raises KeyError naming the first missing key, TypeError for a key that is not an integer,\n"
+           "ValueError when the MapBuffer is closed, a ValidationError subclass naming a corrupt item.")
       .def("tobytes",
            [](PyMapBuffer& self) -> nb::object {
              self.require_open();
@@ -471,15 +548,28 @@ void bind_mapbuffer(nb::module_& m) {
              }
              return memoryview_of(self.reader.buffer());
            },
-           "The serialized bytes: the object it was built on or read from, or a memoryview over the mapping.")
-      .def_prop_ro("buffer", [](nb::handle self) { return self.attr("tobytes")(); })
+           nb::sig("def tobytes(self) -> " SEGPACK_PY_BUFFER),
+           "Returns the serialized map: the object it was built as or opened on (bytes for a built map), the\n"
+           "whole content of a range reader as bytes, or a read-only memoryview over a memory-mapped file.\n\n"
+           "Raises ValueError when the MapBuffer is closed; a range reader's own error when reading fails.")
+      .def_prop_ro("buffer", [](nb::handle self) { return self.attr("tobytes")(); },
+                   nb::for_getter(nb::sig("def buffer(self) -> " SEGPACK_PY_BUFFER)),
+                   "The serialized map, as tobytes() returns it (mapbuffer's attribute).\n\n"
+                   "Raises ValueError when the MapBuffer is closed.")
       .def("dict2buf",
            [](PyMapBuffer& self, nb::handle data, nb::handle compress, nb::handle tobytesfn) {
              Codec c = compress.is_none() ? self.write_codec : codec_from_arg(compress);
              nb::handle fn = tobytesfn.is_none() ? nb::handle(self.tobytesfn) : tobytesfn;
              return build_bytes(data, c, self.level, self.compute_crc, fn);
            },
-           nb::arg("data"), nb::arg("compress") = nb::none(), nb::arg("tobytesfn") = nb::none())
+           nb::arg("data"), nb::arg("compress") = nb::none(), nb::arg("tobytesfn") = nb::none(),
+           nb::sig("def dict2buf(self, data: _typeshed.SupportsItems[" SEGPACK_PY_KEY ", typing.Any], compress: "
+                   SEGPACK_PY_CODEC " = None, tobytesfn: " SEGPACK_PY_TOBYTESFN " = None) -> bytes"),
+           "Returns a new serialized map built from the dict `data`, as MapBuffer(data) would build it,\n"
+           "with this map's codec, level, compute_crc and tobytesfn unless `compress` or `tobytesfn` is given.\n"
+           "Works on a closed map too.\n\n"
+           "Raises TypeError for a value that is not bytes-like, ValueError for a key outside [0, 2**64),\n"
+           "UnsupportedCompressionType for an unknown codec, CompressionError when compression fails.")
       .def("__repr__", [](PyMapBuffer& self) {
         if (!self.open) return std::string("<MapBuffer closed>");
         auto c = codec_name(self.reader.header().codec);
@@ -488,10 +578,12 @@ void bind_mapbuffer(nb::module_& m) {
       });
 
   // ---- streaming writer
-  nb::class_<PyMapBufferWriter>(m, "MapBufferWriter",
-                                "Writes a MapBuffer file item by item without holding the values in memory; "
-                                "the file appears atomically at commit().",
-                                nb::type_slots(writer_slots))
+  nb::class_<PyMapBufferWriter>(
+      m, "MapBufferWriter",
+      "Writes a MapBuffer file item by item without holding the values in memory; the file appears\n"
+      "atomically at commit() (a temporary file renamed over the path), never half-written.\n"
+      "As a context manager it commits when the with block ends normally and aborts on an exception.",
+      nb::type_slots(writer_slots))
       .def("__init__",
            [](PyMapBufferWriter* self, nb::object path, nb::handle compress, std::optional<int> level,
               bool compute_crc, nb::object tobytesfn) {
@@ -508,7 +600,16 @@ void bind_mapbuffer(nb::module_& m) {
              self->tobytesfn = std::move(tobytesfn);
            },
            nb::arg("path"), nb::arg("compress") = nb::none(), nb::kw_only(), nb::arg("level") = nb::none(),
-           nb::arg("compute_crc") = true, nb::arg("tobytesfn") = nb::none())
+           nb::arg("compute_crc") = true, nb::arg("tobytesfn") = nb::none(),
+           nb::sig("def __init__(self, path: " SEGPACK_PY_PATH ", compress: " SEGPACK_PY_CODEC
+                   " = None, *, level: int | None = None, compute_crc: bool = True, tobytesfn: "
+                   SEGPACK_PY_TOBYTESFN " = None) -> None"),
+           "Starts a MapBuffer file at `path` (created at commit()).\n\n"
+           "compress: the codec: None, 'gzip', 'br', 'zstd' or 'lzma'; level: its level (None: default).\n"
+           "compute_crc: write crc32c checksums (format version 1); False writes format version 0.\n"
+           "tobytesfn: applied to each value added; must return bytes-like.\n\n"
+           "Raises UnsupportedCompressionType for an unknown codec, ValueError for a level out of range,\n"
+           "OSError when the temporary file beside `path` cannot be created.")
       .def("add",
            [](PyMapBufferWriter& self, nb::handle key, nb::handle value) {
              if (!self.w) throw nb::value_error("MapBufferWriter is closed");
@@ -520,12 +621,24 @@ void bind_mapbuffer(nb::module_& m) {
              if (!self.w) throw nb::value_error("MapBufferWriter is closed");
              check(self.w->add(k, b.span()));
            },
-           nb::arg("key"), nb::arg("value"))
-      .def("__len__", [](PyMapBufferWriter& self) { return self.w ? self.w->size() : 0; })
-      .def("commit", [](PyMapBufferWriter& self) { commit_writer(self); })
+           nb::arg("key"), nb::arg("value"), nb::sig("def add(self, key: " SEGPACK_PY_KEY ", value: typing.Any) -> None"),
+           "Adds one item (compressed and spooled to the temporary file at once) and returns None.\n\n"
+           "Raises ValueError when the writer is closed (committed or aborted) or the key is outside\n"
+           "[0, 2**64); TypeError when the key is not an integer or the value not bytes-like (after\n"
+           "tobytesfn); CompressionError or OSError when compressing or writing fails. A key added twice\n"
+           "is reported by commit().")
+      .def("__len__", [](PyMapBufferWriter& self) { return self.w ? self.w->size() : 0; },
+           "len(w): the number of items added so far (0 once committed or aborted).")
+      .def("commit", [](PyMapBufferWriter& self) { commit_writer(self); },
+           "Writes the index, makes the file appear at the path (atomically replacing any file there) and\n"
+           "closes the writer; returns None.\n\n"
+           "Raises ValueError when the writer is already closed or a key was added twice (the path is\n"
+           "then left untouched), OSError when writing or renaming fails.")
       .def("abort", [](PyMapBufferWriter& self) { self.w.reset(); },
-           "Discards everything written; the target path is left untouched.")
-      .def("__enter__", [](nb::handle self) { return nb::borrow(self); })
+           "Discards everything written and closes the writer; the path is left untouched. Returns None;\n"
+           "aborting a closed writer does nothing.")
+      .def("__enter__", [](nb::handle self) { return nb::borrow(self); },
+           nb::sig("def __enter__(self) -> typing_extensions.Self"), "Returns the writer itself.")
       .def("__exit__", [](PyMapBufferWriter& self, nb::args exc) {
         if (!self.w) return false;
         if (exc.size() == 0 || exc[0].is_none()) {
@@ -534,7 +647,9 @@ void bind_mapbuffer(nb::module_& m) {
           self.w.reset();
         }
         return false;
-      });
+      }, nb::sig("def __exit__(self, *args: object) -> typing.Literal[False]"),
+           "Commits when the with block ended normally, aborts when it raised; returns False, so\n"
+           "exceptions propagate. Raises what commit() raises.");
 }
 
 }  // namespace segpack::py

@@ -15,6 +15,7 @@
 #include "py_buffers.h"
 #include "py_errors.h"
 #include "py_segments.h"
+#include "py_sig.h"
 #include "segpack/segments.h"
 
 namespace segpack::py {
@@ -165,34 +166,38 @@ nb::object wrap_bws(BufferWithSegments b) { return nb::cast(PyBufferWithSegments
 
 void bind_segments(nb::module_& m) {
   nb::class_<PySegment>(m, "BufferSegment", nb::type_slots(SegmentBuffer::slots),
-                        "A zero-copy view of one segment of a BufferWithSegments (read-only buffer protocol). "
-                        "Keeps the backing memory alive.")
+                        "A zero-copy view of one segment of a BufferWithSegments (python-zstandard's type).\n\n"
+                        "It exports the read-only buffer protocol (memoryview(s), bytes(s), numpy.frombuffer(s))\n"
+                        "and keeps the backing memory alive; it compares equal to bytes of the same content.")
       .def("__init__",
            [](PySegment* self, nb::handle data, std::uint64_t offset) {
              new (self) PySegment{require_buffer(data, kNotBytes, "data"), offset};
            },
            nb::arg("data"), nb::arg("offset") = 0,
-           "A segment over all of `data` (no copy), reporting `offset` (used by pickle; segments normally come "
-           "from a BufferWithSegments).")
+           nb::sig("def __init__(self, data: " SEGPACK_PY_BYTES_LIKE ", offset: int = 0) -> None"),
+           "A segment over all of `data` (no copy; kept alive), reporting `offset` (used by pickle;\n"
+           "segments normally come from a BufferWithSegments).\n\n"
+           "Raises TypeError when `data` is not bytes-like (C-contiguous).")
       .def_prop_ro("offset", [](const PySegment& s) { return s.offset; },
                    "Byte offset of this segment within its parent buffer.")
-      .def("__len__", [](const PySegment& s) { return s.buf.size(); })
+      .def("__len__", [](const PySegment& s) { return s.buf.size(); }, "len(s): the segment's size in bytes.")
       .def("tobytes", [](const PySegment& s) {
         return bytes_of(s.buf.span());
-      }, "A bytes copy of the segment.")
+      }, "Returns a bytes copy of the segment.")
       .def("__bytes__", [](const PySegment& s) {
         return bytes_of(s.buf.span());
-      })
+      }, "bytes(s): a bytes copy of the segment.")
       .def("__eq__", [](const PySegment& s, nb::handle other) -> nb::object {
         std::optional<Buffer> o = buffer_from_object(other.ptr());
         if (!o) return nb::borrow(Py_NotImplemented);
         return nb::bool_(o->size() == s.buf.size() &&
                          (s.buf.size() == 0 || std::memcmp(o->data(), s.buf.data(), s.buf.size()) == 0));
-      }, nb::arg("other").none())
+      }, nb::arg("other").none(), nb::sig("def __eq__(self, other: object) -> bool"),
+         "s == other: True when `other` is bytes-like with the same content; NotImplemented for other types.")
       .def("__hash__", [](const PySegment& s) {
         nb::bytes b(reinterpret_cast<const char*>(s.buf.data()), s.buf.size());
         return nb::hash(b);
-      })
+      }, "hash(s): the hash of the segment's content, as bytes of the same content hash.")
       .def("__repr__", [](const PySegment& s) {
         return "<BufferSegment offset=" + std::to_string(s.offset) + " len=" + std::to_string(s.buf.size()) + ">";
       })
@@ -201,11 +206,12 @@ void bind_segments(nb::module_& m) {
         nb::bytes data(reinterpret_cast<const char*>(s.buf.data()), s.buf.size());
         nb::object cls = nb::borrow(reinterpret_cast<PyObject*>(Py_TYPE(self.ptr())));
         return nb::make_tuple(cls, nb::make_tuple(data, s.offset));
-      });
+      }, nb::sig("def __reduce__(self) -> tuple[typing.Any, ...]"),
+         "Pickle support: the segment's bytes (a copy) and offset.");
 
   nb::class_<PySegmentsTable>(m, "BufferSegments", nb::type_slots(SegmentsTableBuffer::slots),
-                              "The (offset, length) records of a BufferWithSegments: 16 bytes each, two native "
-                              "u64s (buffer protocol).")
+                              "The (offset, length) records of a BufferWithSegments (python-zstandard's type):\n"
+                              "16 bytes each, two native u64s, exported as a read-only buffer.")
       .def("__init__",
            [](PySegmentsTable* self, nb::handle data) {
              Buffer b = require_buffer(data, kNotBytes, "data");
@@ -213,30 +219,41 @@ void bind_segments(nb::module_& m) {
              const std::size_t n = b.size() / 16;
              new (self) PySegmentsTable{std::move(b), n};
            },
-           nb::arg("data"), "Records from bytes (used by pickle; normally from BufferWithSegments.segments()).")
-      .def("__len__", [](const PySegmentsTable& t) { return t.count; }, "Number of segments.")
+           nb::arg("data"), nb::sig("def __init__(self, data: " SEGPACK_PY_BYTES_LIKE ") -> None"),
+           "Records from bytes-like data, kept without a copy (used by pickle; normally from\n"
+           "BufferWithSegments.segments()).\n\n"
+           "Raises TypeError when `data` is not bytes-like, ValueError when its size is not a multiple of 16.")
+      .def("__len__", [](const PySegmentsTable& t) { return t.count; }, "len(s): the number of segments.")
       .def("__reduce__", [](nb::handle self) {
         const PySegmentsTable& t = *ready_ptr<PySegmentsTable>(self);
         nb::bytes data(reinterpret_cast<const char*>(t.records.data()), t.records.size());
         nb::object cls = nb::borrow(reinterpret_cast<PyObject*>(Py_TYPE(self.ptr())));
         return nb::make_tuple(cls, nb::make_tuple(data));
-      });
+      }, nb::sig("def __reduce__(self) -> tuple[typing.Any, ...]"), "Pickle support: the records' bytes (a copy).");
 
   nb::class_<PyBufferWithSegments>(
       m, "BufferWithSegments", nb::type_slots(BwsBuffer::slots),
-      "A buffer holding many items: `data` (any bytes-like object, not copied; kept alive) cut by `segments` "
-      "(16-byte native (offset, length) u64 records, copied and bounds-checked). Overlapping, unsorted and "
-      "gapped segments are allowed.")
+      "A buffer holding many items (python-zstandard's type): `data` (any bytes-like object, not\n"
+      "copied; kept alive) cut by `segments` (16-byte native (offset, length) u64 records, copied\n"
+      "and bounds-checked). Overlapping, unsorted and gapped segments are allowed.\n\n"
+      "It is a sequence of BufferSegment (b[i], slices, iteration) and exports the whole backing\n"
+      "buffer through the read-only buffer protocol.")
       .def("__init__",
            [](PyBufferWithSegments* self, nb::handle data, nb::handle segments) {
              Buffer d = require_buffer(data, kNotBytes, "data");
              Buffer recs = require_buffer(segments, kNotBytes, "segments");
              new (self) PyBufferWithSegments{make_bws(std::move(d), recs.span())};
            },
-           nb::arg("data"), nb::arg("segments"))
+           nb::arg("data"), nb::arg("segments"),
+           nb::sig("def __init__(self, data: " SEGPACK_PY_BYTES_LIKE ", segments: " SEGPACK_PY_BYTES_LIKE
+                   ") -> None"),
+           "Cuts `data` (kept alive, not copied) by `segments`: 16-byte records of two native u64s\n"
+           "(offset, length), e.g. a numpy uint64 array of shape (N, 2) (copied).\n\n"
+           "Raises TypeError when either is not bytes-like, ValueError when the records' size is not a\n"
+           "multiple of 16 or a segment reaches past the end of `data`.")
       .def_prop_ro("size", [](const PyBufferWithSegments& b) { return b.bws.data().size(); },
                    "Total size in bytes of the backing buffer.")
-      .def("__len__", [](const PyBufferWithSegments& b) { return b.bws.size(); })
+      .def("__len__", [](const PyBufferWithSegments& b) { return b.bws.size(); }, "len(b): the number of segments.")
       .def("__getitem__",
            [](nb::handle self, nb::handle idx) -> nb::object {
              const BufferWithSegments& b = ready_ptr<PyBufferWithSegments>(self)->bws;
@@ -245,34 +262,45 @@ void bind_segments(nb::module_& m) {
                return wrap_bws(unwrap(b.select(pos)));
              }
              return segment_object(b, normalize_index(idx, b.size()));
-           })
-      .def("__iter__", [](nb::handle self) { return SegmentIter{nb::borrow(self), 0}; })
+           },
+           nb::sig("def __getitem__(self, index: typing.SupportsIndex | slice, /) -> BufferSegment | BufferWithSegments"),
+           "b[i]: segment i as a BufferSegment (zero-copy; negative i counts from the end);\n"
+           "b[start:stop:step]: a new BufferWithSegments of those segments over the same data.\n\n"
+           "Raises IndexError when i is out of range, TypeError when it is not an integer or slice.")
+      .def("__iter__", [](nb::handle self) { return SegmentIter{nb::borrow(self), 0}; },
+           nb::sig("def __iter__(self) -> collections.abc.Iterator[BufferSegment]"),
+           "iter(b): every segment, in order, as a BufferSegment.")
       .def("segments", [](const PyBufferWithSegments& b) {
         auto holder = std::make_shared<BufferWithSegments>(b.bws);
         const ByteSpan r = holder->segment_records();
         return PySegmentsTable{Buffer(r.data(), r.size(), holder), holder->size()};
-      }, "The segment records as a BufferSegments object.")
+      }, "Returns the segment records as a BufferSegments object (buffer protocol, no copy).")
       .def("tobytes", [](const PyBufferWithSegments& b) {
         return bytes_of(b.bws.data().span());
-      }, "A bytes copy of the whole backing buffer.")
+      }, "Returns a bytes copy of the whole backing buffer (gaps between segments included).")
       .def("offsets", [](nb::handle self) { return column(self, ready_ptr<PyBufferWithSegments>(self)->bws, 0); },
-           "Every segment's offset as a read-only numpy uint64 array (a view: no copy).")
+           nb::sig("def offsets(self) -> " SEGPACK_PY_U64_ARRAY),
+           "Returns every segment's offset as a read-only numpy uint64 array (a view: no copy).")
       .def("lengths", [](nb::handle self) { return column(self, ready_ptr<PyBufferWithSegments>(self)->bws, 1); },
-           "Every segment's length as a read-only numpy uint64 array (a view: no copy).")
+           nb::sig("def lengths(self) -> " SEGPACK_PY_U64_ARRAY),
+           "Returns every segment's length as a read-only numpy uint64 array (a view: no copy).")
       .def("memoryviews",
            [](nb::handle self) {
              return memoryview_list(self, ready_ptr<PyBufferWithSegments>(self)->bws, nb::list());
            },
-           "Every segment as a read-only memoryview, in one call (no copies).")
+           nb::sig("def memoryviews(self) -> list[memoryview]"),
+           "Returns every segment as a read-only memoryview, in one call (no copies).")
       .def("tolist", [](const PyBufferWithSegments& b) { return bytes_list(b.bws, nb::list()); },
-           "Every segment as bytes.")
+           nb::sig("def tolist(self) -> list[bytes]"), "Returns every segment as bytes (copies), in a list.")
       .def("concat", [](const PyBufferWithSegments& b) {
         std::vector<std::uint8_t> v = b.bws.concatenated();
         return bytes_of(v);
-      }, "The segments joined in order, as bytes.")
+      }, "Returns the segments joined in order, as bytes.")
       .def("__reduce_ex__", [](nb::handle self, int protocol) {
         return bws_reduce(self, ready_ptr<PyBufferWithSegments>(self)->bws, protocol);
-      })
+      }, nb::sig("def __reduce_ex__(self, protocol: typing.SupportsIndex, /) -> tuple[typing.Any, ...]"),
+         "Pickle support: the backing data (out of band with protocol 5; compacted when the segments\n"
+         "cover less than half of it) and the segment records.")
       .def("__repr__", [](const PyBufferWithSegments& b) {
         return "<BufferWithSegments segments=" + std::to_string(b.bws.size()) +
                " size=" + std::to_string(b.bws.data().size()) + ">";
@@ -286,7 +314,8 @@ void bind_segments(nb::module_& m) {
       });
 
   nb::class_<PyCollection>(m, "BufferWithSegmentsCollection",
-                           "Several BufferWithSegments seen as one sequence of segments.")
+                           "Several BufferWithSegments seen as one sequence of segments (python-zstandard's type;\n"
+                           "what multi_compress_to_buffer and multi_decompress_to_buffer return).")
       .def("__init__",
            [](PyCollection* self, nb::args args) {
              if (args.size() == 0) throw nb::value_error("must pass at least 1 argument");
@@ -299,10 +328,14 @@ void bind_segments(nb::module_& m) {
                if (parts.back().empty()) throw nb::value_error("ZstdBufferWithSegments cannot be empty");
              }
              new (self) PyCollection{unwrap(BufferWithSegmentsCollection::make(std::move(parts)))};
-           })
-      .def("__len__", [](const PyCollection& c) { return c.c.size(); })
+           },
+           nb::sig("def __init__(self, *args: BufferWithSegments) -> None"),
+           "The segments of every argument, in order (the buffers are shared, not copied).\n\n"
+           "Raises ValueError when there is no argument or one is empty, TypeError when one is not a\n"
+           "BufferWithSegments.")
+      .def("__len__", [](const PyCollection& c) { return c.c.size(); }, "len(c): the number of segments.")
       .def("size", [](const PyCollection& c) { return c.c.total_length(); },
-           "Total bytes of all segments (a method, as in python-zstandard).")
+           "Returns the total bytes of all segments (a method, as in python-zstandard).")
       .def("__getitem__",
            [](nb::handle self, nb::handle idx) -> nb::object {
              const BufferWithSegmentsCollection& c = ready_ptr<PyCollection>(self)->c;
@@ -312,29 +345,37 @@ void bind_segments(nb::module_& m) {
                return out;
              }
              return item_of(self, normalize_index(idx, c.size()));
-           })
-      .def("__iter__", [](nb::handle self) { return SegmentIter{nb::borrow(self), 0}; })
+           },
+           nb::sig("def __getitem__(self, index: typing.SupportsIndex | slice, /) -> BufferSegment | list[BufferSegment]"),
+           "c[i]: segment i as a BufferSegment (zero-copy; negative i counts from the end);\n"
+           "c[start:stop:step]: a list of those segments.\n\n"
+           "Raises IndexError when i is out of range, TypeError when it is not an integer or slice.")
+      .def("__iter__", [](nb::handle self) { return SegmentIter{nb::borrow(self), 0}; },
+           nb::sig("def __iter__(self) -> collections.abc.Iterator[BufferSegment]"),
+           "iter(c): every segment, in order, as a BufferSegment.")
       .def("buffers",
            [](const PyCollection& c) {
              nb::list out;
              for (std::size_t p = 0; p < c.c.part_count(); ++p) out.append(wrap_bws(c.c.part(p)));
              return out;
            },
-           "The member BufferWithSegments objects.")
+           nb::sig("def buffers(self) -> list[BufferWithSegments]"),
+           "Returns the member BufferWithSegments objects, in order.")
       .def("memoryviews",
            [](const PyCollection& c) {
              nb::list out;
              for (std::size_t p = 0; p < c.c.part_count(); ++p) memoryview_list(wrap_bws(c.c.part(p)), c.c.part(p), out);
              return out;
            },
-           "Every segment as a read-only memoryview, in one call (no copies).")
+           nb::sig("def memoryviews(self) -> list[memoryview]"),
+           "Returns every segment as a read-only memoryview, in one call (no copies).")
       .def("tolist",
            [](const PyCollection& c) {
              nb::list out;
              for (std::size_t p = 0; p < c.c.part_count(); ++p) bytes_list(c.c.part(p), out);
              return out;
            },
-           "Every segment as bytes.")
+           nb::sig("def tolist(self) -> list[bytes]"), "Returns every segment as bytes (copies), in a list.")
       .def("__reduce__",
            [](nb::handle self) {
              const PyCollection& c = *ready_ptr<PyCollection>(self);
@@ -342,7 +383,8 @@ void bind_segments(nb::module_& m) {
              for (std::size_t p = 0; p < c.c.part_count(); ++p) parts.append(wrap_bws(c.c.part(p)));
              nb::object cls = nb::borrow(reinterpret_cast<PyObject*>(Py_TYPE(self.ptr())));
              return nb::make_tuple(cls, nb::tuple(parts));
-           })
+           },
+           nb::sig("def __reduce__(self) -> tuple[typing.Any, ...]"), "Pickle support: the member buffers.")
       .def("__repr__", [](const PyCollection& c) {
         return "<BufferWithSegmentsCollection buffers=" + std::to_string(c.c.part_count()) +
                " segments=" + std::to_string(c.c.size()) + ">";

@@ -12,7 +12,9 @@ import sys
 
 import pytest
 
-COMMITTED = pathlib.Path(__file__).resolve().parents[2] / "python" / "segpack" / "_core.pyi"
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+COMMITTED = ROOT / "python" / "segpack" / "_core.pyi"
+PATTERNS = ROOT / "python" / "stubgen_patterns.txt"
 
 
 def test_committed_stubs_match_the_extension(tmp_path):
@@ -20,7 +22,18 @@ def test_committed_stubs_match_the_extension(tmp_path):
     out = tmp_path / "_core.pyi"
     # Run from the temporary directory so `segpack` is the installed package, not a source tree.
     proc = subprocess.run(
-        [sys.executable, "-m", "nanobind.stubgen", "-q", "-m", "segpack._core", "-o", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "nanobind.stubgen",
+            "-q",
+            "-m",
+            "segpack._core",
+            "-p",
+            str(PATTERNS),
+            "-o",
+            str(out),
+        ],
         cwd=tmp_path,
         capture_output=True,
         text=True,
