@@ -9,6 +9,8 @@
 
 #include <cstring>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "bindings.h"
@@ -163,6 +165,17 @@ std::size_t count_of(nb::handle src) {
 
 nb::object wrap_bws(BufferWithSegments b) { return nb::cast(PyBufferWithSegments{std::move(b)}); }
 
+std::optional<BufferWithSegments> foreign_bws(nb::handle obj) {
+  if (nb::isinstance<PyBufferWithSegments>(obj) || !PyObject_CheckBuffer(obj.ptr()) ||
+      !PyObject_HasAttrString(obj.ptr(), "segments")) {
+    return std::nullopt;
+  }
+  nb::object table = obj.attr("segments")();
+  Buffer records = require_buffer(table, "%s.segments() must return a bytes-like object, not %s",
+                                  Py_TYPE(obj.ptr())->tp_name);
+  return make_bws(require_buffer(obj, kNotBytes, "data"), records.span());
+}
+
 void bind_segments(nb::module_& m) {
   nb::class_<PySegment>(m, "BufferSegment", nb::type_slots(SegmentBuffer::slots),
                         "A zero-copy view of one segment of a BufferWithSegments (read-only buffer protocol). "
@@ -215,6 +228,8 @@ void bind_segments(nb::module_& m) {
            },
            nb::arg("data"), "Records from bytes (used by pickle; normally from BufferWithSegments.segments()).")
       .def("__len__", [](const PySegmentsTable& t) { return t.count; }, "Number of segments.")
+      .def("__repr__",
+           [](const PySegmentsTable& t) { return "<BufferSegments segments=" + std::to_string(t.count) + ">"; })
       .def("__reduce__", [](nb::handle self) {
         const PySegmentsTable& t = *ready_ptr<PySegmentsTable>(self);
         nb::bytes data(reinterpret_cast<const char*>(t.records.data()), t.records.size());
@@ -292,10 +307,13 @@ void bind_segments(nb::module_& m) {
              if (args.size() == 0) throw nb::value_error("must pass at least 1 argument");
              std::vector<BufferWithSegments> parts;
              for (nb::handle a : args) {
-               if (!nb::isinstance<PyBufferWithSegments>(a)) {
+               if (nb::isinstance<PyBufferWithSegments>(a)) {
+                 parts.push_back(ready_ptr<PyBufferWithSegments>(a)->bws);
+               } else if (std::optional<BufferWithSegments> f = foreign_bws(a)) {  // python-zstandard's
+                 parts.push_back(std::move(*f));
+               } else {
                  throw nb::type_error("arguments must be BufferWithSegments instances");
                }
-               parts.push_back(ready_ptr<PyBufferWithSegments>(a)->bws);
                if (parts.back().empty()) throw nb::value_error("ZstdBufferWithSegments cannot be empty");
              }
              new (self) PyCollection{unwrap(BufferWithSegmentsCollection::make(std::move(parts)))};
