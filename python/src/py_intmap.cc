@@ -17,6 +17,7 @@
 #include "py_errors.h"
 #include "py_keys.h"
 #include "py_map.h"
+#include "py_sources.h"
 #include "segpack/intmap.h"
 
 namespace segpack::py {
@@ -67,7 +68,10 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> pairs_of(nb::handle data) {
     pairs.reserve(static_cast<std::size_t>(PyDict_Size(data.ptr())));
     while (PyDict_Next(data.ptr(), &pos, &k, &v)) add(k, v);
   } else {
-    for (nb::handle kv : data.attr("items")()) {
+    // A list is (key, value) pairs (checked by resolve_data or pairs_list);
+    // otherwise a mapping.
+    nb::object items = PyList_Check(data.ptr()) ? nb::borrow(data) : data.attr("items")();
+    for (nb::handle kv : items) {
       nb::object pair = nb::borrow(kv);
       add(pair[0], pair[1]);
     }
@@ -93,7 +97,11 @@ void bind_intmap(nb::module_& m) {
                 [](std::shared_ptr<PySliceSource> s) { return IntMapReader::open_source(std::move(s)); });
             new (self) PyIntMap(std::move(im));
           },
-          nb::arg("data") = nb::none());
+          nb::arg("data") = nb::none(),
+          "data: a dict (or mapping) of ints to ints, or (key, value) pairs (a list or tuple of 2-tuples, or an "
+          "iterator, generator or other iterable of them); or an IntMap's bytes (bytes-like), an open binary "
+          "file or a path (memory-mapped), or an object with slice __getitem__ (range reader). Keys and values "
+          "are integers in [0, 2**64).");
   bind_map_methods(cls, m,
                    {.validate = "Checks the key order (the header and size were checked when it opened). Returns True "
                                 "or raises a ValidationError subclass."});
@@ -176,19 +184,15 @@ void bind_intmap(nb::module_& m) {
                return self.pyobj;
              }
              return memoryview_of(self.reader.buffer());
-           })
-      .def("__repr__", [](PyIntMap& self) {
-        if (!self.open) return std::string("<IntMap closed>");
-        return "<IntMap " + std::to_string(self.reader.size()) + " items>";
-      });
+           });
 
   m.def(
       "write_intmap",
       [](nb::object path, nb::handle data) {
         nb::object p = nb::steal(PyOS_FSPath(path.ptr()));
         if (!p.is_valid()) throw nb::python_error();
-        auto pairs = pairs_of(data);
-        auto w = unwrap(IntMapFileWriter::create(nb::cast<std::string>(nb::str(p))));
+        auto pairs = pairs_of(is_mapping(data) ? nb::borrow(data) : nb::object(pairs_list(data, "write_intmap")));
+        auto w = unwrap(IntMapFileWriter::create(path_string(p)));
         for (auto& [k, v] : pairs) check(w.add(k, v));
         Status st;
         {
@@ -197,7 +201,8 @@ void bind_intmap(nb::module_& m) {
         }
         check(st);
       },
-      nb::arg("path"), nb::arg("data"), "Writes a dict (or mapping) of ints to an IntMap file atomically.");
+      nb::arg("path"), nb::arg("data"),
+      "Writes a dict (or mapping) of ints, or (key, value) pairs, to an IntMap file atomically.");
 }
 
 }  // namespace segpack::py
