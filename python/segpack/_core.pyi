@@ -1,13 +1,18 @@
 """segpack's C++ core (private: import segpack instead)."""
 
+from typing import Any, SupportsIndex
 
 
 class MapBuffer:
     """A serialized map of u64 keys to bytes, read without parsing."""
 
-    def __init__(self, data: object | None = None, compress: object | None = None, tobytesfn: object | None = None, frombytesfn: object | None = None, check_crc: bool = True, compute_crc: bool = True, *, level: int | None = None, zero_copy: bool = False, max_output: int | None = None) -> None:
+    def __init__(self, data: object | None = None, compress: object | None = None, tobytesfn: object | None = None, frombytesfn: object | None = None, check_crc: bool = True, compute_crc: bool = True, index_cache: object | None = None, *, level: int | None = None, zero_copy: bool = False, max_output: int | None = None) -> None:
         """
         data: dict, bytes-like (bytes, bytearray, memoryview, numpy uint8, mmap), open binary file or path (memory-mapped), or an object with slice __getitem__ (range reader). compress/level/compute_crc/tobytesfn apply when data is a dict. zero_copy: mb[key] returns a memoryview over the mapping (uncompressed maps). max_output: cap on one item's decompressed size.
+
+        data may also be (key, value) pairs to build from: a list or tuple of 2-tuples, or an iterator, generator or other iterable of them (but an object with __getitem__ other than a list or tuple is a range reader, and a bytes-like object is a map's bytes). Duplicate keys raise ValueError.
+
+        index_cache: path of a local file caching the header and index (mapbuffer's format: 16 + 16N bytes). A map over a range reader reads its index from there instead of fetching it when the file holds the data's own header (one 16-byte read checks it), and fetches it and rewrites the file otherwise; other maps only write it, when it is absent or differs. The file is replaced atomically, never edited in place.
         """
 
     def __len__(self, /):
@@ -61,6 +66,27 @@ class MapBuffer:
     def __enter__(self) -> object: ...
 
     def __exit__(self, *args) -> bool: ...
+
+    @property
+    def buffer(self) -> object:
+        """
+        The serialized bytes, as tobytes() returns them. Assigning reopens the map over the new data (any data the constructor takes) with the same options, validated as by the constructor; on error the map is left as it was.
+        """
+
+    @buffer.setter
+    def buffer(self, arg: object, /) -> None: ...
+
+    def __reduce_ex__(self, protocol: SupportsIndex, /) -> tuple[Any, ...]:
+        """
+        Pickle support; unpickling reopens the map through the constructor (validated), with the same options. In-memory maps pickle as their bytes (protocol 5: one pickle.PickleBuffer, out of band with a buffer_callback, no copy), maps opened from a path or an open file as the file's absolute path (reopened on load, so the file must still be there), maps over a range reader as the reader object. copy.deepcopy goes through here too: it shares bytes objects and files, and copies writable memory.
+        """
+
+    def __copy__(self) -> object:
+        """
+        A new map over the same memory, file or range reader, with the same options.
+        """
+
+    def __repr__(self) -> str: ...
 
     def view(self, label: object) -> object:
         """
@@ -124,12 +150,7 @@ class MapBuffer:
         The serialized bytes: the object it was built on or read from, or a memoryview over the mapping.
         """
 
-    @property
-    def buffer(self) -> object: ...
-
     def dict2buf(self, data: object, compress: object | None = None, tobytesfn: object | None = None) -> bytes: ...
-
-    def __repr__(self) -> str: ...
 
 class MapBufferWriter:
     """
@@ -151,10 +172,15 @@ class MapBufferWriter:
 
     def __exit__(self, *args) -> bool: ...
 
+    def __repr__(self) -> str: ...
+
 class IntMap:
     """A serialized map of u64 keys to u64 values."""
 
-    def __init__(self, data: object | None = None) -> None: ...
+    def __init__(self, data: object | None = None) -> None:
+        """
+        data: a dict (or mapping) of ints to ints, or (key, value) pairs (a list or tuple of 2-tuples, or an iterator, generator or other iterable of them); or an IntMap's bytes (bytes-like), an open binary file or a path (memory-mapped), or an object with slice __getitem__ (range reader). Keys and values are integers in [0, 2**64).
+        """
 
     def __len__(self, /):
         """Return len(self)."""
@@ -208,6 +234,27 @@ class IntMap:
 
     def __exit__(self, *args) -> bool: ...
 
+    @property
+    def buffer(self) -> object:
+        """
+        The serialized bytes, as tobytes() returns them. Assigning reopens the map over the new data (any data the constructor takes) with the same options, validated as by the constructor; on error the map is left as it was.
+        """
+
+    @buffer.setter
+    def buffer(self, arg: object, /) -> None: ...
+
+    def __reduce_ex__(self, protocol: SupportsIndex, /) -> tuple[Any, ...]:
+        """
+        Pickle support; unpickling reopens the map through the constructor (validated), with the same options. In-memory maps pickle as their bytes (protocol 5: one pickle.PickleBuffer, out of band with a buffer_callback, no copy), maps opened from a path or an open file as the file's absolute path (reopened on load, so the file must still be there), maps over a range reader as the reader object. copy.deepcopy goes through here too: it shares bytes objects and files, and copies writable memory.
+        """
+
+    def __copy__(self) -> object:
+        """
+        A new map over the same memory, file or range reader, with the same options.
+        """
+
+    def __repr__(self) -> str: ...
+
     @staticmethod
     def from_arrays(keys: object, values: object) -> object:
         """Builds an IntMap from two equal-length integer arrays."""
@@ -229,10 +276,10 @@ class IntMap:
 
     def tobytes(self) -> object: ...
 
-    def __repr__(self) -> str: ...
-
 def write_intmap(path: object, data: object) -> None:
-    """Writes a dict (or mapping) of ints to an IntMap file atomically."""
+    """
+    Writes a dict (or mapping) of ints, or (key, value) pairs, to an IntMap file atomically.
+    """
 
 class BufferSegment:
     """
@@ -275,6 +322,8 @@ class BufferSegments:
 
     def __len__(self) -> int:
         """Number of segments."""
+
+    def __repr__(self) -> str: ...
 
     def __reduce__(self) -> tuple: ...
 
