@@ -32,7 +32,7 @@ class MapBuffer:
     ChecksumError, DecompressionError, ...).
     """
 
-    def __init__(self, data: _typeshed.SupportsItems[SupportsIndex, Any] | Buffer | numpy.typing.NDArray[Any] | str | os.PathLike[str] | BinaryIO | _typeshed.SupportsGetItem[slice, Buffer | numpy.typing.NDArray[Any]] | None = None, compress: str | int | bytes | None = None, tobytesfn: Callable[[Any], Buffer | numpy.typing.NDArray[Any]] | None = None, frombytesfn: Callable[[Any], Any] | None = None, check_crc: bool = True, compute_crc: bool = True, *, level: int | None = None, zero_copy: bool = False, max_output: int | None = None) -> None:
+    def __init__(self, data: _typeshed.SupportsItems[SupportsIndex, Any] | Iterable[tuple[SupportsIndex, Any]] | Buffer | numpy.typing.NDArray[Any] | str | os.PathLike[str] | BinaryIO | _typeshed.SupportsGetItem[slice, Buffer | numpy.typing.NDArray[Any]] | None = None, compress: str | int | bytes | None = None, tobytesfn: Callable[[Any], Buffer | numpy.typing.NDArray[Any]] | None = None, frombytesfn: Callable[[Any], Any] | None = None, check_crc: bool = True, compute_crc: bool = True, index_cache: str | os.PathLike[str] | None = None, *, level: int | None = None, zero_copy: bool = False, max_output: int | None = None) -> None:
         """
         Opens serialized data, or builds a new map from a dict.
 
@@ -49,6 +49,14 @@ class MapBuffer:
         level: the codec's compression level (None: mapbuffer's default for the codec).
         zero_copy: m[key] and get() return read-only memoryviews over the data (uncompressed maps).
         max_output: the most bytes one item may decompress to (LimitExceededError beyond).
+        index_cache: path of a local file caching the header and index (mapbuffer's format: 16 + 16N
+          bytes). A map over a range reader reads its index from there instead of fetching it when the
+          file holds the data's own header (one 16-byte read checks it), and fetches it and rewrites the
+          file otherwise; other maps only write it, when it is absent or differs. Replaced atomically.
+
+        data may also be (key, value) pairs to build from: a list or tuple of 2-tuples, or an iterator,
+        generator or other iterable of them (an object with __getitem__ other than a list or tuple is a
+        range reader, and a bytes-like object is a map's bytes). Duplicate keys raise ValueError.
 
         Raises TypeError for data of another type or a value that is not bytes-like, ValueError for a
         key outside [0, 2**64), UnsupportedCompressionType for an unknown codec, OSError when a file
@@ -168,6 +176,30 @@ class MapBuffer:
     def __exit__(self, *args: object) -> Literal[False]:
         """
         Closes the MapBuffer (see close()); returns False, so exceptions propagate.
+        """
+
+    @property
+    def buffer(self) -> Buffer:
+        """
+        The serialized bytes, as tobytes() returns them. Assigning reopens the map over the new data (any data the constructor takes) with the same options, validated as by the constructor; on error the map is left as it was (TypeError / ValidationError as the constructor raises them).
+        """
+
+    @buffer.setter
+    def buffer(self, data: Buffer | numpy.typing.NDArray[Any] | str | os.PathLike[str] | BinaryIO | _typeshed.SupportsGetItem[slice, Buffer | numpy.typing.NDArray[Any]], /) -> None: ...
+
+    def __reduce_ex__(self, protocol: SupportsIndex, /) -> tuple[Any, ...]:
+        """
+        Returns the pickle reduction; unpickling reopens the map through the constructor (validated), with the same options. In-memory maps pickle as their bytes (protocol 5: one pickle.PickleBuffer, out of band with a buffer_callback, no copy), maps opened from a path or an open file as the file's absolute path (reopened on load, so the file must still be there), maps over a range reader as the reader object. copy.deepcopy goes through here too: it shares bytes objects and files, and copies writable memory.
+        """
+
+    def __copy__(self) -> Self:
+        """
+        Returns a new map over the same memory, file or range reader, with the same options.
+        """
+
+    def __repr__(self) -> str:
+        """
+        repr(m): the map's source (path, size or reader type), item count, codec and state.
         """
 
     def view(self, label: SupportsIndex) -> memoryview:
@@ -304,14 +336,6 @@ class MapBuffer:
         Raises ValueError when the MapBuffer is closed; a range reader's own error when reading fails.
         """
 
-    @property
-    def buffer(self) -> Buffer:
-        """
-        The serialized map, as tobytes() returns it (mapbuffer's attribute).
-
-        Raises ValueError when the MapBuffer is closed.
-        """
-
     def dict2buf(self, data: _typeshed.SupportsItems[SupportsIndex, Any], compress: str | int | bytes | None = None, tobytesfn: Callable[[Any], Buffer | numpy.typing.NDArray[Any]] | None = None) -> bytes:
         """
         Returns a new serialized map built from the dict `data`, as MapBuffer(data) would build it,
@@ -321,8 +345,6 @@ class MapBuffer:
         Raises TypeError for a value that is not bytes-like, ValueError for a key outside [0, 2**64),
         UnsupportedCompressionType for an unknown codec, CompressionError when compression fails.
         """
-
-    def __repr__(self) -> str: ...
 
 class MapBufferWriter:
     """
@@ -382,6 +404,9 @@ class MapBufferWriter:
         exceptions propagate. Raises what commit() raises.
         """
 
+    def __repr__(self) -> str:
+        """repr(w): the target path, codec, state and number of items."""
+
 class IntMap:
     """
     A serialized map of u64 keys to u64 values, read without parsing (the mapbuffer package's format).
@@ -393,7 +418,7 @@ class IntMap:
     segpack.ValidationError subclass.
     """
 
-    def __init__(self, data: _typeshed.SupportsItems[SupportsIndex, SupportsIndex] | Buffer | numpy.typing.NDArray[Any] | str | os.PathLike[str] | BinaryIO | _typeshed.SupportsGetItem[slice, Buffer | numpy.typing.NDArray[Any]] | None = None) -> None:
+    def __init__(self, data: _typeshed.SupportsItems[SupportsIndex, SupportsIndex] | Iterable[tuple[SupportsIndex, SupportsIndex]] | Buffer | numpy.typing.NDArray[Any] | str | os.PathLike[str] | BinaryIO | _typeshed.SupportsGetItem[slice, Buffer | numpy.typing.NDArray[Any]] | None = None) -> None:
         """
         Opens serialized data, or builds a new map from a dict.
 
@@ -401,6 +426,10 @@ class IntMap:
           new map; serialized data, bytes-like (bytes, bytearray, memoryview, numpy uint8 array, mmap;
           used without a copy); a path or an open binary file (memory-mapped); an object whose
           __getitem__ takes a slice and returns bytes (a range reader); None: an empty map.
+
+        data may also be (key, value) pairs to build from: a list or tuple of 2-tuples, or an iterator,
+        generator or other iterable of them (an object with __getitem__ other than a list or tuple is a
+        range reader, and a bytes-like object is a map's bytes). Duplicate keys raise ValueError.
 
         Raises TypeError for data of another type or a key or value that is not an integer, ValueError
         for a key or value outside [0, 2**64), OSError when a file cannot be opened or mapped, and a
@@ -519,6 +548,30 @@ class IntMap:
         Closes the IntMap (see close()); returns False, so exceptions propagate.
         """
 
+    @property
+    def buffer(self) -> Buffer:
+        """
+        The serialized bytes, as tobytes() returns them. Assigning reopens the map over the new data (any data the constructor takes) with the same options, validated as by the constructor; on error the map is left as it was (TypeError / ValidationError as the constructor raises them).
+        """
+
+    @buffer.setter
+    def buffer(self, data: Buffer | numpy.typing.NDArray[Any] | str | os.PathLike[str] | BinaryIO | _typeshed.SupportsGetItem[slice, Buffer | numpy.typing.NDArray[Any]], /) -> None: ...
+
+    def __reduce_ex__(self, protocol: SupportsIndex, /) -> tuple[Any, ...]:
+        """
+        Returns the pickle reduction; unpickling reopens the map through the constructor (validated), with the same options. In-memory maps pickle as their bytes (protocol 5: one pickle.PickleBuffer, out of band with a buffer_callback, no copy), maps opened from a path or an open file as the file's absolute path (reopened on load, so the file must still be there), maps over a range reader as the reader object. copy.deepcopy goes through here too: it shares bytes objects and files, and copies writable memory.
+        """
+
+    def __copy__(self) -> Self:
+        """
+        Returns a new map over the same memory, file or range reader, with the same options.
+        """
+
+    def __repr__(self) -> str:
+        """
+        repr(m): the map's source (path, size or reader type), item count, codec and state.
+        """
+
     @staticmethod
     def from_arrays(keys: numpy.typing.ArrayLike, values: numpy.typing.ArrayLike) -> IntMap:
         """
@@ -581,11 +634,10 @@ class IntMap:
         Raises ValueError when the IntMap is closed.
         """
 
-    def __repr__(self) -> str: ...
-
-def write_intmap(path: str | os.PathLike[str], data: _typeshed.SupportsItems[SupportsIndex, SupportsIndex]) -> None:
+def write_intmap(path: str | os.PathLike[str], data: _typeshed.SupportsItems[SupportsIndex, SupportsIndex] | Iterable[tuple[SupportsIndex, SupportsIndex]]) -> None:
     """
-    Writes the dict (or any object with items()) `data` of int keys to int values as an IntMap file
+    Writes the dict (or any object with items()) `data` of int keys to int values, or (key, value)
+    pairs, as an IntMap file
     at `path`, atomically (a temporary file renamed over it); returns None.
 
     Raises TypeError for a key or value that is not an integer, ValueError for one outside [0, 2**64)
@@ -655,6 +707,9 @@ class BufferSegments:
 
     def __len__(self) -> int:
         """len(s): the number of segments."""
+
+    def __repr__(self) -> str:
+        """repr(s): the number of segments."""
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle support: the records' bytes (a copy)."""
@@ -831,7 +886,7 @@ def set_num_threads(n: int) -> None:
     Sets the number of workers of the library's thread pool (0: automatic, the number of cores or
     SEGPACK_NUM_THREADS) and returns None; the pool is remade at its next use.
 
-    Raises ValueError for n above 1024 and TypeError for a negative n.
+    Raises TypeError when n is not an int (bool included), ValueError for a negative n or one above 1024.
     """
 
 def get_num_threads() -> int:

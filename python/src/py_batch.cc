@@ -2,9 +2,11 @@
 // (python-zstandard's API, any codec) and the size of the library's pool.
 #include <nanobind/nanobind.h>
 #include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
 
 #include <cstring>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "bindings.h"
@@ -46,6 +48,31 @@ std::vector<std::uint64_t> sizes_from(nb::handle obj, std::size_t n) {
   return sizes;
 }
 
+// set_num_threads' argument: an int in [0, kMaxPoolSize] (TypeError / ValueError otherwise).
+std::size_t pool_size_from(nb::handle n) {
+  constexpr long long kMaxPoolSize = 1024;  // set_default_pool_size's limit
+  if (PyBool_Check(n.ptr()) || !PyIndex_Check(n.ptr())) {
+    PyErr_Format(PyExc_TypeError, "set_num_threads: n must be an int (0: automatic), not %s",
+                 Py_TYPE(n.ptr())->tp_name);
+    throw nb::python_error();
+  }
+  nb::object i = nb::steal(PyNumber_Index(n.ptr()));
+  if (!i.is_valid()) throw nb::python_error();
+  int overflow = 0;
+  const long long v = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
+  if (v == -1 && PyErr_Occurred()) throw nb::python_error();
+  if (overflow < 0 || (overflow == 0 && v < 0)) {
+    const std::string got = nb::cast<std::string>(nb::repr(i));
+    throw nb::value_error(("set_num_threads: n must be >= 0 (0: automatic, the number of cores), got " + got).c_str());
+  }
+  if (overflow > 0 || v > kMaxPoolSize) {
+    const std::string got = nb::cast<std::string>(nb::repr(i));
+    throw nb::value_error(
+        ("set_num_threads: n must be at most " + std::to_string(kMaxPoolSize) + " workers, got " + got).c_str());
+  }
+  return static_cast<std::size_t>(v);
+}
+
 nb::object result_collection(BufferWithSegments out) {
   nb::object part = nb::cast(PyBufferWithSegments{std::move(out)});
   auto c = BufferWithSegmentsCollection::make({ready_ptr<PyBufferWithSegments>(part)->bws});
@@ -65,6 +92,12 @@ BatchInput batch_input(nb::handle obj) {
   }
   if (nb::isinstance<PyCollection>(obj)) {
     in.spans = ready_ptr<PyCollection>(obj)->c.spans();
+    return in;
+  }
+  if (std::optional<BufferWithSegments> f = foreign_bws(obj)) {  // python-zstandard's, read in place
+    in.spans.reserve(f->size());
+    for (std::size_t i = 0; i < f->size(); ++i) in.spans.push_back((*f)[i]);
+    in.holds.push_back(f->data());
     return in;
   }
   if (PyUnicode_Check(obj.ptr()) || PyObject_CheckBuffer(obj.ptr()) || !PySequence_Check(obj.ptr())) {
@@ -160,10 +193,11 @@ void bind_batch(nb::module_& m) {
       "there is no frame or decompressed_sizes does not have one entry per frame,\n"
       "UnsupportedCompressionType for an unknown codec, DecompressionError naming the first item that\n"
       "is corrupt, truncated or not of its stated size, LimitExceededError beyond max_output_size.");
-  m.def("set_num_threads", [](std::size_t n) { check(set_default_pool_size(n)); }, nb::arg("n"),
+  m.def("set_num_threads", [](nb::handle n) { check(set_default_pool_size(pool_size_from(n))); },
+        nb::arg("n").none(), nb::sig("def set_num_threads(n: int) -> None"),
         "Sets the number of workers of the library's thread pool (0: automatic, the number of cores or\n"
         "SEGPACK_NUM_THREADS) and returns None; the pool is remade at its next use.\n\n"
-        "Raises ValueError for n above 1024 and TypeError for a negative n.");
+        "Raises TypeError when n is not an int (bool included), ValueError for a negative n or one above 1024.");
   m.def("get_num_threads", []() { return default_pool_size(); },
         "Returns the number of workers of the library's thread pool, the calling thread included.");
 }

@@ -19,6 +19,7 @@
 #include "py_map.h"
 #include "segpack/get_many.h"
 #include "py_sig.h"
+#include "py_sources.h"
 #include "segpack/intmap.h"
 
 namespace segpack::py {
@@ -69,7 +70,10 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> pairs_of(nb::handle data) {
     pairs.reserve(static_cast<std::size_t>(PyDict_Size(data.ptr())));
     while (PyDict_Next(data.ptr(), &pos, &k, &v)) add(k, v);
   } else {
-    for (nb::handle kv : data.attr("items")()) {
+    // A list is (key, value) pairs (checked by resolve_data or pairs_list);
+    // otherwise a mapping.
+    nb::object items = PyList_Check(data.ptr()) ? nb::borrow(data) : data.attr("items")();
+    for (nb::handle kv : items) {
       nb::object pair = nb::borrow(kv);
       add(pair[0], pair[1]);
     }
@@ -102,13 +106,17 @@ void bind_intmap(nb::module_& m) {
             new (self) PyIntMap(std::move(im));
           },
           nb::arg("data") = nb::none(),
-          nb::sig("def __init__(self, data: _typeshed.SupportsItems[" SEGPACK_PY_KEY ", " SEGPACK_PY_KEY "] | "
+          nb::sig("def __init__(self, data: _typeshed.SupportsItems[" SEGPACK_PY_KEY ", " SEGPACK_PY_KEY "] | collections.abc.Iterable[tuple[" SEGPACK_PY_KEY ", " SEGPACK_PY_KEY "]] | "
                   SEGPACK_PY_MAP_SOURCE " | None = None) -> None"),
           "Opens serialized data, or builds a new map from a dict.\n\n"
           "data: a dict (or any object with items() and keys()) of int keys to int values, built into a\n"
           "  new map; serialized data, bytes-like (bytes, bytearray, memoryview, numpy uint8 array, mmap;\n"
           "  used without a copy); a path or an open binary file (memory-mapped); an object whose\n"
           "  __getitem__ takes a slice and returns bytes (a range reader); None: an empty map.\n\n"
+          "data may also be (key, value) pairs to build from: a list or tuple of 2-tuples, or an iterator,\n"
+          "generator or other iterable of them (an object with __getitem__ other than a list or tuple is a\n"
+          "range reader, and a bytes-like object is a map's bytes). Duplicate keys raise ValueError.\n"
+          "\n"
           "Raises TypeError for data of another type or a key or value that is not an integer, ValueError\n"
           "for a key or value outside [0, 2**64), OSError when a file cannot be opened or mapped, and a\n"
           "ValidationError subclass when the header or size is invalid.");
@@ -225,19 +233,15 @@ void bind_intmap(nb::module_& m) {
            nb::sig("def tobytes(self) -> " SEGPACK_PY_BUFFER),
            "Returns the serialized map: the bytes-like object it was built as or opened on (bytes for a\n"
            "built map), or a read-only memoryview over a memory-mapped file or a range reader's data.\n\n"
-           "Raises ValueError when the IntMap is closed.")
-      .def("__repr__", [](PyIntMap& self) {
-        if (!self.open) return std::string("<IntMap closed>");
-        return "<IntMap " + std::to_string(self.reader.size()) + " items>";
-      });
+           "Raises ValueError when the IntMap is closed.");
 
   m.def(
       "write_intmap",
       [](nb::object path, nb::handle data) {
         nb::object p = nb::steal(PyOS_FSPath(path.ptr()));
         if (!p.is_valid()) throw nb::python_error();
-        auto pairs = pairs_of(data);
-        auto w = unwrap(IntMapFileWriter::create(nb::cast<std::string>(nb::str(p))));
+        auto pairs = pairs_of(is_mapping(data) ? nb::borrow(data) : nb::object(pairs_list(data, "write_intmap")));
+        auto w = unwrap(IntMapFileWriter::create(path_string(p)));
         for (auto& [k, v] : pairs) check(w.add(k, v));
         Status st;
         {
@@ -248,8 +252,9 @@ void bind_intmap(nb::module_& m) {
       },
       nb::arg("path"), nb::arg("data"),
       nb::sig("def write_intmap(path: " SEGPACK_PY_PATH ", data: _typeshed.SupportsItems[" SEGPACK_PY_KEY ", "
-              SEGPACK_PY_KEY "]) -> None"),
-      "Writes the dict (or any object with items()) `data` of int keys to int values as an IntMap file\n"
+              SEGPACK_PY_KEY "] | collections.abc.Iterable[tuple[" SEGPACK_PY_KEY ", " SEGPACK_PY_KEY "]]) -> None"),
+      "Writes the dict (or any object with items()) `data` of int keys to int values, or (key, value)\n"
+      "pairs, as an IntMap file\n"
       "at `path`, atomically (a temporary file renamed over it); returns None.\n\n"
       "Raises TypeError for a key or value that is not an integer, ValueError for one outside [0, 2**64)\n"
       "or a repeated key, OSError when the file cannot be written.");

@@ -13,35 +13,55 @@
 //   void close_more();                         // drops its own state in close()
 //   int traverse_more(visitproc v, void* a);   // visits its own Python objects (tp_traverse)
 //   void clear_more();                         // drops them (tp_clear)
+//   nb::dict options() const;                  // the keyword arguments that reopen it alike
+//                                              // (pickle, copy, `m.buffer = data`); default {}
+//   std::string describe_more() const;         // repr: what follows the item count
+//   std::optional<std::uint64_t> byte_size() const;  // repr: size in bytes, if known
 // It may also hide item(pos), the m[key] slot's lookup(), e.g. with a fast path.
-// Reader has size(), key_at(i), find(key) -> optional position, header_bytes()
-// and validate(); a default-constructed Reader is empty.
+// Reader has size(), key_at(i), find(key) -> optional position, header_bytes(),
+// validate() and buffer() (the bytes in memory); a default-constructed Reader
+// is empty. M must be movable (`m.buffer = data` swaps in a freshly opened map).
 //
 // The type is bound with nb::type_slots(map_slots<M>) and
 // bind_map_methods<M>(cls, module, docs).
 #pragma once
 
 #include <nanobind/nanobind.h>
+#include <nanobind/stl/string.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "py_buffers.h"
 #include "py_errors.h"
 #include "py_keys.h"
+#include "py_sig.h"
 #include "py_sources.h"
 
 namespace segpack::py {
+
+/// True for an object that is set and not None.
+inline bool is_set(const nb::object& o) { return o.is_valid() && !o.is_none(); }
+
+/// `cls(data, **options)`: the normal, validated open of a map type.
+inline nb::object open_map_type(nb::handle cls, nb::handle data, const nb::dict& options) {
+  nb::object args = nb::make_tuple(data);
+  PyObject* r = PyObject_Call(cls.ptr(), args.ptr(), options.ptr());
+  if (r == nullptr) throw nb::python_error();
+  return nb::steal(r);
+}
 
 template <class M, class Reader>
 struct MapBase {
   Reader reader;
   bool open = false;
   nb::object pyobj;                       // what tobytes() returns, or None
+  nb::object path;                        // absolute path of a mapped file (a str), or None
   std::shared_ptr<PySliceSource> source;  // the range reader, if any (also held by `reader`)
 
   void require_open() const {
@@ -64,8 +84,9 @@ struct MapBase {
     throw_status(st);
   }
 
-  /// Opens `data`: a mapping (built into bytes by `build(mapping) ->
-  /// nb::bytes`), or what resolve_data() makes of it, through
+  /// Opens `data`: a mapping or (key, value) pairs (a list of them), built
+  /// into bytes by `build(mapping or list) -> nb::bytes`, or what
+  /// resolve_data() makes of it, through
   /// `open_buffer(Buffer) -> Result<Reader>` or
   /// `open_source(shared_ptr<PySliceSource>) -> Result<Reader>`. __init__
   /// calls it on a map made aside and moves that into the instance at the
@@ -73,12 +94,16 @@ struct MapBase {
   template <class Build, class OpenBuffer, class OpenSource>
   void open_data(nb::handle data, Build&& build, OpenBuffer&& open_buffer, OpenSource&& open_source) {
     nb::object src = data.is_none() ? nb::dict() : nb::borrow(data);
-    if (is_mapping(src)) {
-      nb::bytes built = build(src);
+    path = nb::none();
+    const bool mapping = is_mapping(src);
+    ResolvedData r;
+    if (!mapping) r = resolve_data(src, M::kName);
+    if (mapping || is_set(r.pairs)) {
+      nb::bytes built = build(is_set(r.pairs) ? r.pairs : src);
       reader = unwrap(open_buffer(*buffer_from_object(built.ptr())));
       pyobj = std::move(built);
     } else {
-      ResolvedData r = resolve_data(src, M::kName);
+      path = r.path;
       if (r.buf) {
         reader = unwrap(open_buffer(std::move(*r.buf)));
       } else {
@@ -124,9 +149,91 @@ struct MapBase {
   void close_more() {}
   int traverse_more(visitproc, void*) { return 0; }
   void clear_more() {}
+  nb::dict options() const { return nb::dict(); }
+  std::string describe_more() const { return ""; }
+  std::optional<std::uint64_t> byte_size() const { return reader.buffer().size(); }
+
+  // ---- copies, pickles, `m.buffer = data`
+
+  /// What copy.copy() reopens: the range reader, the file's path, or the
+  /// memory itself (the object the map was built on or read from), all shared.
+  nb::object shared_data() const {
+    if (source) return source->object();
+    if (is_set(path)) return path;
+    if (is_set(pyobj) && PyObject_CheckBuffer(pyobj.ptr())) return pyobj;
+    return memoryview_of(reader.buffer());  // a file object without a path: its mapping
+  }
+
+  /// What a pickle (and copy.deepcopy) stores for the data: the range reader
+  /// object; the file's path (never its bytes); or the memory — with protocol
+  /// 5 a pickle.PickleBuffer over it (out of band when the pickler takes a
+  /// buffer_callback, zero-copy), below 5 bytes (bytearray when writable).
+  nb::object pickled_data(int protocol) const {
+    if (source) return source->object();
+    if (is_set(path)) return path;
+    if (!is_set(pyobj)) {
+      PyErr_Format(PyExc_TypeError,
+                   "cannot pickle a %s opened from a file object whose name is not a path: open it by path, "
+                   "or pickle %s(bytes(m.tobytes())) (a copy of its bytes)",
+                   M::kName, M::kName);
+      throw nb::python_error();
+    }
+    if (protocol >= 5) return nb::module_::import_("pickle").attr("PickleBuffer")(pyobj);
+    if (PyBytes_CheckExact(pyobj.ptr()) || PyByteArray_CheckExact(pyobj.ptr())) return pyobj;
+    const Buffer& b = reader.buffer();
+    const auto* p = reinterpret_cast<const char*>(b.data());
+    const auto n = static_cast<Py_ssize_t>(b.size());
+    PyObject* copy = b.writable() ? PyByteArray_FromStringAndSize(p, n) : PyBytes_FromStringAndSize(p, n);
+    if (copy == nullptr) throw nb::python_error();
+    return nb::steal(copy);
+  }
+
+  /// __reduce_ex__: segpack._maps._rebuild(type, data, options), which opens
+  /// `type(data, **options)` on load — the normal, validated open.
+  nb::object reduce(nb::handle me, int protocol) {
+    require_open();
+    nb::object rebuild = nb::module_::import_("segpack._maps").attr("_rebuild");
+    nb::handle cls(reinterpret_cast<PyObject*>(Py_TYPE(me.ptr())));
+    return nb::make_tuple(rebuild, nb::make_tuple(cls, pickled_data(protocol), self().options()));
+  }
+
+  /// copy.copy(): a new map of the same type and options over shared_data().
+  nb::object shallow_copy(nb::handle me) {
+    require_open();
+    return open_map_type(nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(me.ptr()))), shared_data(),
+                         self().options());
+  }
+
+  /// `m.buffer = data`: opens `data` as a new map of the same type and
+  /// options (everything validated as by the constructor), then takes its
+  /// place; on error the map is unchanged.
+  void reopen(nb::handle me, nb::handle data) {
+    require_open();
+    nb::object fresh =
+        open_map_type(nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(me.ptr()))), data, self().options());
+    std::swap(self(), *nb::inst_ptr<M>(fresh));  // `fresh` takes the old state away with it
+  }
+
+  /// repr(): `<segpack.MapBuffer '/data/x.mb' 2 items, zstd, v1, 90 bytes>`,
+  /// `<segpack.IntMap over RangeReader, 3 items, 58 bytes>`, `<segpack.IntMap closed>`.
+  std::string describe() const {
+    std::string s = std::string("<segpack.") + M::kName;
+    if (is_set(path)) {
+      s += " " + nb::cast<std::string>(nb::repr(path));
+    } else if (source) {
+      s += std::string(" over ") + Py_TYPE(source->object_ptr())->tp_name + ",";
+    }
+    if (!open) return s + " closed>";
+    const std::size_t n = reader.size();
+    s += " " + std::to_string(n) + (n == 1 ? " item" : " items");
+    s += self().describe_more();
+    if (const std::optional<std::uint64_t> bytes = self().byte_size()) s += ", " + std::to_string(*bytes) + " bytes";
+    return s + ">";
+  }
 
  private:
   M& self() { return static_cast<M&>(*this); }
+  const M& self() const { return static_cast<const M&>(*this); }
 };
 
 // ---- slots
@@ -242,7 +349,9 @@ struct MapDocs {
 
 /// Binds the iterator type `_<kName>Iterator` and the methods every map has:
 /// get, find_index_position, keys, values, items, __iter__, todict, header,
-/// closed, validate, validate_buffer, close, __enter__, __exit__.
+/// closed, validate, validate_buffer, close, __enter__, __exit__, buffer
+/// (assignable), __reduce_ex__ (pickle, copy.deepcopy), __copy__, __repr__.
+/// The type binds tobytes() itself.
 template <class M>
 void bind_map_methods(nb::class_<M>& cls, nb::module_& m, const MapDocs& docs) {
   static const std::string iter_name = std::string("_") + M::kName + "Iterator";
@@ -357,7 +466,29 @@ void bind_map_methods(nb::class_<M>& cls, nb::module_& m, const MapDocs& docs) {
       .def("__exit__", [](M& self, nb::args) {
         self.close();
         return false;
-      }, nb::sig("def __exit__(self, *args: object) -> typing.Literal[False]"), exit_doc.c_str());
+      }, nb::sig("def __exit__(self, *args: object) -> typing.Literal[False]"), exit_doc.c_str())
+      .def_prop_rw(
+          "buffer", [](nb::handle self) { return self.attr("tobytes")(); },
+          [](nb::handle self, nb::handle data) { nb::inst_ptr<M>(self)->reopen(self, data); },
+          nb::for_getter(nb::sig("def buffer(self) -> " SEGPACK_PY_BUFFER)),
+          nb::for_setter(nb::sig("def buffer(self, data: " SEGPACK_PY_MAP_SOURCE ", /) -> None")),
+          "The serialized bytes, as tobytes() returns them. Assigning reopens the map over the new data (any "
+          "data the constructor takes) with the same options, validated as by the constructor; on error the "
+          "map is left as it was (TypeError / ValidationError as the constructor raises them).")
+      .def("__reduce_ex__", [](nb::handle self, int protocol) { return nb::inst_ptr<M>(self)->reduce(self, protocol); },
+           nb::arg("protocol"),
+           nb::sig("def __reduce_ex__(self, protocol: typing.SupportsIndex, /) -> tuple[typing.Any, ...]"),
+           "Returns the pickle reduction; unpickling reopens the map through the constructor (validated), with the same "
+           "options. In-memory maps pickle as their bytes (protocol 5: one pickle.PickleBuffer, out of band "
+           "with a buffer_callback, no copy), maps opened from a path or an open file as the file's absolute "
+           "path (reopened on load, so the file must still be there), maps over a range reader as the "
+           "reader object. copy.deepcopy goes through here too: it shares bytes objects and files, and "
+           "copies writable memory.")
+      .def("__copy__", [](nb::handle self) { return nb::inst_ptr<M>(self)->shallow_copy(self); },
+           nb::sig("def __copy__(self) -> typing_extensions.Self"),
+           "Returns a new map over the same memory, file or range reader, with the same options.")
+      .def("__repr__", [](const M& self) { return self.describe(); },
+           "repr(m): the map's source (path, size or reader type), item count, codec and state.");
 }
 
 }  // namespace segpack::py

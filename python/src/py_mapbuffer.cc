@@ -14,11 +14,13 @@
 #include "py_buffers.h"
 #include "py_codecs.h"
 #include "py_errors.h"
+#include "py_index_cache.h"
 #include "py_keys.h"
 #include "py_map.h"
 #include "py_segments.h"
 #include "segpack/get_many.h"
 #include "py_sig.h"
+#include "py_sources.h"
 #include "segpack/mapbuffer.h"
 
 namespace segpack::py {
@@ -109,8 +111,10 @@ void collect_items(nb::handle data, nb::handle tobytesfn, HeldValues& held) {
   if (PyDict_Check(data.ptr()) && tobytesfn.is_none() && collect_dict_fast(data.ptr(), held)) return;
   // Everything else may run Python code (tobytesfn, __index__, buffer
   // exports), which could change the mapping: a list of its pairs, taken
-  // first, keeps every pair alive until it is read.
-  nb::object pairs = PyDict_Check(data.ptr()) ? nb::steal(PyDict_Items(data.ptr()))  // a new list
+  // first, keeps every pair alive until it is read. A list is (key, value)
+  // pairs already (MapBuffer([(1, b"a")]): see resolve_data).
+  nb::object pairs = PyDict_Check(data.ptr())   ? nb::steal(PyDict_Items(data.ptr()))  // a new list
+                     : PyList_Check(data.ptr()) ? nb::steal(PySequence_List(data.ptr()))
                                                 : nb::steal(PySequence_List(data.attr("items")().ptr()));
   if (!pairs.is_valid()) throw nb::python_error();
   held.items.reserve(static_cast<std::size_t>(PyList_GET_SIZE(pairs.ptr())));
@@ -150,11 +154,37 @@ struct PyMapBuffer : MapBase<PyMapBuffer, MapBufferReader> {
   bool zero_copy = false;
   bool compute_crc = true;
   std::optional<int> level;
+  std::optional<std::uint64_t> max_output;
   Codec write_codec = Codec::none;
   nb::object tobytesfn;
   nb::object frombytesfn;
+  nb::object index_cache;  // the cache file's absolute path, or None
   std::optional<Decompressor> dec;
   std::vector<std::uint8_t> scratch;
+
+  // The constructor's keyword arguments that differ from their defaults.
+  nb::dict options() const {
+    nb::dict d;
+    if (write_codec != Codec::none) d["compress"] = codec_to_py(write_codec);
+    if (is_set(tobytesfn)) d["tobytesfn"] = tobytesfn;
+    if (is_set(frombytesfn)) d["frombytesfn"] = frombytesfn;
+    if (!reader.options().check_crc) d["check_crc"] = false;
+    if (!compute_crc) d["compute_crc"] = false;
+    if (level) d["level"] = *level;
+    if (zero_copy) d["zero_copy"] = true;
+    if (max_output) d["max_output"] = *max_output;
+    if (is_set(index_cache)) d["index_cache"] = index_cache;
+    return d;
+  }
+  std::string describe_more() const {
+    return ", " + std::string(codec_name(reader.header().codec)) + ", v" + std::to_string(reader.header().version);
+  }
+  std::optional<std::uint64_t> byte_size() const {
+    if (reader.in_memory()) return reader.buffer().size();
+    const std::optional<std::uint64_t> data = reader.datasize();
+    if (!data) return std::nullopt;
+    return *data + kMapBufferHeaderSize + 16 * std::uint64_t{reader.size()};
+  }
 
   void close_more() {
     plain = false;
@@ -250,8 +280,8 @@ struct PyMapBuffer : MapBase<PyMapBuffer, MapBufferReader> {
 };
 
 void init_mapbuffer(PyMapBuffer* self, nb::handle data, nb::handle compress, nb::handle tobytesfn,
-                    nb::handle frombytesfn, bool check_crc, bool compute_crc, std::optional<int> level,
-                    bool zero_copy, std::optional<std::uint64_t> max_output) {
+                    nb::handle frombytesfn, bool check_crc, bool compute_crc, nb::handle index_cache,
+                    std::optional<int> level, bool zero_copy, std::optional<std::uint64_t> max_output) {
   // Made aside and moved in at the end: nanobind does not destroy an
   // instance whose __init__ raised, so nothing may be held by `self` before.
   PyMapBuffer mb;
@@ -260,14 +290,27 @@ void init_mapbuffer(PyMapBuffer* self, nb::handle data, nb::handle compress, nb:
   mb.compute_crc = compute_crc;
   mb.zero_copy = zero_copy;
   mb.level = level;
+  mb.max_output = max_output;
   mb.write_codec = codec_from_arg(compress);
+  mb.index_cache = nb::none();
+  std::optional<IndexCache> cache;
+  if (!index_cache.is_none()) {
+    mb.index_cache = absolute_path(index_cache);
+    cache.emplace(path_string(mb.index_cache));
+  }
   MapBufferReadOptions opts;
   opts.check_crc = check_crc;
   if (max_output) opts.decompress.max_output = static_cast<std::size_t>(*max_output);
   mb.open_data(
       data, [&](nb::handle d) { return build_bytes(d, mb.write_codec, level, compute_crc, tobytesfn); },
-      [&](Buffer b) { return MapBufferReader::open(std::move(b), opts); },
-      [&](std::shared_ptr<PySliceSource> s) { return MapBufferReader::open_source(std::move(s), opts); });
+      [&](Buffer b) -> Result<MapBufferReader> {
+        SEGPACK_ASSIGN_OR_RETURN(MapBufferReader r, MapBufferReader::open(std::move(b), opts));
+        if (cache) SEGPACK_RETURN_IF_ERROR(cache->store(r));
+        return r;
+      },
+      [&](std::shared_ptr<PySliceSource> s) {
+        return cache ? cache->open_source(std::move(s), opts) : MapBufferReader::open_source(std::move(s), opts);
+      });
   mb.refresh_plain();
   new (self) PyMapBuffer(std::move(mb));
 }
@@ -275,6 +318,10 @@ void init_mapbuffer(PyMapBuffer* self, nb::handle data, nb::handle compress, nb:
 struct PyMapBufferWriter {
   std::optional<MapBufferFileWriter> w;
   nb::object tobytesfn;
+  std::string path;            // as given, for repr
+  Codec codec = Codec::none;
+  std::size_t items = 0;       // added so far, or committed
+  const char* state = "open";  // "committed", "aborted", "failed" (commit raised): closed
 };
 
 // tobytesfn may refer back to the writer (a closure over it): let the cycle
@@ -304,12 +351,23 @@ void commit_writer(PyMapBufferWriter& self) {
   if (!self.w) throw nb::value_error("MapBufferWriter is closed");
   MapBufferFileWriter w = std::move(*self.w);
   self.w.reset();
+  self.items = w.size();
+  self.state = "failed";
   Status st;
   {
     nb::gil_scoped_release nogil;
     st = w.commit();
   }
   check(st);
+  self.state = "committed";
+}
+
+void abort_writer(PyMapBufferWriter& self) {
+  if (self.w) {
+    self.items = self.w->size();
+    self.state = "aborted";
+  }
+  self.w.reset();
 }
 
 }  // namespace
@@ -327,12 +385,14 @@ void bind_mapbuffer(nb::module_& m) {
       "ChecksumError, DecompressionError, ...).");
   cls.def("__init__", &init_mapbuffer, nb::arg("data") = nb::none(), nb::arg("compress") = nb::none(),
           nb::arg("tobytesfn") = nb::none(), nb::arg("frombytesfn") = nb::none(), nb::arg("check_crc") = true,
-          nb::arg("compute_crc") = true, nb::kw_only(), nb::arg("level") = nb::none(),
+          nb::arg("compute_crc") = true, nb::arg("index_cache") = nb::none(), nb::kw_only(),
+          nb::arg("level") = nb::none(),
           nb::arg("zero_copy") = false, nb::arg("max_output") = nb::none(),
-          nb::sig("def __init__(self, data: _typeshed.SupportsItems[" SEGPACK_PY_KEY ", typing.Any] | "
-                  SEGPACK_PY_MAP_SOURCE " | None = None, compress: " SEGPACK_PY_CODEC
+          nb::sig("def __init__(self, data: _typeshed.SupportsItems[" SEGPACK_PY_KEY ", typing.Any] | collections.abc.Iterable[tuple[" SEGPACK_PY_KEY
+                  ", typing.Any]] | " SEGPACK_PY_MAP_SOURCE " | None = None, compress: " SEGPACK_PY_CODEC
                   " = None, tobytesfn: " SEGPACK_PY_TOBYTESFN " = None, frombytesfn: " SEGPACK_PY_FROMBYTESFN
-                  " = None, check_crc: bool = True, compute_crc: bool = True, *, level: int | None = None, "
+                  " = None, check_crc: bool = True, compute_crc: bool = True, index_cache: " SEGPACK_PY_PATH
+                  " | None = None, *, level: int | None = None, "
                   "zero_copy: bool = False, max_output: int | None = None) -> None"),
           "Opens serialized data, or builds a new map from a dict.\n\n"
           "data: a dict (or any object with items() and keys()) of int keys to bytes-like values, built\n"
@@ -347,7 +407,16 @@ void bind_mapbuffer(nb::module_& m) {
           "compute_crc: write crc32c checksums (format version 1); False writes format version 0.\n"
           "level: the codec's compression level (None: mapbuffer's default for the codec).\n"
           "zero_copy: m[key] and get() return read-only memoryviews over the data (uncompressed maps).\n"
-          "max_output: the most bytes one item may decompress to (LimitExceededError beyond).\n\n"
+          "max_output: the most bytes one item may decompress to (LimitExceededError beyond).\n"
+          "index_cache: path of a local file caching the header and index (mapbuffer's format: 16 + 16N\n"
+          "  bytes). A map over a range reader reads its index from there instead of fetching it when the\n"
+          "  file holds the data's own header (one 16-byte read checks it), and fetches it and rewrites the\n"
+          "  file otherwise; other maps only write it, when it is absent or differs. Replaced atomically.\n"
+          "\n"
+          "data may also be (key, value) pairs to build from: a list or tuple of 2-tuples, or an iterator,\n"
+          "generator or other iterable of them (an object with __getitem__ other than a list or tuple is a\n"
+          "range reader, and a bytes-like object is a map's bytes). Duplicate keys raise ValueError.\n"
+          "\n"
           "Raises TypeError for data of another type or a value that is not bytes-like, ValueError for a\n"
           "key outside [0, 2**64), UnsupportedCompressionType for an unknown codec, OSError when a file\n"
           "cannot be opened or mapped, and a ValidationError subclass when the header or index is invalid.");
@@ -552,10 +621,6 @@ void bind_mapbuffer(nb::module_& m) {
            "Returns the serialized map: the object it was built as or opened on (bytes for a built map), the\n"
            "whole content of a range reader as bytes, or a read-only memoryview over a memory-mapped file.\n\n"
            "Raises ValueError when the MapBuffer is closed; a range reader's own error when reading fails.")
-      .def_prop_ro("buffer", [](nb::handle self) { return self.attr("tobytes")(); },
-                   nb::for_getter(nb::sig("def buffer(self) -> " SEGPACK_PY_BUFFER)),
-                   "The serialized map, as tobytes() returns it (mapbuffer's attribute).\n\n"
-                   "Raises ValueError when the MapBuffer is closed.")
       .def("dict2buf",
            [](PyMapBuffer& self, nb::handle data, nb::handle compress, nb::handle tobytesfn) {
              Codec c = compress.is_none() ? self.write_codec : codec_from_arg(compress);
@@ -569,13 +634,7 @@ void bind_mapbuffer(nb::module_& m) {
            "with this map's codec, level, compute_crc and tobytesfn unless `compress` or `tobytesfn` is given.\n"
            "Works on a closed map too.\n\n"
            "Raises TypeError for a value that is not bytes-like, ValueError for a key outside [0, 2**64),\n"
-           "UnsupportedCompressionType for an unknown codec, CompressionError when compression fails.")
-      .def("__repr__", [](PyMapBuffer& self) {
-        if (!self.open) return std::string("<MapBuffer closed>");
-        auto c = codec_name(self.reader.header().codec);
-        return "<MapBuffer " + std::to_string(self.reader.size()) + " items, v" +
-               std::to_string(self.reader.header().version) + ", " + std::string(c) + ">";
-      });
+           "UnsupportedCompressionType for an unknown codec, CompressionError when compression fails.");
 
   // ---- streaming writer
   nb::class_<PyMapBufferWriter>(
@@ -594,10 +653,12 @@ void bind_mapbuffer(nb::module_& m) {
              opts.version = compute_crc ? 1 : 0;
              nb::object p = nb::steal(PyOS_FSPath(path.ptr()));
              if (!p.is_valid()) throw nb::python_error();
-             auto w = MapBufferFileWriter::create(nb::cast<std::string>(nb::str(p)), opts);
+             auto w = MapBufferFileWriter::create(path_string(p), opts);
              if (!w.ok()) throw_status(w.status());
              self->w.emplace(std::move(*w));
              self->tobytesfn = std::move(tobytesfn);
+             self->path = nb::cast<std::string>(nb::repr(p));
+             self->codec = opts.codec;
            },
            nb::arg("path"), nb::arg("compress") = nb::none(), nb::kw_only(), nb::arg("level") = nb::none(),
            nb::arg("compute_crc") = true, nb::arg("tobytesfn") = nb::none(),
@@ -634,7 +695,7 @@ void bind_mapbuffer(nb::module_& m) {
            "closes the writer; returns None.\n\n"
            "Raises ValueError when the writer is already closed or a key was added twice (the path is\n"
            "then left untouched), OSError when writing or renaming fails.")
-      .def("abort", [](PyMapBufferWriter& self) { self.w.reset(); },
+      .def("abort", [](PyMapBufferWriter& self) { abort_writer(self); },
            "Discards everything written and closes the writer; the path is left untouched. Returns None;\n"
            "aborting a closed writer does nothing.")
       .def("__enter__", [](nb::handle self) { return nb::borrow(self); },
@@ -644,12 +705,20 @@ void bind_mapbuffer(nb::module_& m) {
         if (exc.size() == 0 || exc[0].is_none()) {
           commit_writer(self);
         } else {
-          self.w.reset();
+          abort_writer(self);
         }
         return false;
       }, nb::sig("def __exit__(self, *args: object) -> typing.Literal[False]"),
            "Commits when the with block ended normally, aborts when it raised; returns False, so\n"
-           "exceptions propagate. Raises what commit() raises.");
+           "exceptions propagate. Raises what commit() raises.")
+
+      .def("__repr__", [](const PyMapBufferWriter& self) {
+        // <segpack.MapBufferWriter 'out.mb' br, 12 items> / ..., committed 12 items>
+        const std::size_t n = self.w ? self.w->size() : self.items;
+        std::string s = "<segpack.MapBufferWriter " + self.path + " " + std::string(codec_name(self.codec)) + ", ";
+        if (!self.w) s += std::string(self.state) + " ";
+        return s + std::to_string(n) + (n == 1 ? " item>" : " items>");
+      }, "repr(w): the target path, codec, state and number of items.");
 }
 
 }  // namespace segpack::py

@@ -9,6 +9,8 @@
 
 #include <cstring>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "bindings.h"
@@ -164,6 +166,17 @@ std::size_t count_of(nb::handle src) {
 
 nb::object wrap_bws(BufferWithSegments b) { return nb::cast(PyBufferWithSegments{std::move(b)}); }
 
+std::optional<BufferWithSegments> foreign_bws(nb::handle obj) {
+  if (nb::isinstance<PyBufferWithSegments>(obj) || !PyObject_CheckBuffer(obj.ptr()) ||
+      !PyObject_HasAttrString(obj.ptr(), "segments")) {
+    return std::nullopt;
+  }
+  nb::object table = obj.attr("segments")();
+  Buffer records = require_buffer(table, "%s.segments() must return a bytes-like object, not %s",
+                                  Py_TYPE(obj.ptr())->tp_name);
+  return make_bws(require_buffer(obj, kNotBytes, "data"), records.span());
+}
+
 void bind_segments(nb::module_& m) {
   nb::class_<PySegment>(m, "BufferSegment", nb::type_slots(SegmentBuffer::slots),
                         "A zero-copy view of one segment of a BufferWithSegments (python-zstandard's type).\n\n"
@@ -224,6 +237,9 @@ void bind_segments(nb::module_& m) {
            "BufferWithSegments.segments()).\n\n"
            "Raises TypeError when `data` is not bytes-like, ValueError when its size is not a multiple of 16.")
       .def("__len__", [](const PySegmentsTable& t) { return t.count; }, "len(s): the number of segments.")
+      .def("__repr__",
+           [](const PySegmentsTable& t) { return "<BufferSegments segments=" + std::to_string(t.count) + ">"; },
+           "repr(s): the number of segments.")
       .def("__reduce__", [](nb::handle self) {
         const PySegmentsTable& t = *ready_ptr<PySegmentsTable>(self);
         nb::bytes data(reinterpret_cast<const char*>(t.records.data()), t.records.size());
@@ -321,10 +337,13 @@ void bind_segments(nb::module_& m) {
              if (args.size() == 0) throw nb::value_error("must pass at least 1 argument");
              std::vector<BufferWithSegments> parts;
              for (nb::handle a : args) {
-               if (!nb::isinstance<PyBufferWithSegments>(a)) {
+               if (nb::isinstance<PyBufferWithSegments>(a)) {
+                 parts.push_back(ready_ptr<PyBufferWithSegments>(a)->bws);
+               } else if (std::optional<BufferWithSegments> f = foreign_bws(a)) {  // python-zstandard's
+                 parts.push_back(std::move(*f));
+               } else {
                  throw nb::type_error("arguments must be BufferWithSegments instances");
                }
-               parts.push_back(ready_ptr<PyBufferWithSegments>(a)->bws);
                if (parts.back().empty()) throw nb::value_error("ZstdBufferWithSegments cannot be empty");
              }
              new (self) PyCollection{unwrap(BufferWithSegmentsCollection::make(std::move(parts)))};

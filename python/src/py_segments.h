@@ -5,6 +5,7 @@
 #include <nanobind/nanobind.h>
 
 #include <cstdint>
+#include <optional>
 
 #include "segpack/buffer.h"
 #include "segpack/segments.h"
@@ -31,5 +32,13 @@ struct PyCollection {
 
 /// A Python BufferWithSegments owning `b`.
 nb::object wrap_bws(BufferWithSegments b);
+
+/// python-zstandard's own BufferWithSegments (or any object that exports a
+/// buffer and has a segments() method returning the 16-byte native
+/// (offset, length) records, also as a buffer) as a segpack one: the data is
+/// not copied (the export keeps the object alive), the records are copied and
+/// bounds-checked (ValueError). nullopt for other objects, and for segpack's
+/// own BufferWithSegments (use its `bws`).
+std::optional<BufferWithSegments> foreign_bws(nb::handle obj);
 
 }  // namespace segpack::py

@@ -71,8 +71,56 @@ bool is_mapping(nb::handle data) {
          (!PyObject_CheckBuffer(o) && PyObject_HasAttrString(o, "items") && PyObject_HasAttrString(o, "keys"));
 }
 
+nb::object absolute_path(nb::handle p) {
+  nb::object path = nb::steal(PyOS_FSPath(p.ptr()));
+  if (!path.is_valid()) throw nb::python_error();
+  // A str even for a bytes path: bytes given to a map's constructor are data.
+  return nb::module_::import_("os").attr("fsdecode")(nb::module_::import_("os.path").attr("abspath")(path));
+}
+
+std::string path_string(nb::handle p) {
+  nb::object b = nb::module_::import_("os").attr("fsencode")(p);
+  return std::string(PyBytes_AS_STRING(b.ptr()), static_cast<std::size_t>(PyBytes_GET_SIZE(b.ptr())));
+}
+
+namespace {
+
+// The absolute path of an open file object, or None when its name is not a
+// path (e.g. a file opened from a descriptor, whose name is an int).
+nb::object file_path(nb::handle file) {
+  nb::object name = nb::steal(PyObject_GetAttrString(file.ptr(), "name"));
+  if (!name.is_valid()) {
+    PyErr_Clear();
+    return nb::none();
+  }
+  if (!PyUnicode_Check(name.ptr()) && !PyBytes_Check(name.ptr())) return nb::none();
+  return absolute_path(name);
+}
+
+}  // namespace
+
+nb::list pairs_list(nb::handle data, const char* type_name) {
+  nb::list out;
+  Py_ssize_t i = 0;
+  for (nb::handle item : nb::iter(data)) {
+    PyObject* o = item.ptr();
+    if (!((PyTuple_Check(o) && PyTuple_GET_SIZE(o) == 2) || (PyList_Check(o) && PyList_GET_SIZE(o) == 2))) {
+      PyErr_Format(PyExc_TypeError,
+                   "%s data given as pairs: item %zd is not a (key, value) pair (a 2-tuple), got %s",
+                   type_name, i, Py_TYPE(o)->tp_name);
+      throw nb::python_error();
+    }
+    out.append(item);
+    ++i;
+  }
+  return out;
+}
+
 ResolvedData resolve_data(nb::handle data, const char* type_name) {
   ResolvedData r;
+  r.pyobj = nb::none();
+  r.path = nb::none();
+  r.pairs = nb::none();
   PyObject* o = data.ptr();
   if (auto b = buffer_from_object(o, /*try_writable=*/true)) {
     r.buf = std::move(*b);
@@ -82,16 +130,15 @@ ResolvedData resolve_data(nb::handle data, const char* type_name) {
   if (PyUnicode_Check(o) || PyObject_HasAttrString(o, "__fspath__")) {
     nb::object path = nb::steal(PyOS_FSPath(o));
     if (!path.is_valid()) throw nb::python_error();
-    std::string p = PyBytes_Check(path.ptr()) ? std::string(PyBytes_AsString(path.ptr())) : nb::cast<std::string>(path);
-    r.buf = unwrap(map_file(p));
-    r.pyobj = nb::none();
+    r.buf = unwrap(map_file(path_string(path)));
+    r.path = absolute_path(path);
     return r;
   }
   if (PyObject_HasAttrString(o, "fileno")) {
     nb::object fd = nb::steal(PyObject_CallMethod(o, "fileno", nullptr));
     if (fd.is_valid()) {
       r.buf = unwrap(map_fd(nb::cast<int>(fd)));
-      r.pyobj = nb::none();
+      r.path = file_path(data);
       return r;
     }
     PyErr_Clear();  // e.g. io.BytesIO: no descriptor
@@ -103,14 +150,23 @@ ResolvedData resolve_data(nb::handle data, const char* type_name) {
       return r;
     }
   }
+  if (PyList_Check(o) || PyTuple_Check(o)) {
+    r.pairs = pairs_list(data, type_name);
+    return r;
+  }
   if (PyObject_HasAttrString(o, "__getitem__")) {
     r.source = std::make_shared<PySliceSource>(nb::borrow(data));
     r.pyobj = nb::borrow(data);
     return r;
   }
+  if (PyObject_HasAttrString(o, "__iter__") || PyIter_Check(o)) {
+    r.pairs = pairs_list(data, type_name);
+    return r;
+  }
   PyErr_Format(PyExc_TypeError,
-               "%s data must be a dict, bytes-like object, file, path, mmap, or support __getitem__ with "
-               "slices for byte ranges; got %s",
+               "%s data must be a dict (or mapping), (key, value) pairs (a list, tuple, iterator or other "
+               "iterable of 2-tuples), a bytes-like object, a file, a path, an mmap, or an object whose "
+               "__getitem__ takes slices for byte ranges; got %s",
                type_name, Py_TYPE(o)->tp_name);
   throw nb::python_error();
 }

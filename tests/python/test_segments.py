@@ -605,11 +605,20 @@ def test_set_get_num_threads(restore_pool):
 
 
 def test_set_num_threads_rejects_bad_sizes(restore_pool):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^set_num_threads: n must be at most 1024 workers, got 1025$"):
         segpack.set_num_threads(1025)
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match=r"^set_num_threads: n must be at most 1024 workers, got 10{30}$"):
+        segpack.set_num_threads(10**30)
+    with pytest.raises(ValueError, match=r"^set_num_threads: n must be >= 0 \(0: automatic, .*\), got -1$"):
         segpack.set_num_threads(-1)
+    with pytest.raises(ValueError, match=r"got -10{30}$"):
+        segpack.set_num_threads(-(10**30))
+    for bad in (2.0, "2", None, True, b"2"):
+        with pytest.raises(TypeError, match=r"^set_num_threads: n must be an int \(0: automatic\), not "):
+            segpack.set_num_threads(bad)
     assert segpack.get_num_threads() == restore_pool
+    segpack.set_num_threads(np.int64(2))  # any integer with __index__
+    assert segpack.get_num_threads() == 2
 
 
 def test_num_threads_env_variable():
