@@ -2,10 +2,9 @@
 // 256 MiB in 4 buffers to a new file against a raw write of the same bytes,
 // open + map + view, and zstd level 1 on 64 MiB of compressible data.
 // Files go to $TMPDIR (or /tmp). Run: build/cpp/bench/container_bench
+#include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <unistd.h>
-
-#include <benchmark/benchmark.h>
 
 #include <filesystem>
 #include <random>

@@ -81,15 +81,14 @@ Result<ContainerHeader> parse_container_header(ByteSpan bytes, std::uint64_t act
     }
   }
   if (bytes.size() < kContainerHeaderSize) {
-    return out_of_range("truncated container: " + num(bytes.size()) + " bytes, the header alone needs " +
-                            num(kContainerHeaderSize),
-                        kFormat);
+    return out_of_range(
+        "truncated container: " + num(bytes.size()) + " bytes, the header alone needs " + num(kContainerHeaderSize),
+        kFormat);
   }
   const auto stored_crc = load_le<std::uint32_t>(p + 60);
   const auto crc = crc32c(p, 60);
   if (crc != stored_crc) {
-    return data_loss("container header crc32c mismatch (stored " + hex32(stored_crc) + ", computed " + hex32(crc) +
-                         ")",
+    return data_loss("container header crc32c mismatch (stored " + hex32(stored_crc) + ", computed " + hex32(crc) + ")",
                      kFormat);
   }
   ContainerHeader h;
@@ -106,14 +105,13 @@ Result<ContainerHeader> parse_container_header(ByteSpan bytes, std::uint64_t act
     return unsupported("container flags " + hex32(h.flags) + " name features this reader does not know", kFormat);
   }
   if (h.file_length > actual) {
-    return out_of_range("truncated container: the header says " + num(h.file_length) + " bytes, there are " +
-                            num(actual),
-                        kFormat);
+    return out_of_range(
+        "truncated container: the header says " + num(h.file_length) + " bytes, there are " + num(actual), kFormat);
   }
   if (h.file_length < actual) {
-    return corrupt("container of " + num(h.file_length) + " bytes followed by " + num(actual - h.file_length) +
-                       " trailing bytes",
-                   kFormat);
+    return corrupt(
+        "container of " + num(h.file_length) + " bytes followed by " + num(actual - h.file_length) + " trailing bytes",
+        kFormat);
   }
   if (!range_ok(h.payload_offset, h.payload_length, h.file_length)) {
     return out_of_range("payload " + region(h.payload_offset, h.payload_length) + " is outside the file of " +
@@ -213,9 +211,9 @@ Result<std::vector<ContainerBufferInfo>> parse_container_table(const ContainerHe
     prev_end = b.offset + b.stored_length;
   }
   if (meta_at != meta_region) {
-    return corrupt("buffer table metadata lengths add up to " + num(meta_at) + " bytes, the region holds " +
-                       num(meta_region),
-                   kFormat);
+    return corrupt(
+        "buffer table metadata lengths add up to " + num(meta_at) + " bytes, the region holds " + num(meta_region),
+        kFormat);
   }
   return infos;
 }

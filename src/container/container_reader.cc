@@ -99,8 +99,8 @@ Status crc_mismatch(std::size_t i, std::uint32_t want, std::uint32_t got) {
 
 Result<ContainerReader> ContainerReader::open(Buffer file, ContainerReadOptions opts) {
   SEGPACK_ASSIGN_OR_RETURN(ContainerHeader h, parse_container_header(file.span(), file.size()));
-  const ByteSpan table = file.span().subspan(static_cast<std::size_t>(h.table_offset),
-                                             static_cast<std::size_t>(h.table_length));
+  const ByteSpan table =
+      file.span().subspan(static_cast<std::size_t>(h.table_offset), static_cast<std::size_t>(h.table_length));
   SEGPACK_ASSIGN_OR_RETURN(auto infos, parse_container_table(h, table));
   if (opts.check_payload_crc) {
     const std::uint32_t c = crc32c(file.data() + h.payload_offset, static_cast<std::size_t>(h.payload_length));
@@ -116,9 +116,7 @@ Result<ContainerReader> ContainerReader::open(Buffer file, ContainerReadOptions 
 }
 
 Result<ContainerReader> ContainerReader::open_file(const std::string& path, ContainerReadOptions opts) {
-  Result<Buffer> file = !opts.mmap             ? read_aligned(path)
-                        : opts.copy_on_write   ? map_copy_on_write(path)
-                                               : map_file(path);
+  Result<Buffer> file = !opts.mmap ? read_aligned(path) : opts.copy_on_write ? map_copy_on_write(path) : map_file(path);
   if (!file.ok()) return file.status();
   auto r = open(std::move(file).value(), opts);
   if (!r.ok()) return r.status().with_context(path);
@@ -156,7 +154,7 @@ Result<std::vector<Buffer>> ContainerReader::buffers(std::span<const std::size_t
   }
   const std::size_t k = indices.size();
   std::vector<Buffer> out(k);
-  std::vector<std::size_t> to_check;  // positions in `out` whose crc is checked
+  std::vector<std::size_t> to_check;                 // positions in `out` whose crc is checked
   std::map<Codec, std::vector<std::size_t>> groups;  // codec -> positions
   for (std::size_t j = 0; j < k; ++j) {
     const std::size_t i = indices[j];
@@ -182,9 +180,8 @@ Result<std::vector<Buffer>> ContainerReader::buffers(std::span<const std::size_t
       sizes[m] = b.raw_length;
     }
     // A raw length of 0 means "unknown" to decompress_batch; it is checked below.
-    auto r = internal::decompress_spans(frames, codec, sizes, bopts, [&](std::size_t m) {
-      return "buffer " + std::to_string(indices[members[m]]);
-    });
+    auto r = internal::decompress_spans(frames, codec, sizes, bopts,
+                                        [&](std::size_t m) { return "buffer " + std::to_string(indices[members[m]]); });
     if (!r.ok()) return r.status();
     for (std::size_t m = 0; m < members.size(); ++m) out[members[m]] = r->segment(m);
   }
@@ -198,10 +195,10 @@ Result<std::vector<Buffer>> ContainerReader::buffers(std::span<const std::size_t
         const std::size_t j = to_check[t];
         const ContainerBufferInfo& b = infos_[indices[j]];
         if (out[j].size() != b.raw_length) {
-          err.record(t, corrupt("buffer " + std::to_string(indices[j]) + " decodes to " +
-                                    std::to_string(out[j].size()) + " bytes, the table says " +
-                                    std::to_string(b.raw_length),
-                                kFormat));
+          err.record(t,
+                     corrupt("buffer " + std::to_string(indices[j]) + " decodes to " + std::to_string(out[j].size()) +
+                                 " bytes, the table says " + std::to_string(b.raw_length),
+                             kFormat));
           continue;
         }
         const std::uint32_t c = crc32c(out[j].span());
@@ -243,8 +240,8 @@ Status ContainerReader::verify_buffer(std::size_t i) const {
 }
 
 Status ContainerReader::verify() const {
-  const std::uint32_t pc = crc32c(file_.data() + header_.payload_offset,
-                                  static_cast<std::size_t>(header_.payload_length));
+  const std::uint32_t pc =
+      crc32c(file_.data() + header_.payload_offset, static_cast<std::size_t>(header_.payload_length));
   if (pc != header_.payload_crc32c) return data_loss("payload crc32c mismatch", kFormat);
   std::uint64_t bytes = 0;
   for (const auto& b : infos_) bytes += b.stored_length;

@@ -1,18 +1,18 @@
 // The object container: round trips, views, alignment, copy-on-write, atomic
 // writes, >4 GiB offsets.
+#include "segpack/container.h"
+
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 
-#include "segpack/container.h"
 #include "segpack/crc32c.h"
 #include "segpack/internal/bytes.h"
 #include "test_util.h"
@@ -143,8 +143,7 @@ TEST(Container, WriteToSinkMatchesToBytesAndStopsOnError) {
                  ++pieces;
                  streamed.insert(streamed.end(), b.begin(), b.end());
                  return Status::OK();
-               })
-                  .ok());
+               }).ok());
   EXPECT_GT(pieces, 2u);
   EXPECT_EQ(streamed, *w.to_bytes());
   std::size_t calls = 0;
@@ -311,7 +310,8 @@ bool holds_fill(const std::string& path, std::uint8_t fill) {
 
 std::size_t temp_files(const std::string& dir) {
   std::size_t n = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) n += e.path().filename().string().find(".tmp.") != std::string::npos;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    n += e.path().filename().string().find(".tmp.") != std::string::npos;
   return n;
 }
 
@@ -321,7 +321,9 @@ std::size_t temp_files(const std::string& dir) {
 int write_big_limited(const std::string& path, bool killed) {
   pid_t pid = ::fork();
   if (pid == 0) {
-    struct rlimit lim{1 << 20, 1 << 20};
+    struct rlimit lim {
+      1 << 20, 1 << 20
+    };
     ::setrlimit(RLIMIT_FSIZE, &lim);
     ::signal(SIGXFSZ, killed ? SIG_DFL : SIG_IGN);
     std::vector<std::uint8_t> data(4 << 20, 0x77);
@@ -482,7 +484,11 @@ std::vector<GoldenBuffer> golden_buffers() {
   for (int i = 0; i < 40; ++i) text.insert(text.end(), {'s', 'e', 'g', 'p', 'a', 'c', 'k', ' '});
   const double d[4] = {1.0, -2.5, 3.25, 1e300};
   for (int i = 0; i < 4; ++i) store_le<double>(floats.data() + 8 * i, d[i]);
-  return {{all, "|u1 (256,)"}, {{}, ""}, {text, "text"}, {floats, "<f8 (4,)"}, {std::vector<std::uint8_t>(1000, 0), "zeros"}};
+  return {{all, "|u1 (256,)"},
+          {{}, ""},
+          {text, "text"},
+          {floats, "<f8 (4,)"},
+          {std::vector<std::uint8_t>(1000, 0), "zeros"}};
 }
 
 const std::string kGoldenPayload = std::string("\x80\x05", 2) + "an opaque in-band payload (a pickle stream, say)";

@@ -115,7 +115,9 @@ def container_bytes(buffers, payload, crc32c, flags=0):
         off = (pos + align - 1) // align * align
         body += b"\0" * (off - pos) + stored
         log2 = align.bit_length() - 1
-        entries += struct.pack("<QQQIIBBHI", off, len(stored), len(raw), crc32c(raw), len(meta), codec, log2, 0, 0)
+        entries += struct.pack(
+            "<QQQIIBBHI", off, len(stored), len(raw), crc32c(raw), len(meta), codec, log2, 0, 0
+        )
         metas += meta
         pos = off + len(stored)
     table = entries + metas

@@ -62,8 +62,7 @@ Status read_all(const std::vector<std::uint8_t>& f) {
   return r->verify();
 }
 
-void expect(const Status& st, ErrorCode code, const char* needle = nullptr,
-            ErrorCategory cat = ErrorCategory::format) {
+void expect(const Status& st, ErrorCode code, const char* needle = nullptr, ErrorCategory cat = ErrorCategory::format) {
   EXPECT_EQ(st.code(), code) << st.to_string();
   EXPECT_EQ(st.category(), cat) << st.to_string();
   if (needle) EXPECT_NE(st.message().find(needle), std::string::npos) << st.to_string();
@@ -73,8 +72,7 @@ TEST(ContainerMalformed, SampleIsValid) { EXPECT_TRUE(read_all(sample()).ok()); 
 
 TEST(ContainerMalformed, TruncatedFile) {
   const auto f = sample();
-  for (std::size_t n : {std::size_t{0}, std::size_t{5}, std::size_t{40}, std::size_t{64}, f.size() / 2,
-                        f.size() - 1}) {
+  for (std::size_t n : {std::size_t{0}, std::size_t{5}, std::size_t{40}, std::size_t{64}, f.size() / 2, f.size() - 1}) {
     SCOPED_TRACE(n);
     const std::vector<std::uint8_t> cut(f.begin(), f.begin() + static_cast<std::ptrdiff_t>(n));
     expect(open(cut), ErrorCode::out_of_range, "truncated");
