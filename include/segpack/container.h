@@ -119,7 +119,10 @@ Result<std::vector<ContainerBufferInfo>> parse_container_table(const ContainerHe
 /// Options for opening a container.
 struct ContainerReadOptions {
   /// open_file: map the file (true) or read it into memory (false; the memory
-  /// is page-aligned and writable, and the file is not kept open).
+  /// is page-aligned and writable, and the file is not kept open). A read
+  /// checks the header and table first, then reads the rest in file order and
+  /// checks each uncompressed buffer's crc in that same pass (data_loss naming
+  /// the buffer), so read buffers are always verified.
   bool mmap = true;
   /// open_file with mmap: map it private and writable (copy-on-write): views
   /// are writable and their changes never reach the file nor other processes.

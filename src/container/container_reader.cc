@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -64,9 +65,33 @@ Result<Buffer> map_copy_on_write(const std::string& path) {
   return Buffer(static_cast<const std::uint8_t*>(addr), m->size, std::shared_ptr<const void>(m), /*writable=*/true);
 }
 
+Status crc_mismatch(std::size_t i, std::uint32_t want, std::uint32_t got);
+
+// Reads [off, off + len) of the file into `out + off` in pieces, extending
+// `*crc` with each piece right after it is read (while it is in cache).
+Status read_range(int fd, std::uint8_t* out, std::uint64_t off, std::uint64_t len, std::uint32_t* crc,
+                  const std::string& path) {
+  constexpr std::uint64_t kPiece = 256 * 1024;
+  while (len > 0) {
+    const std::size_t want = static_cast<std::size_t>(std::min(len, kPiece));
+    ssize_t r = ::pread(fd, out + off, want, static_cast<off_t>(off));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return io_error(os_error("cannot read", path, errno));
+    }
+    if (r == 0) return out_of_range("truncated container: '" + path + "' shrank while it was read", kFormat);
+    if (crc != nullptr) *crc = crc32c_extend(*crc, out + off, static_cast<std::size_t>(r));
+    off += static_cast<std::uint64_t>(r);
+    len -= static_cast<std::uint64_t>(r);
+  }
+  return Status::OK();
+}
+
 // The whole file read into page-aligned memory (so uncompressed buffers keep
-// their alignment): one allocation of the file's own size.
-Result<Buffer> read_aligned(const std::string& path) {
+// their alignment), one allocation of the file's own size: the header and
+// table first (checked), then the rest in file order, each uncompressed
+// buffer's crc checked in the same pass.
+Result<Buffer> read_checked(const std::string& path) {
   Fd f;
   f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (f.fd < 0) return io_error(os_error("cannot open", path, errno));
@@ -76,17 +101,32 @@ Result<Buffer> read_aligned(const std::string& path) {
   if (p == nullptr) return resource_exhausted("cannot allocate " + std::to_string(size) + " bytes to read " + path);
   std::shared_ptr<const void> owner(p, [](const void* q) { std::free(const_cast<void*>(q)); });
   auto* out = static_cast<std::uint8_t*>(p);
-  std::size_t done = 0;
-  while (done < size) {
-    ssize_t r = ::pread(f.fd, out + done, static_cast<std::size_t>(size) - done, static_cast<off_t>(done));
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return io_error(os_error("cannot read", path, errno));
-    }
-    if (r == 0) break;  // the file shrank: the header check reports the truncation
-    done += static_cast<std::size_t>(r);
+  const std::uint64_t head = std::min<std::uint64_t>(size, kContainerHeaderSize);
+  SEGPACK_RETURN_IF_ERROR(read_range(f.fd, out, 0, head, nullptr, path));
+  auto hr = parse_container_header(ByteSpan(out, head), size);
+  if (!hr.ok()) return hr.status().with_context(path);
+  const ContainerHeader h = *hr;
+  SEGPACK_RETURN_IF_ERROR(read_range(f.fd, out, h.table_offset, h.table_length, nullptr, path));
+  const ByteSpan table(out + h.table_offset, static_cast<std::size_t>(h.table_length));
+  auto tr = parse_container_table(h, table);
+  if (!tr.ok()) return tr.status().with_context(path);
+  const std::vector<ContainerBufferInfo>& infos = *tr;
+  std::uint64_t pos = kContainerHeaderSize;
+  for (std::size_t i = 0; i < infos.size(); ++i) {
+    const ContainerBufferInfo& b = infos[i];
+    SEGPACK_RETURN_IF_ERROR(read_range(f.fd, out, pos, b.offset - pos, nullptr, path));
+    std::uint32_t crc = 0;
+    const bool raw = b.codec == Codec::none;
+    SEGPACK_RETURN_IF_ERROR(read_range(f.fd, out, b.offset, b.stored_length, raw ? &crc : nullptr, path));
+    if (raw && crc != b.crc32c) return crc_mismatch(i, b.crc32c, crc).with_context(path);
+    pos = b.offset + b.stored_length;
   }
-  return Buffer(out, done, std::move(owner), /*writable=*/true);
+  SEGPACK_RETURN_IF_ERROR(read_range(f.fd, out, pos, h.table_offset - pos, nullptr, path));
+  if (h.table_offset + h.table_length < size) {  // regions after the table (none as written)
+    const std::uint64_t end = h.table_offset + h.table_length;
+    SEGPACK_RETURN_IF_ERROR(read_range(f.fd, out, end, size - end, nullptr, path));
+  }
+  return Buffer(out, static_cast<std::size_t>(size), std::move(owner), /*writable=*/true);
 }
 
 Status crc_mismatch(std::size_t i, std::uint32_t want, std::uint32_t got) {
@@ -116,7 +156,7 @@ Result<ContainerReader> ContainerReader::open(Buffer file, ContainerReadOptions 
 }
 
 Result<ContainerReader> ContainerReader::open_file(const std::string& path, ContainerReadOptions opts) {
-  Result<Buffer> file = !opts.mmap ? read_aligned(path) : opts.copy_on_write ? map_copy_on_write(path) : map_file(path);
+  Result<Buffer> file = !opts.mmap ? read_checked(path) : opts.copy_on_write ? map_copy_on_write(path) : map_file(path);
   if (!file.ok()) return file.status();
   auto r = open(std::move(file).value(), opts);
   if (!r.ok()) return r.status().with_context(path);

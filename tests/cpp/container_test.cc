@@ -220,6 +220,32 @@ TEST(Container, ReadIntoMemory) {
   EXPECT_EQ(reinterpret_cast<std::uintptr_t>(b.data()) % 4096, 0u);
 }
 
+TEST(Container, ReadIntoMemoryChecksUncompressedCrcsInTheSamePass) {
+  TempDir dir;
+  const Sample s = sample();
+  const std::string path = dir.file("a.spk");
+  ASSERT_TRUE(writer_for(s, Codec::zstd).write_file(path).ok());
+  auto bytes = slurp(path);
+  bytes[ContainerReader::open_file(path)->info(3).offset] ^= 0x40;  // "tiny", uncompressed
+  {
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  }
+  EXPECT_TRUE(ContainerReader::open_file(path).ok());  // mapped: lazy
+  ContainerReadOptions o;
+  o.mmap = false;
+  const Status st = ContainerReader::open_file(path, o).status();
+  EXPECT_EQ(st.code(), ErrorCode::data_loss) << st.to_string();
+  EXPECT_NE(st.message().find("buffer 3"), std::string::npos) << st.to_string();
+  // Format errors come through the read path too.
+  bytes.resize(bytes.size() - 1);
+  {
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  }
+  EXPECT_EQ(ContainerReader::open_file(path, o).status().code(), ErrorCode::out_of_range);
+}
+
 TEST(Container, CopyOnWriteNeverReachesTheFile) {
   TempDir dir;
   const Sample s = sample();
