@@ -15,6 +15,7 @@
 #include "segpack/container.h"
 #include "segpack/crc32c.h"
 #include "segpack/internal/batch.h"
+#include "segpack/internal/limits.h"
 #include "segpack/internal/parallel.h"
 
 namespace segpack {
@@ -135,6 +136,14 @@ Status crc_mismatch(std::size_t i, std::uint32_t want, std::uint32_t got) {
   return data_loss(buf, kFormat);
 }
 
+// The size decompress_batch may allocate up front for buffer b: its raw
+// length when the stored bytes could plausibly expand to it, else 0
+// ("unknown": the output then grows with the data decoded). Either way the
+// decoded size is compared with the raw length afterwards.
+std::uint64_t declared_size(const ContainerBufferInfo& b) {
+  return b.raw_length <= internal::plausible_output(static_cast<std::size_t>(b.stored_length)) ? b.raw_length : 0;
+}
+
 }  // namespace
 
 Result<ContainerReader> ContainerReader::open(Buffer file, ContainerReadOptions opts) {
@@ -217,9 +226,8 @@ Result<std::vector<Buffer>> ContainerReader::buffers(std::span<const std::size_t
     for (std::size_t m = 0; m < members.size(); ++m) {
       const ContainerBufferInfo& b = infos_[indices[members[m]]];
       frames[m] = ByteSpan(file_.data() + b.offset, static_cast<std::size_t>(b.stored_length));
-      sizes[m] = b.raw_length;
+      sizes[m] = declared_size(b);
     }
-    // A raw length of 0 means "unknown" to decompress_batch; it is checked below.
     auto r = internal::decompress_spans(frames, codec, sizes, bopts,
                                         [&](std::size_t m) { return "buffer " + std::to_string(indices[members[m]]); });
     if (!r.ok()) return r.status();
@@ -261,7 +269,7 @@ Status ContainerReader::verify_buffer(std::size_t i) const {
     bopts.parallel = opts_.parallel;
     bopts.parallel.threads = 1;  // one buffer: decode on this thread
     bopts.limits = opts_.limits;
-    const std::uint64_t size = b.raw_length;
+    const std::uint64_t size = declared_size(b);
     auto r = internal::decompress_spans(std::span<const ByteSpan>(&raw, 1), b.codec,
                                         std::span<const std::uint64_t>(&size, 1), bopts,
                                         [&](std::size_t) { return "buffer " + std::to_string(i); });

@@ -266,6 +266,21 @@ TEST(ContainerMalformed, PayloadCrcMismatch) {
   expect(r->verify(), ErrorCode::data_loss, "payload");
 }
 
+TEST(ContainerMalformed, HugeRawLengthAllocatesNothingUpFront) {
+  // 2^50 bytes claimed for a 20-byte zstd stream: far beyond what the stream
+  // could expand to, so no allocation follows the claim; decoding finds the
+  // real size and reports the difference.
+  auto f = sample(Codec::zstd);
+  store_le<std::uint64_t>(entry(f, 0) + 16, std::uint64_t{1} << 50);
+  fix_table(f);
+  auto r = ContainerReader::open(Buffer::copy_of(f));
+  ASSERT_TRUE(r.ok());
+  const Status st = r->buffer(0).status();
+  EXPECT_EQ(st.code(), ErrorCode::corrupt) << st.to_string();
+  EXPECT_NE(st.message().find("buffer 0"), std::string::npos) << st.to_string();
+  EXPECT_EQ(r->verify().code(), ErrorCode::corrupt);
+}
+
 TEST(ContainerMalformed, DecompressionLimit) {
   auto f = sample(Codec::zstd);
   ContainerReadOptions o;
