@@ -220,7 +220,9 @@ Result<std::vector<Buffer>> ContainerReader::buffers(std::span<const std::size_t
   BatchOptions bopts;
   bopts.parallel = opts_.parallel;
   bopts.limits = opts_.limits;
-  for (const auto& [codec, members] : groups) {
+  for (const auto& group : groups) {  // not a structured binding: clang 14 cannot capture one
+    const Codec codec = group.first;
+    const std::vector<std::size_t>& members = group.second;
     std::vector<ByteSpan> frames(members.size());
     std::vector<std::uint64_t> sizes(members.size());
     for (std::size_t m = 0; m < members.size(); ++m) {

@@ -117,7 +117,9 @@ Status ContainerWriter::write_to(const ContainerSink& sink) const {
     }
   }
   std::vector<BufferWithSegments> packed;  // keeps the compressed bytes alive
-  for (const auto& [key, members] : groups) {
+  for (const auto& group : groups) {       // not a structured binding: clang 14 cannot capture one
+    const auto& key = group.first;
+    const std::vector<std::size_t>& members = group.second;
     std::vector<ByteSpan> items(members.size());
     for (std::size_t j = 0; j < members.size(); ++j) items[j] = entries_[members[j]].data.span();
     auto r = internal::compress_spans(items, key.first, key.second, opts_.parallel,
