@@ -26,9 +26,10 @@ std::vector<std::uint8_t> sample(Codec codec = Codec::none) {
   const auto a = bytes_of("alpha alpha alpha alpha");
   const auto b = bytes_of("beta");
   const auto c = bytes_of("gamma gamma gamma");
+  const auto meta = bytes_of("meta");
   ContainerBufferOptions o;
   o.codec = codec;
-  o.metadata = bytes_of("meta");
+  o.metadata = meta;  // borrowed until add_buffer copies it
   (void)w->add_buffer(Buffer::copy_of(a), o);
   (void)w->add_buffer(Buffer::copy_of(b), o);
   (void)w->add_buffer(Buffer::copy_of(c), o);
