@@ -95,6 +95,32 @@ void BM_WriteFile256MiB(benchmark::State& state) {
 }
 BENCHMARK(BM_WriteFile256MiB)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// write_to a sink that write()s to a plain new file (no temp file, no fsync):
+// the same floor as BM_RawWrite256MiB/fsync:0, plus the container's crcs.
+void BM_WriteToFdNoSync256MiB(benchmark::State& state) {
+  const std::string path = bench_path("fd");
+  segpack::ContainerWriter w = writer_of(big_buffers(), segpack::Codec::none, std::nullopt);
+  for (auto _ : state) {
+    int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    segpack::Status st = w.write_to([&](segpack::ByteSpan b) {
+      std::size_t done = 0;
+      while (done < b.size()) {
+        const ssize_t n = ::write(fd, b.data() + done, b.size() - done);
+        if (n <= 0) return segpack::io_error("write failed");
+        done += static_cast<std::size_t>(n);
+      }
+      return segpack::Status::OK();
+    });
+    if (!st.ok()) state.SkipWithError("write failed");
+    ::close(fd);
+    state.PauseTiming();
+    std::filesystem::remove(path);
+    state.ResumeTiming();
+  }
+  set_bytes(state, 256 * kMiB);
+}
+BENCHMARK(BM_WriteToFdNoSync256MiB)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 // write_to a sink that drops the bytes: the container's own cost (crc + layout).
 void BM_WriteToNullSink256MiB(benchmark::State& state) {
   segpack::ContainerWriter w = writer_of(big_buffers(), segpack::Codec::none, std::nullopt);

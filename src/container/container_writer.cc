@@ -25,8 +25,10 @@ using internal::store_le;
 namespace {
 
 // Uncompressed buffers go to the sink in pieces of this size, each one's crc
-// taken just before it is written, while it is still in cache.
-constexpr std::size_t kPiece = 256 * 1024;
+// taken just before it is written, while it is still in cache (L3). Measured
+// on 256 MiB into a new file: 256 KiB pieces cost ~40 ms more than 4 MiB ones
+// (more, smaller write() calls), 4 MiB pieces ~40 ms over a raw write (the crc).
+constexpr std::size_t kPiece = 4 * 1024 * 1024;
 
 const std::uint8_t* zeros() {
   static const std::uint8_t z[64 * 1024] = {};
