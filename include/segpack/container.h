@@ -177,13 +177,14 @@ class ContainerReader {
   /// Buffer i: for codec none a zero-copy view of the file (crc checked only
   /// when options().verify), otherwise a new writable buffer with the decoded
   /// bytes (crc always checked). Errors: out_of_range (i >= size()), data_loss
-  /// (crc, naming the buffer), the decoder's errors (ErrorCategory::decode),
+  /// (crc, naming the buffer), corrupt (decodes to another size than the
+  /// table's raw length), the decoder's errors (ErrorCategory::decode),
   /// resource_exhausted (over options().limits).
   Result<Buffer> buffer(std::size_t i) const;
   /// Buffers `indices` (all of them when empty), in that order: views as
-  /// buffer() does, compressed buffers decoded in parallel (one allocation per
-  /// codec), crcs checked in parallel. All-or-nothing; the error names the
-  /// lowest failing buffer.
+  /// buffer() does, compressed buffers decoded in parallel (the buffers of one
+  /// codec share one allocation, freed with the last of them), crcs checked in
+  /// parallel. All-or-nothing; the error names the lowest failing buffer.
   Result<std::vector<Buffer>> buffers(std::span<const std::size_t> indices = {}) const;
 
   /// Checks every buffer's crc (decoding the compressed ones, one at a time
