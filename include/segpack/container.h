@@ -171,6 +171,9 @@ class ContainerReader {
   /// Metadata blob of buffer i (borrowed; valid while file() lives).
   /// Precondition: i < size().
   ByteSpan metadata(std::size_t i) const noexcept;
+  /// The first buffer whose metadata blob equals `metadata` byte for byte
+  /// (a name, for C++ users that store named buffers), or nullopt. O(N).
+  std::optional<std::size_t> find(ByteSpan metadata) const noexcept;
   /// The payload, sharing the file's owner.
   Buffer payload() const noexcept;
 

@@ -177,6 +177,14 @@ ByteSpan ContainerReader::metadata(std::size_t i) const noexcept {
   return {file_.data() + metadata_start_ + b.metadata_offset, b.metadata_length};
 }
 
+std::optional<std::size_t> ContainerReader::find(ByteSpan name) const noexcept {
+  for (std::size_t i = 0; i < infos_.size(); ++i) {
+    const ByteSpan m = metadata(i);
+    if (m.size() == name.size() && (m.empty() || std::memcmp(m.data(), name.data(), m.size()) == 0)) return i;
+  }
+  return std::nullopt;
+}
+
 Buffer ContainerReader::payload() const noexcept {
   return file_.slice_unchecked(static_cast<std::size_t>(header_.payload_offset),
                                static_cast<std::size_t>(header_.payload_length));

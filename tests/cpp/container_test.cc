@@ -105,6 +105,25 @@ TEST(Container, RoundTripEveryCodec) {
   }
 }
 
+TEST(Container, NamedBuffers) {
+  auto w = ContainerWriter::make();
+  const std::vector<std::string> names{"weights", "bias", "", "weights"};
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    ContainerBufferOptions o;
+    o.metadata = ByteSpan(reinterpret_cast<const std::uint8_t*>(names[i].data()), names[i].size());
+    o.codec = i == 1 ? Codec::zstd : Codec::none;
+    ASSERT_TRUE(
+        w->add_buffer(Buffer::from_vector(std::vector<std::uint8_t>(i + 1, static_cast<std::uint8_t>(i))), o).ok());
+  }
+  auto r = ContainerReader::open(Buffer::from_vector(*w->to_bytes()));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->find(bytes_of("weights")), std::optional<std::size_t>(0));  // the first of two
+  EXPECT_EQ(r->find(bytes_of("bias")), std::optional<std::size_t>(1));
+  EXPECT_EQ(r->find(ByteSpan()), std::optional<std::size_t>(2));
+  EXPECT_EQ(r->find(bytes_of("bia")), std::nullopt);
+  EXPECT_EQ(r->buffer(*r->find(bytes_of("bias")))->size(), 2u);
+}
+
 TEST(Container, CompressedBuffersShrinkAndAreCrcChecked) {
   auto data = compressible(1 << 20);
   auto w = ContainerWriter::make();
