@@ -1,7 +1,8 @@
 """Regenerates the seed corpus of fuzz/corpus/ from segpack itself.
 
 Seeds are small valid files of every codec and version plus a few known-bad
-ones; libFuzzer mutates from there. segments/ and batch_decompress/ hold the
+ones; libFuzzer mutates from there. container/ seeds are written from the
+format document (tests/data/make_golden.py). segments/ and batch_decompress/ hold the
 inputs of fuzz_segments.cc and fuzz_batch_decompress.cc (layouts described
 there). Run: .venv/bin/python fuzz/make_corpus.py
 """
@@ -123,6 +124,71 @@ def batch_corpus():
     write("batch_decompress", "gzip_isize_lie.bin", batch_seed("gzip", [g[0], bytes(lie)]))
 
 
+def container_corpus():
+    """Containers written from docs/format/container.md by tests/data/make_golden.py."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "make_golden", os.path.join(HERE, "..", "tests", "data", "make_golden.py")
+    )
+    golden = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(golden)
+    for rel, data in golden.container_files().items():
+        write("container", os.path.basename(rel), data)
+
+    def build(buffers, payload=b"payload", flags=0):
+        return golden.container_bytes(buffers, payload, segpack.crc32c, flags)
+
+    raw = [b"alpha " * 20, b"", bytes(range(256))]
+    write("container", "empty.bin", build([], b""))
+    write("container", "aligned_4096.bin", build([(r, r, 0, 4096, b"m") for r in raw]))
+    for i, codec in enumerate(CODECS):
+        if codec is None:
+            continue
+        bufs = [(r, bytes(segpack.compress(r, codec)), i, 8, codec.encode()) for r in raw]
+        write("container", f"{codec}.bin", build(bufs))
+        # 2 MiB of zeros: over the fuzzer's 1 MiB decode budget.
+        z = bytes(2 << 20)
+        write("container", f"{codec}_bomb.bin", build([(z, bytes(segpack.compress(z, codec)), i, 1, b"")]))
+    good = build([(r, r, 0, 16, b"meta") for r in raw])
+    write("container", "truncated.bin", good[: len(good) // 2])
+    write("container", "header_only.bin", good[:64])
+    bad = bytearray(good)
+    bad[-10] ^= 1  # the table (crc not fixed)
+    write("container", "bad_table_crc.bin", bad)
+    bad = bytearray(good)
+    bad[64] ^= 1  # the payload
+    write("container", "bad_payload_crc.bin", bad)
+    # Header fields rewritten with a valid header crc: a huge count, overflowing offsets.
+    for name, at, fmt, value in [
+        ("huge_count.bin", 12, "<I", 0xFFFFFFFF),
+        ("table_offset_overflow.bin", 40, "<Q", 2**64 - 3),
+        ("payload_length_overflow.bin", 32, "<Q", 2**64 - 1),
+        ("required_flag.bin", 10, "<H", 1),
+        ("version_2.bin", 8, "<H", 2),
+    ]:
+        bad = bytearray(good)
+        struct.pack_into(fmt, bad, at, value)
+        struct.pack_into("<I", bad, 60, segpack.crc32c(bytes(bad[:60])))
+        write("container", name, bad)
+    # Table entries rewritten with a valid table crc: overlap, overflow, wrong raw size.
+    table_off, table_len = struct.unpack_from("<QQ", good, 40)
+
+    def with_entry(name, i, at, fmt, value):
+        bad = bytearray(good)
+        struct.pack_into(fmt, bad, table_off + 40 * i + at, value)
+        body = bytes(bad[table_off : table_off + table_len - 4])
+        struct.pack_into("<I", bad, table_off + table_len - 4, segpack.crc32c(body))
+        write("container", name, bad)
+
+    first = struct.unpack_from("<Q", good, table_off)[0]
+    with_entry("overlap.bin", 2, 0, "<Q", first)
+    with_entry("length_overflow.bin", 0, 8, "<Q", 2**64 - 8)
+    with_entry("raw_differs.bin", 0, 16, "<Q", 7)
+    with_entry("unknown_codec.bin", 1, 32, "<B", 200)
+    with_entry("metadata_past_end.bin", 0, 28, "<I", 2**32 - 1)
+
+
 def main():
     sample = {3: b"", 1: b"hello", 2: b"world!", 2**64 - 1: b"max" * 10, 0: bytes(range(40))}
     for codec in (None, "gzip", "br", "zstd", "lzma"):
@@ -145,6 +211,7 @@ def main():
     write("intmap", "trailing.bin", bytes(im) + b"\0")
     segments_corpus()
     batch_corpus()
+    container_corpus()
 
 
 if __name__ == "__main__":

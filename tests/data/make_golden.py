@@ -53,6 +53,20 @@ BATCH_VALUES = [MAPBUFFER_CONTENT[k] for k in sorted(MAPBUFFER_CONTENT)]
 TABLE_DATA = b"0123456789abcdefghij"
 TABLE_SEGMENTS = [(10, 5), (0, 4), (2, 6), (0, 4), (7, 0), (19, 1), (20, 0)]
 
+# container/*: the object container (docs/format/container.md). One payload; buffers as
+# (raw bytes, metadata). v1_none.bin stores them uncompressed at the alignments below;
+# v1_mixed.bin stores buffer i with CODECS[i] (none at 4096, compressed ones packed).
+CONTAINER_PAYLOAD = b"\x80\x05an opaque in-band payload (a pickle stream, say)"
+CONTAINER_BUFFERS = [
+    (bytes(range(256)), b"|u1 (256,)"),
+    (b"", b""),
+    (b"segpack " * 40, b"text"),
+    (struct.pack("<4d", 1.0, -2.5, 3.25, 1e300), b"<f8 (4,)"),
+    (b"\x00" * 1000, b"zeros"),
+]
+CONTAINER_NONE_ALIGNMENTS = [4096, 64, 16, 1, 8]
+CONTAINER_MAGIC = b"\x89SPKOBJ\n"
+
 # The file written by the mapbuffer package itself (the compatibility reference).
 PEER_CODEC = "br"
 PEER_FILE = "mapbuffer/mapbuffer-1.2.0_v1_br.bin"
@@ -70,8 +84,13 @@ SEGMENT_FILES = [
     "segments/table.records",
 ]
 
+CONTAINER_FILES = ["container/v1_none.bin", "container/v1_mixed.bin"]
+
 ALL_FILES = (
-    [mapbuffer_file(v, c) for v in VERSIONS for c in CODECS] + [PEER_FILE, INTMAP_FILE] + SEGMENT_FILES
+    [mapbuffer_file(v, c) for v in VERSIONS for c in CODECS]
+    + [PEER_FILE, INTMAP_FILE]
+    + SEGMENT_FILES
+    + CONTAINER_FILES
 )
 
 
@@ -81,6 +100,52 @@ def table_records(segments):
 
 
 # ---- writers -------------------------------------------------------------------------------------
+
+
+def container_bytes(buffers, payload, crc32c, flags=0):
+    """A container written from docs/format/container.md, not by segpack's writer.
+
+    buffers: (raw, stored, codec index, alignment, metadata) each; crc32c: a CRC-32C function.
+    """
+    pos = 64 + len(payload)
+    body = b""
+    entries = b""
+    metas = b""
+    for raw, stored, codec, align, meta in buffers:
+        off = (pos + align - 1) // align * align
+        body += b"\0" * (off - pos) + stored
+        log2 = align.bit_length() - 1
+        entries += struct.pack(
+            "<QQQIIBBHI", off, len(stored), len(raw), crc32c(raw), len(meta), codec, log2, 0, 0
+        )
+        metas += meta
+        pos = off + len(stored)
+    table = entries + metas
+    table += struct.pack("<I", crc32c(table))
+    file_length = pos + len(table)
+    header = CONTAINER_MAGIC + struct.pack(
+        "<HHIQQQQQI", 1, flags, len(buffers), file_length, 64, len(payload), pos, len(table), crc32c(payload)
+    )
+    header += struct.pack("<I", crc32c(header))
+    return header + payload + body + table
+
+
+def container_files():
+    """The container golden files, as {relative path: bytes}."""
+    import segpack
+
+    none = [
+        (raw, raw, 0, align, meta) for (raw, meta), align in zip(CONTAINER_BUFFERS, CONTAINER_NONE_ALIGNMENTS)
+    ]
+    mixed = []
+    for i, (raw, meta) in enumerate(CONTAINER_BUFFERS):
+        codec = CODECS[i]
+        stored = raw if codec == "none" else segpack.compress(raw, codec)
+        mixed.append((raw, bytes(stored), i, 4096 if codec == "none" else 1, meta))
+    return {
+        "container/v1_none.bin": container_bytes(none, CONTAINER_PAYLOAD, segpack.crc32c),
+        "container/v1_mixed.bin": container_bytes(mixed, CONTAINER_PAYLOAD, segpack.crc32c),
+    }
 
 
 def segpack_files():
@@ -114,6 +179,7 @@ def main():
         sys.exit("the segment records are native-endian: generate the golden files on a little-endian host")
     files = segpack_files()
     files[PEER_FILE] = peer_file()
+    files.update(container_files())
     assert sorted(files) == sorted(ALL_FILES)
     for rel in ALL_FILES:
         path = HERE / rel
