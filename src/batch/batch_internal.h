@@ -20,11 +20,12 @@
 
 namespace segpack::batch_internal {
 
-/// This thread's decompression context for `codec`, made on first use and
-/// kept for the life of the thread (one per pool worker, reused across calls).
-Result<Decompressor*> local_decompressor(Codec codec);
-/// This thread's compression context for (codec, level).
-Result<Compressor*> local_compressor(Codec codec, int level);
+/// This thread's decompression context for `codec` (and zstd parameters),
+/// made on first use and kept for the life of the thread (one per pool
+/// worker, reused across calls; codec_internal::local_decompressor).
+Result<Decompressor*> local_decompressor(Codec codec, const ZstdDecompressParams& zstd = {});
+/// This thread's compression context for (codec, level, zstd parameters).
+Result<Compressor*> local_compressor(Codec codec, int level, const ZstdCompressParams& zstd = {});
 
 /// Runs fn over [0, n) on the pool chosen by `opts`, or on the calling thread
 /// when opts.threads == 1, n <= 1 or `work_bytes` < opts.inline_below_bytes.
@@ -59,12 +60,14 @@ using Label = std::function<std::string(std::size_t)>;
 
 /// compress_batch with a custom label for errors.
 Result<BufferWithSegments> compress_spans(std::span<const ByteSpan> items, Codec codec, std::optional<int> level,
-                                          const BatchOptions& opts, const Label& label);
+                                          const BatchOptions& opts, const Label& label,
+                                          const ZstdCompressParams& zstd = {});
 
 /// decompress_batch with a custom label for errors. Items with raw[i] != 0
 /// (when `raw` is not empty) are copied as they are, not decoded.
 Result<BufferWithSegments> decompress_spans(std::span<const ByteSpan> frames, Codec codec,
                                             std::span<const std::uint64_t> sizes, const BatchOptions& opts,
-                                            const Label& label, std::span<const std::uint8_t> raw = {});
+                                            const Label& label, std::span<const std::uint8_t> raw = {},
+                                            const ZstdDecompressParams& zstd = {});
 
 }  // namespace segpack::batch_internal

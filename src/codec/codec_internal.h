@@ -19,6 +19,7 @@
 #include "segpack/buffer.h"
 #include "segpack/codec.h"
 #include "segpack/result.h"
+#include "segpack/zstd.h"
 
 namespace segpack::codec_internal {
 
@@ -127,18 +128,45 @@ class DecompressBackend {
   /// caller rejects empty input). Does not call out.finish().
   virtual Status decompress(ByteSpan in, OutBuf& out) = 0;
   virtual std::optional<std::uint64_t> declared_size(ByteSpan in) const noexcept { return std::nullopt; }
+  /// Applies zstd decoding parameters (zstd only; others accept the defaults).
+  virtual Status configure(const ZstdDecompressParams& p) {
+    if (p == ZstdDecompressParams{}) return Status::OK();
+    return invalid_argument("zstd decoding parameters given for a codec other than zstd");
+  }
 };
 
 Result<std::unique_ptr<CompressBackend>> make_none_compressor();
 Result<std::unique_ptr<CompressBackend>> make_gzip_compressor(int level);
 Result<std::unique_ptr<CompressBackend>> make_brotli_compressor(int level);
-Result<std::unique_ptr<CompressBackend>> make_zstd_compressor(int level);
+Result<std::unique_ptr<CompressBackend>> make_zstd_compressor(int level, const ZstdCompressParams& params);
 Result<std::unique_ptr<CompressBackend>> make_lzma_compressor(int level);
 
 Result<std::unique_ptr<DecompressBackend>> make_none_decompressor();
 Result<std::unique_ptr<DecompressBackend>> make_gzip_decompressor();
 Result<std::unique_ptr<DecompressBackend>> make_brotli_decompressor();
-Result<std::unique_ptr<DecompressBackend>> make_zstd_decompressor();
+Result<std::unique_ptr<DecompressBackend>> make_zstd_decompressor(const ZstdDecompressParams& params);
 Result<std::unique_ptr<DecompressBackend>> make_lzma_decompressor();
+
+// ---- per-thread contexts (local_contexts.cc): the one-shot functions, the
+// batch functions and the MapBuffer readers all reuse them.
+
+/// This thread's decompression context for `codec`, made on first use and
+/// kept for the life of the thread (one per codec; the zstd one is
+/// reconfigured when `zstd` differs from what it last used, which is cheap:
+/// dictionaries are digested once, in the ZstdDictionary).
+Result<Decompressor*> local_decompressor(Codec codec, const ZstdDecompressParams& zstd = {});
+/// This thread's compression context for (codec, level, zstd parameters); a
+/// few are kept per thread, the oldest dropped first.
+Result<Compressor*> local_compressor(Codec codec, int level, const ZstdCompressParams& zstd = {});
+
+/// Access to a Decompressor's backend for the per-thread cache.
+struct ContextAccess {
+  /// Applies zstd decoding parameters to an existing context (cheap).
+  static Status configure(Decompressor& d, const ZstdDecompressParams& zstd);
+};
+
+/// The decompressed size zstd frames declare (the zstd Decompressor's
+/// declared_size, without a context).
+std::optional<std::uint64_t> zstd_declared_size(ByteSpan in) noexcept;
 
 }  // namespace segpack::codec_internal
