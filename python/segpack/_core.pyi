@@ -364,6 +364,69 @@ def get_num_threads() -> int:
     Number of workers of the library's thread pool, the calling thread included.
     """
 
+class ZstdCompressionDict:
+    """
+    A zstd dictionary (python-zstandard's ZstdCompressionDict). `data` is copied; nothing is parsed until the dictionary is first used, which digests it once (per compression level, and once for decompression) for every compressor, decompressor and batch worker that uses it. dict_type: DICT_TYPE_AUTO (a full dictionary when `data` starts with the dictionary magic, raw content otherwise), DICT_TYPE_RAWCONTENT or DICT_TYPE_FULLDICT. k and d: the cover parameters train_dictionary chose (0 otherwise).
+    """
+
+    def __init__(self, data: object, dict_type: int = 0, k: int = 0, d: int = 0) -> None: ...
+
+    def __len__(self) -> int:
+        """Size of the dictionary in bytes."""
+
+    def as_bytes(self) -> bytes:
+        """
+        The dictionary bytes (to store it, or to rebuild it with ZstdCompressionDict(data)).
+        """
+
+    def dict_id(self) -> int:
+        """
+        The dictionary id in its header (what frames compressed with it record); 0 for raw content.
+        """
+
+    @property
+    def dict_type(self) -> int:
+        """
+        DICT_TYPE_AUTO (0), DICT_TYPE_RAWCONTENT (1) or DICT_TYPE_FULLDICT (2).
+        """
+
+    @property
+    def k(self) -> int:
+        """Cover segment size chosen by training (or 0)."""
+
+    @property
+    def d(self) -> int:
+        """Cover dmer size chosen by training (or 0)."""
+
+    def precompute_compress(self, level: int = 0, compression_params: object | None = None) -> None:
+        """
+        Digests the dictionary for compression at `level` now instead of on first use (or for compression_params.compression_level). Unlike python-zstandard's, this does not change the frames later compressors write: segpack always shares one digest per level. Raises ZstdCompressionError when the dictionary is corrupt.
+        """
+
+    def __reduce__(self) -> tuple: ...
+
+    def __repr__(self) -> str: ...
+
+def train_dictionary(dict_size: int, samples: object, k: int = 0, d: int = 0, f: int = 0, split_point: float = 0.0, accel: int = 0, notifications: int = 0, dict_id: int = 0, level: int = 0, steps: int = 0, threads: int = 0) -> ZstdCompressionDict:
+    """
+    Trains a zstd dictionary of at most `dict_size` bytes from `samples` (a list of bytes-like objects) with libzstd's fastCover trainer, as python-zstandard's train_dictionary (same arguments and defaults: with steps and threads 0 it tries 4 values of k with d = 8, as ZDICT_trainFromBuffer does). Returns a ZstdCompressionDict (DICT_TYPE_FULLDICT) with the chosen k and d. Raises ZstdParameterError (a ValueError) when libzstd cannot train one, e.g. from too few or too small samples.
+    """
+
+def zstd_check_params(params: object) -> None:
+    """
+    Raises ZstdParameterError naming the first zstd compression parameter out of bounds.
+    """
+
+def zstd_level_params(level: int, source_size: int = 0, dict_size: int = 0) -> dict:
+    """
+    The low-level parameters libzstd derives from a level for an input and dictionary size (ZSTD_getCParams).
+    """
+
+def zstd_version() -> tuple:
+    """
+    The version of the libzstd segpack runs with, as (major, minor, patch).
+    """
+
 def crc32c(data: object, value: int = 0) -> int:
     """CRC-32C of a bytes-like object; `value` continues an earlier checksum."""
 
@@ -378,12 +441,12 @@ def crc32c_with(backend: str, data: object, value: int = 0) -> int: ...
 
 def compress(data: object, codec: object | None = 'zstd', level: int | None = None) -> bytes:
     """
-    Compresses bytes with one of: None, 'gzip', 'br', 'zstd', 'lzma' (mapbuffer's default levels).
+    Compresses bytes with one of: None, 'gzip', 'br', 'zstd', 'lzma' (mapbuffer's default levels). Reuses this thread's codec context: no context is made per call.
     """
 
 def decompress(data: object, codec: object | None = 'zstd', max_output: int | None = None) -> bytes:
     """
-    Decompresses one whole stream; raises DecompressionError on corrupt, truncated or trailing data.
+    Decompresses one whole stream; raises DecompressionError on corrupt, truncated or trailing data. Reuses this thread's codec context: no context is made per call.
     """
 
 def codec_level_range(codec: object | None) -> tuple[int, int]: ...

@@ -7,6 +7,7 @@
 
 #include "py_common.h"
 #include "py_segments.h"
+#include "py_zstd.h"
 #include "segpack/codec.h"
 #include "segpack/crc32c.h"
 
@@ -22,10 +23,6 @@ ByteSpan span_of(nb::handle data, std::optional<Buffer>& hold) {
   return hold->span();
 }
 
-nb::bytes to_bytes(const std::vector<std::uint8_t>& v) {
-  return nb::bytes(reinterpret_cast<const char*>(v.data()), v.size());
-}
-
 }  // namespace
 }  // namespace segpack::py
 
@@ -38,6 +35,7 @@ NB_MODULE(_core, m) {
   bind_mapbuffer(m);
   bind_intmap(m);
   bind_segments(m);
+  bind_zstd(m);
 
   m.def(
       "crc32c",
@@ -74,41 +72,19 @@ NB_MODULE(_core, m) {
   m.def(
       "compress",
       [](nb::handle data, nb::handle codec, std::optional<int> level) {
-        std::optional<Buffer> hold;
-        ByteSpan s = span_of(data, hold);
-        Codec c = codec_from_arg(codec);
-        auto comp = unwrap(Compressor::make(c, level));
-        std::vector<std::uint8_t> out;
-        Status st;
-        {
-          nb::gil_scoped_release nogil;
-          st = comp.compress_append(s, out);
-        }
-        check(st, ErrorContext::compress);
-        return to_bytes(out);
+        return compress_to_bytes(data, codec_arg(codec), level, {});
       },
       nb::arg("data"), nb::arg("codec").none() = "zstd", nb::arg("level") = nb::none(),
-      "Compresses bytes with one of: None, 'gzip', 'br', 'zstd', 'lzma' (mapbuffer's default levels).");
+      "Compresses bytes with one of: None, 'gzip', 'br', 'zstd', 'lzma' (mapbuffer's default levels). Reuses "
+      "this thread's codec context: no context is made per call.");
   m.def(
       "decompress",
       [](nb::handle data, nb::handle codec, std::optional<std::uint64_t> max_output) {
-        std::optional<Buffer> hold;
-        ByteSpan s = span_of(data, hold);
-        Codec c = codec_from_arg(codec);
-        auto dec = unwrap(Decompressor::make(c));
-        DecompressOptions opts;
-        if (max_output) opts.max_output = static_cast<std::size_t>(*max_output);
-        std::vector<std::uint8_t> out;
-        Status st;
-        {
-          nb::gil_scoped_release nogil;
-          st = dec.decompress_append(s, out, opts);
-        }
-        check(st, ErrorContext::decompress);
-        return to_bytes(out);
+        return decompress_to_bytes(data, codec_arg(codec), max_output, {});
       },
       nb::arg("data"), nb::arg("codec").none() = "zstd", nb::arg("max_output") = nb::none(),
-      "Decompresses one whole stream; raises DecompressionError on corrupt, truncated or trailing data.");
+      "Decompresses one whole stream; raises DecompressionError on corrupt, truncated or trailing data. Reuses "
+      "this thread's codec context: no context is made per call.");
   m.def("codec_level_range", [](nb::handle codec) { return codec_level_range(codec_from_arg(codec)); },
         nb::arg("codec").none());
   m.def("codec_default_level", [](nb::handle codec) { return codec_default_level(codec_from_arg(codec)); },

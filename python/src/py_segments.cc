@@ -14,6 +14,7 @@
 
 #include "py_common.h"
 #include "py_segments.h"
+#include "py_zstd.h"
 #include "segpack/batch.h"
 #include "segpack/segments.h"
 #include "segpack/thread_pool.h"
@@ -289,6 +290,36 @@ BatchInput batch_input(nb::handle obj) {
 
 nb::object wrap_bws(BufferWithSegments b) { return nb::cast(PyBufferWithSegments{std::move(b)}); }
 
+nb::object multi_compress(nb::handle data, Codec codec, std::optional<int> level, int threads,
+                          const ZstdCompressParams& zstd) {
+  BatchInput in = batch_input(data);
+  if (in.spans.empty()) throw nb::value_error("no source elements found");
+  BatchOptions opts;
+  opts.threads = static_cast<std::size_t>(threads_from(threads));
+  Result<BufferWithSegments> r = BufferWithSegments();
+  {
+    nb::gil_scoped_release nogil;
+    r = compress_batch(in.spans, codec, level, opts, zstd);
+  }
+  return result_collection(unwrap_codec(std::move(r), ErrorContext::compress, codec));
+}
+
+nb::object multi_decompress(nb::handle frames, nb::handle decompressed_sizes, Codec codec, int threads,
+                            std::optional<std::uint64_t> max_output_size, const ZstdDecompressParams& zstd) {
+  BatchInput in = batch_input(frames);
+  if (in.spans.empty()) throw nb::value_error("no source elements found");
+  std::vector<std::uint64_t> sizes = sizes_from(decompressed_sizes, in.spans.size());
+  BatchOptions opts;
+  opts.threads = static_cast<std::size_t>(threads_from(threads));
+  if (max_output_size) opts.max_output_size = *max_output_size;
+  Result<BufferWithSegments> r = BufferWithSegments();
+  {
+    nb::gil_scoped_release nogil;
+    r = decompress_batch(in.spans, codec, sizes, opts, zstd);
+  }
+  return result_collection(unwrap_codec(std::move(r), ErrorContext::decompress, codec));
+}
+
 void bind_segments(nb::module_& m) {
   nb::class_<PySegment>(m, "BufferSegment", nb::type_slots(segment_slots),
                         "A zero-copy view of one segment of a BufferWithSegments (read-only buffer protocol). "
@@ -478,17 +509,7 @@ void bind_segments(nb::module_& m) {
   m.def(
       "multi_compress_to_buffer",
       [](nb::handle data, nb::handle codec, std::optional<int> level, int threads) {
-        const Codec c = codec_from_arg(codec);
-        BatchInput in = batch_input(data);
-        if (in.spans.empty()) throw nb::value_error("no source elements found");
-        BatchOptions opts;
-        opts.threads = static_cast<std::size_t>(threads_from(threads));
-        Result<BufferWithSegments> r = BufferWithSegments();
-        {
-          nb::gil_scoped_release nogil;
-          r = compress_batch(in.spans, c, level, opts);
-        }
-        return result_collection(unwrap(std::move(r), ErrorContext::compress));
+        return multi_compress(data, codec_from_arg(codec), level, threads);
       },
       nb::arg("data"), nb::arg("codec").none() = "zstd", nb::arg("level") = nb::none(), nb::arg("threads") = -1,
       "Compresses every item of `data` (a list of bytes-like objects, a BufferWithSegments or a collection) "
@@ -498,19 +519,7 @@ void bind_segments(nb::module_& m) {
       "multi_decompress_to_buffer",
       [](nb::handle frames, nb::handle decompressed_sizes, nb::handle codec, int threads,
          std::optional<std::uint64_t> max_output_size) {
-        const Codec c = codec_from_arg(codec);
-        BatchInput in = batch_input(frames);
-        if (in.spans.empty()) throw nb::value_error("no source elements found");
-        std::vector<std::uint64_t> sizes = sizes_from(decompressed_sizes, in.spans.size());
-        BatchOptions opts;
-        opts.threads = static_cast<std::size_t>(threads_from(threads));
-        if (max_output_size) opts.max_output_size = *max_output_size;
-        Result<BufferWithSegments> r = BufferWithSegments();
-        {
-          nb::gil_scoped_release nogil;
-          r = decompress_batch(in.spans, c, sizes, opts);
-        }
-        return result_collection(unwrap(std::move(r), ErrorContext::decompress));
+        return multi_decompress(frames, decompressed_sizes, codec_from_arg(codec), threads, max_output_size);
       },
       nb::arg("frames"), nb::arg("decompressed_sizes") = nb::none(), nb::arg("codec").none() = "zstd",
       nb::arg("threads") = -1, nb::arg("max_output_size") = nb::none(),

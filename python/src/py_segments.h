@@ -8,6 +8,7 @@
 
 #include "py_common.h"
 #include "segpack/segments.h"
+#include "segpack/zstd.h"
 
 namespace segpack::py {
 
@@ -39,6 +40,15 @@ BatchInput batch_input(nb::handle obj);
 
 /// A Python BufferWithSegments owning `b`.
 nb::object wrap_bws(BufferWithSegments b);
+
+/// multi_compress_to_buffer: every item of `data` (batch_input) compressed on
+/// the pool without the GIL, as a BufferWithSegmentsCollection. zstd errors
+/// are raised as their ZstdError twins.
+nb::object multi_compress(nb::handle data, Codec codec, std::optional<int> level, int threads,
+                          const ZstdCompressParams& zstd = {});
+/// multi_decompress_to_buffer: every frame decoded into one buffer.
+nb::object multi_decompress(nb::handle frames, nb::handle decompressed_sizes, Codec codec, int threads,
+                            std::optional<std::uint64_t> max_output_size, const ZstdDecompressParams& zstd = {});
 
 /// BatchOptions::threads from a Python `threads=` argument (python-zstandard's
 /// rule): < 0 every worker of the pool, 0 or 1 the calling thread, n at most n.
