@@ -31,8 +31,10 @@ Sections:
       python-zstandard with the same dictionary and threads.
 
 Figures are µs per item or MB/s of uncompressed data; each is the best of
-several runs with gc disabled. ratio = zstandard (or stdlib) time / segpack
-time: above 1 means segpack is faster.
+several runs with gc disabled, the runs of the loops compared in one row
+interleaved (a, b, a, b, ...) so that a change of load on a shared machine
+hits both sides alike. ratio = zstandard (or stdlib) time / segpack time:
+above 1 means segpack is faster.
 """
 
 from __future__ import annotations
@@ -48,8 +50,9 @@ import time
 import zlib
 from importlib.metadata import version
 
+import gc
+
 import segpack
-from bench_mapbuffer import best_of  # same timing rule (best of n, gc off)
 from bench_segments import mixed_data
 
 try:
@@ -70,6 +73,23 @@ def dump(name: str, blobs: list[bytes]) -> None:
         for b in blobs:
             f.write(len(b).to_bytes(4, "little"))
             f.write(b)
+
+
+def best_of_each(fns: list, runs: int) -> list[float]:
+    """Best wall time of each function over `runs` interleaved rounds, gc off."""
+    best = [float("inf")] * len(fns)
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(runs):
+            for i, fn in enumerate(fns):
+                t0 = time.perf_counter()
+                fn()
+                best[i] = min(best[i], time.perf_counter() - t0)
+    finally:
+        if was:
+            gc.enable()
+    return best
 
 
 def per_item(seconds: float, n: int) -> str:
@@ -101,20 +121,24 @@ def bench_one_shot(runs: int, quick: bool) -> None:
         dump(f"mixed_{isz // 1024}k.items", items)
         dump(f"mixed_{isz // 1024}k.frames", frames)
 
-        t_zs = best_of(lambda: [zc.compress(x) for x in items], runs)
-        t_sp = best_of(lambda: [sc.compress(x) for x in items], runs)
-        t_mod = best_of(lambda: [segpack.compress(x, "zstd") for x in items], runs)
-        t_zl = best_of(lambda: [zlib.compress(x, 6) for x in items], runs)
+        t_zs, t_sp, t_mod, t_zl = best_of_each([
+            lambda: [zc.compress(x) for x in items],
+            lambda: [sc.compress(x) for x in items],
+            lambda: [segpack.compress(x, "zstd") for x in items],
+            lambda: [zlib.compress(x, 6) for x in items],
+        ], runs)
         row(f"(a) compress, {label} items, zstd-3: `ZstdCompressor().compress` / `segpack.compress`",
             f"{per_item(t_sp, n)} / {per_item(t_mod, n)}", f"{per_item(t_zs, n)}",
             f"**{t_zs / t_sp:.2f}×** / {t_zs / t_mod:.2f}×")
         row(f"(a) compress, {label} items: zlib.compress(level 6), for scale", "—", per_item(t_zl, n),
             f"({t_zl / t_sp:.2f}× segpack zstd)")
 
-        t_zs = best_of(lambda: [zd.decompress(f) for f in frames], runs)
-        t_sp = best_of(lambda: [sd.decompress(f) for f in frames], runs)
-        t_mod = best_of(lambda: [segpack.decompress(f, "zstd") for f in frames], runs)
-        t_zl = best_of(lambda: [zlib.decompress(f) for f in zframes], runs)
+        t_zs, t_sp, t_mod, t_zl = best_of_each([
+            lambda: [zd.decompress(f) for f in frames],
+            lambda: [sd.decompress(f) for f in frames],
+            lambda: [segpack.decompress(f, "zstd") for f in frames],
+            lambda: [zlib.decompress(f) for f in zframes],
+        ], runs)
         row(f"(a) decompress, {label} items, zstd-3: `ZstdDecompressor().decompress` / `segpack.decompress`",
             f"{per_item(t_sp, n)} / {per_item(t_mod, n)}", f"{per_item(t_zs, n)}",
             f"**{t_zs / t_sp:.2f}×** / {t_zs / t_mod:.2f}×")
@@ -135,16 +159,22 @@ def bench_other_codecs(runs: int) -> None:
         frames = [segpack.compress(x, codec) for x in items]
         assert [segpack.decompress(f, codec) for f in frames] == items
         r = max(2, runs // 2) if codec == "lzma" else runs
-        t_c = best_of(lambda: [segpack.compress(x, codec) for x in items], r)
-        t_d = best_of(lambda: [segpack.decompress(f, codec) for f in frames], r)
         comp, decomp, what = peers[codec]
         if comp is None:
+            t_c, t_d = best_of_each([
+                lambda: [segpack.compress(x, codec) for x in items],
+                lambda: [segpack.decompress(f, codec) for f in frames],
+            ], r)
             row(f"(b) {codec}, 1 KiB items, default level: compress / decompress",
                 f"{per_item(t_c, n)} / {per_item(t_d, n)}", "—", "—")
             continue
         pframes = [comp(x) for x in items]
-        t_pc = best_of(lambda: [comp(x) for x in items], r)
-        t_pd = best_of(lambda: [decomp(f) for f in pframes], r)
+        t_c, t_pc, t_d, t_pd = best_of_each([
+            lambda: [segpack.compress(x, codec) for x in items],
+            lambda: [comp(x) for x in items],
+            lambda: [segpack.decompress(f, codec) for f in frames],
+            lambda: [decomp(f) for f in pframes],
+        ], r)
         row(f"(b) {codec}, 1 KiB items, default level: compress / decompress (peer: {what})",
             f"{per_item(t_c, n)} / {per_item(t_d, n)}", f"{per_item(t_pc, n)} / {per_item(t_pd, n)}",
             f"{t_pc / t_c:.2f}× / {t_pd / t_d:.2f}×")
@@ -193,15 +223,19 @@ def bench_dictionary(runs: int, quick: bool) -> None:
         assert sd.multi_decompress_to_buffer(frames, threads=2).tolist() == items
         t = {}
         for th in (1, 2):
-            t[("zs", th)] = best_of(lambda: zd.multi_decompress_to_buffer(frames, threads=th), runs)
-            t[("sp", th)] = best_of(lambda: sd.multi_decompress_to_buffer(frames, threads=th), runs)
+            t[("zs", th)], t[("sp", th)] = best_of_each([
+                lambda: zd.multi_decompress_to_buffer(frames, threads=th),
+                lambda: sd.multi_decompress_to_buffer(frames, threads=th),
+            ], runs)
         row(f"(c) multi_decompress_to_buffer, {n // 1000}k JSON records of 1 KiB, {name}, zstd-3 "
             f"(ratio {ratio:.1f}), threads=1 / 2",
             f"{mbps(total, t[('sp', 1)])} / {mbps(total, t[('sp', 2)])}",
             f"{mbps(total, t[('zs', 1)])} / {mbps(total, t[('zs', 2)])}",
             f"**{t[('zs', 1)] / t[('sp', 1)]:.2f}× / {t[('zs', 2)] / t[('sp', 2)]:.2f}×**")
-        t_loop = best_of(lambda: [zd.decompress(f) for f in frames], runs)
-        t_sloop = best_of(lambda: [sd.decompress(f) for f in frames], runs)
+        t_loop, t_sloop = best_of_each([
+            lambda: [zd.decompress(f) for f in frames],
+            lambda: [sd.decompress(f) for f in frames],
+        ], runs)
         row(f"(c) same, one-shot `decompress` loop, {name}", per_item(t_sloop, n), per_item(t_loop, n),
             f"{t_loop / t_sloop:.2f}×")
 
@@ -215,7 +249,7 @@ def main() -> None:
     a = ap.parse_args()
     global DUMP
     DUMP = a.dump
-    runs = 5 if a.quick else 9
+    runs = 7 if a.quick else 15
     if "a" in a.only:
         bench_one_shot(runs, a.quick)
     if "b" in a.only:
