@@ -56,23 +56,31 @@ struct BatchOptions {
 
 /// Compresses every item with `codec` at `level` (nullopt: the codec's
 /// default level). Returns one buffer whose segment i is item i compressed.
+/// `zstd` (Codec::zstd only): frame parameters and an optional dictionary,
+/// digested once and shared by every worker (zstd.h); item i's frame is what
+/// ZSTD_compress2 with those parameters writes, as python-zstandard's.
 /// Errors (all-or-nothing, the lowest failing item named as
-/// "error compressing item N: ..."): invalid_argument (bad level), internal,
+/// "error compressing item N: ..."): invalid_argument (bad level or zstd
+/// parameter), corrupt (a dictionary libzstd cannot use), internal,
 /// resource_exhausted (out of memory).
 Result<BufferWithSegments> compress_batch(std::span<const ByteSpan> items, Codec codec,
-                                          std::optional<int> level = std::nullopt, const BatchOptions& opts = {});
+                                          std::optional<int> level = std::nullopt, const BatchOptions& opts = {},
+                                          const ZstdCompressParams& zstd = {});
 
 /// Decompresses every frame with `codec`. `sizes` is empty, or holds one
 /// entry per frame: the exact decompressed size, or 0 for "unknown" (then the
 /// stream's own declaration is used when it has one, else the item is decoded
 /// into a growing buffer). Returns one buffer whose segment i is item i.
 /// Errors (all-or-nothing, "error decompressing item N: ..."):
-/// invalid_argument (sizes of the wrong length), corrupt (bad stream, empty
-/// input, trailing bytes, a size that differs from the given one),
-/// resource_exhausted (over opts.limits.max_output_size or max_item_size, or
-/// the decoder's limits).
+/// invalid_argument (sizes of the wrong length, bad zstd parameters),
+/// corrupt (bad stream, empty input, trailing bytes, a size that differs from
+/// the given one, a zstd frame naming another dictionary), resource_exhausted
+/// (over opts.limits.max_output_size or max_item_size, or the decoder's limits,
+/// e.g. zstd max_window_size).
+/// `zstd` (Codec::zstd only): the dictionary (digested once, shared by every
+/// worker) and max_window_size.
 Result<BufferWithSegments> decompress_batch(std::span<const ByteSpan> frames, Codec codec,
                                             std::span<const std::uint64_t> sizes = {},
-                                            const BatchOptions& opts = {});
+                                            const BatchOptions& opts = {}, const ZstdDecompressParams& zstd = {});
 
 }  // namespace segpack

@@ -3,7 +3,10 @@
 // Five codecs, each from its system library: none, gzip (libdeflate, zlib
 // for multi-member streams), brotli (libbrotli), zstd (libzstd), lzma (xz
 // container, liblzma). Codecs are stateless functions plus reusable context
-// objects (Compressor / Decompressor) for hot loops and worker threads.
+// objects (Compressor / Decompressor) for hot loops and worker threads. The
+// one-shot functions (compress, decompress, compress_into, ...) reuse a
+// context per thread, so they cost what a call on a kept context costs.
+// zstd takes frame parameters and dictionaries (zstd.h).
 //
 // Untrusted input: decompression never allocates more than
 // `DecompressOptions::max_output` bytes, and never allocates a size claimed by
@@ -22,8 +25,13 @@
 
 #include "segpack/buffer.h"
 #include "segpack/result.h"
+#include "segpack/zstd.h"
 
 namespace segpack {
+
+namespace internal {
+struct ContextAccess;
+}
 
 /// The codecs, in the order of their mapbuffer tags.
 enum class Codec : std::uint8_t { none = 0, gzip, brotli, zstd, lzma };
@@ -65,8 +73,11 @@ struct DecompressOptions {
 /// use one per thread. Cheap to move.
 class Compressor {
  public:
-  /// Errors: invalid_argument when `level` is outside codec_level_range(codec).
-  static Result<Compressor> make(Codec codec, std::optional<int> level = std::nullopt);
+  /// `zstd` applies to Codec::zstd only (other codecs take the defaults).
+  /// Errors: invalid_argument when `level` is outside codec_level_range(codec),
+  /// or a zstd parameter is out of bounds (named) or given for another codec.
+  static Result<Compressor> make(Codec codec, std::optional<int> level = std::nullopt,
+                                 const ZstdCompressParams& zstd = {});
 
   Compressor(Compressor&&) noexcept;
   Compressor& operator=(Compressor&&) noexcept;
@@ -98,7 +109,9 @@ class Compressor {
 /// A reusable decompression context. Not thread-safe: use one per thread.
 class Decompressor {
  public:
-  static Result<Decompressor> make(Codec codec);
+  /// `zstd` applies to Codec::zstd only (dictionary, max_window_size).
+  /// Errors: invalid_argument (bad zstd parameters, or given for another codec).
+  static Result<Decompressor> make(Codec codec, const ZstdDecompressParams& zstd = {});
 
   Decompressor(Decompressor&&) noexcept;
   Decompressor& operator=(Decompressor&&) noexcept;
@@ -109,8 +122,10 @@ class Decompressor {
   /// Decompresses one whole item. The stream must end exactly at the end of
   /// `in`: trailing bytes are corrupt (zstd and gzip accept concatenated
   /// frames/members, as their command-line tools do).
-  /// Errors: corrupt (bad stream, truncated, trailing bytes), resource_exhausted
-  /// (over opts.max_output), corrupt (size differs from opts.expected_size).
+  /// Errors: corrupt (bad stream, truncated, trailing bytes, a zstd frame
+  /// naming another dictionary than the decoder's), resource_exhausted
+  /// (over opts.max_output, or a zstd window over max_window_size), corrupt
+  /// (size differs from opts.expected_size).
   Status decompress_append(ByteSpan in, std::vector<std::uint8_t>& out, const DecompressOptions& opts = {});
 
   /// Decompresses into exactly `out.size()` bytes (the known decompressed size).
@@ -122,14 +137,40 @@ class Decompressor {
   std::optional<std::uint64_t> declared_size(ByteSpan in) const noexcept;
 
  private:
+  friend struct internal::ContextAccess;
   struct Impl;
   Decompressor(Codec c, std::unique_ptr<Impl> impl) noexcept;
   Codec codec_;
   std::unique_ptr<Impl> impl_;
 };
 
-/// One-shot helpers (make a context, use it once).
-Result<std::vector<std::uint8_t>> compress(Codec codec, ByteSpan in, std::optional<int> level = std::nullopt);
-Result<std::vector<std::uint8_t>> decompress(Codec codec, ByteSpan in, const DecompressOptions& opts = {});
+// ---- one-shot functions. Each uses this thread's context for the codec and
+// parameters (made on the thread's first call with them, then reused: a few
+// compression contexts per thread, one decompression context per codec), so
+// a loop of calls costs what the same loop on a kept Compressor /
+// Decompressor costs. Errors: as Compressor::make + compress_append, and
+// Decompressor::make + decompress_append.
+
+/// Compresses `in` into a new vector.
+Result<std::vector<std::uint8_t>> compress(Codec codec, ByteSpan in, std::optional<int> level = std::nullopt,
+                                           const ZstdCompressParams& zstd = {});
+/// Decompresses one whole item into a new vector.
+Result<std::vector<std::uint8_t>> decompress(Codec codec, ByteSpan in, const DecompressOptions& opts = {},
+                                             const ZstdDecompressParams& zstd = {});
+
+/// Upper bound of the compressed size of `n` input bytes for compress_into
+/// with the same arguments; SIZE_MAX when it does not fit or the arguments
+/// are invalid (compress_into then reports why).
+std::size_t compress_bound(Codec codec, std::size_t n, std::optional<int> level = std::nullopt,
+                           const ZstdCompressParams& zstd = {}) noexcept;
+/// Compresses `in` into `out`, which must hold compress_bound(...) bytes;
+/// returns the number of bytes written.
+Result<std::size_t> compress_into(Codec codec, ByteSpan in, MutableByteSpan out,
+                                  std::optional<int> level = std::nullopt, const ZstdCompressParams& zstd = {});
+/// Decompresses `in` into exactly `out.size()` bytes (Decompressor::decompress_exact).
+Status decompress_into(Codec codec, ByteSpan in, MutableByteSpan out, const ZstdDecompressParams& zstd = {});
+/// The decompressed size `in` declares, if its format stores one
+/// (Decompressor::declared_size). Untrusted: a hint only.
+std::optional<std::uint64_t> declared_size(Codec codec, ByteSpan in) noexcept;
 
 }  // namespace segpack

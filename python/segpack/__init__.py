@@ -38,7 +38,21 @@ from ._core import (  # noqa: F401
     set_num_threads,
     write_intmap,
 )
-from .codecs import Compressor, Decompressor, ZstdCompressor, ZstdDecompressor  # noqa: F401
+from .codecs import (  # noqa: F401
+    DICT_TYPE_AUTO,
+    DICT_TYPE_FULLDICT,
+    DICT_TYPE_RAWCONTENT,
+    FORMAT_ZSTD1,
+    FORMAT_ZSTD1_MAGICLESS,
+    ZSTD_VERSION,
+    Compressor,
+    Decompressor,
+    ZstdCompressionDict,
+    ZstdCompressionParameters,
+    ZstdCompressor,
+    ZstdDecompressor,
+    train_dictionary,
+)
 
 __version__ = "0.1.0"
 
@@ -94,6 +108,15 @@ __all__ = [
     "Decompressor",
     "ZstdCompressor",
     "ZstdDecompressor",
+    "ZstdCompressionDict",
+    "ZstdCompressionParameters",
+    "train_dictionary",
+    "DICT_TYPE_AUTO",
+    "DICT_TYPE_RAWCONTENT",
+    "DICT_TYPE_FULLDICT",
+    "FORMAT_ZSTD1",
+    "FORMAT_ZSTD1_MAGICLESS",
+    "ZSTD_VERSION",
     "set_num_threads",
     "get_num_threads",
     "write_mapbuffer",

@@ -1,82 +1,331 @@
 """Compressor / Decompressor objects, with python-zstandard's batch methods.
 
-``ZstdCompressor`` and ``ZstdDecompressor`` take the place of
-``zstandard.ZstdCompressor`` / ``zstandard.ZstdDecompressor`` for code that uses
-``multi_compress_to_buffer`` / ``multi_decompress_to_buffer``; ``Compressor`` and
-``Decompressor`` do the same for every codec. All work happens in segpack's C++
-core, on its persistent thread pool, without the GIL.
+``ZstdCompressor``, ``ZstdDecompressor``, ``ZstdCompressionDict``,
+``ZstdCompressionParameters`` and ``train_dictionary`` take the place of
+python-zstandard's for code that compresses items one by one or in batches
+(``multi_compress_to_buffer`` / ``multi_decompress_to_buffer``): same
+constructor arguments and defaults, same frames for the same libzstd version.
+``Compressor`` and ``Decompressor`` do the same for every codec. All work
+happens in segpack's C++ core: one-shot calls reuse a codec context per thread
+(no context is made per call), batches run on the persistent thread pool
+without the GIL, and a dictionary is digested once and shared by every
+context and worker that uses it.
+
+zstd errors are instances of :class:`segpack.ZstdError` and of the segpack
+class other codecs raise (see :mod:`segpack.errors`).
+
+Not supported: streaming APIs (``stream_reader``, ``stream_writer``,
+``compressobj``, ``copy_stream``, ``read_to_iter``, ``chunker``), magicless
+frames (``format=FORMAT_ZSTD1_MAGICLESS``, a ``ZstdParameterError``).
 """
 
 from __future__ import annotations
 
+import os
+
 from . import _core
 
+#: python-zstandard's dictionary types (``ZstdCompressionDict(dict_type=...)``).
+DICT_TYPE_AUTO = 0
+DICT_TYPE_RAWCONTENT = 1
+DICT_TYPE_FULLDICT = 2
+#: python-zstandard's frame formats; only FORMAT_ZSTD1 is supported.
+FORMAT_ZSTD1 = 0
+FORMAT_ZSTD1_MAGICLESS = 1
+#: The libzstd version segpack runs with, as (major, minor, patch). Frames are
+#: byte-identical to python-zstandard's when its ``ZSTD_VERSION`` is the same.
+ZSTD_VERSION = _core.zstd_version()
+MAX_COMPRESSION_LEVEL = _core.codec_level_range("zstd")[1]
 
-class Compressor:
+ZstdCompressionDict = _core.ZstdCompressionDict
+train_dictionary = _core.train_dictionary
+
+
+class Compressor(_core._CodecCompressor):
     """Compresses with one codec ("zstd", "gzip", "br", "lzma" or None) at one level
-    (None: the codec's default)."""
+    (None: the codec's default). ``compress(data)`` returns one item as bytes;
+    ``multi_compress_to_buffer(data, threads=0)`` compresses many at once.
+
+    Raises ValueError for a level outside the codec's range and
+    UnsupportedCompressionType for an unknown codec."""
 
     def __init__(self, codec="zstd", level=None):
-        lo, hi = _core.codec_level_range(codec)
-        if level is not None and not lo <= level <= hi:
-            raise ValueError(f"level {level} is outside {lo}..{hi} for codec {codec!r}")
-        self.codec = codec
-        self.level = level
-
-    def compress(self, data):
-        """One item, as bytes."""
-        return _core.compress(data, self.codec, self.level)
-
-    def multi_compress_to_buffer(self, data, threads=0):
-        """Every item of ``data`` (a list of bytes-like objects, a BufferWithSegments
-        or a BufferWithSegmentsCollection), in order, as a BufferWithSegmentsCollection
-        backed by one buffer. threads: < 0 every pool worker, 0 or 1 the calling
-        thread, n at most n (python-zstandard's rule)."""
-        return _core.multi_compress_to_buffer(data, codec=self.codec, level=self.level, threads=threads)
+        _check_level(codec, level)
+        super().__init__(codec, level)
 
 
-class Decompressor:
+class Decompressor(_core._CodecDecompressor):
     """Decompresses one codec. ``max_output_size`` caps what one call may produce
     (one item for ``decompress``, the whole batch for ``multi_decompress_to_buffer``;
     None: 4 GiB per item, 1 GiB per batch)."""
 
     def __init__(self, codec="zstd", max_output_size=None):
-        _core.codec_default_level(codec)  # validates the name
-        self.codec = codec
-        self.max_output_size = max_output_size
+        super().__init__(codec, max_output_size)
 
-    def decompress(self, data, max_output_size=0):
-        """One whole item, as bytes (python-zstandard's signature: 0 = no
-        per-call cap beyond the object's)."""
-        cap = max_output_size or self.max_output_size
-        return _core.decompress(data, self.codec, cap)
 
-    def multi_decompress_to_buffer(self, frames, decompressed_sizes=None, threads=0):
-        """Every frame, in order, into ONE buffer, as a BufferWithSegmentsCollection.
-        ``decompressed_sizes``: native u64 per frame (bytes-like as in
-        python-zstandard, a numpy array or a list); 0 = read from the frame."""
-        return _core.multi_decompress_to_buffer(
-            frames,
-            decompressed_sizes,
-            codec=self.codec,
-            threads=threads,
-            max_output_size=self.max_output_size,
-        )
+class ZstdCompressionParameters:
+    """Low-level zstd compression parameters, python-zstandard's
+    ``ZstdCompressionParameters``: same arguments, defaults and attributes
+    (0 leaves a parameter to libzstd; ``strategy``, ``overlap_log`` and
+    ``ldm_hash_rate_log`` of -1 mean 0; ``threads`` < 0 means one per CPU).
+
+    Pass it as ``ZstdCompressor(compression_params=...)``; python-zstandard's
+    own objects are accepted there too. Raises ZstdParameterError (a
+    ValueError) naming a parameter outside libzstd's bounds, and
+    ZstdParameterError for ``format=FORMAT_ZSTD1_MAGICLESS`` (not supported)."""
+
+    _NAMES = (
+        "format",
+        "compression_level",
+        "window_log",
+        "hash_log",
+        "chain_log",
+        "search_log",
+        "min_match",
+        "target_length",
+        "strategy",
+        "write_content_size",
+        "write_checksum",
+        "write_dict_id",
+        "job_size",
+        "overlap_log",
+        "force_max_window",
+        "enable_ldm",
+        "ldm_hash_log",
+        "ldm_min_match",
+        "ldm_bucket_size_log",
+        "ldm_hash_rate_log",
+        "threads",
+    )
+
+    def __init__(
+        self,
+        format=0,
+        compression_level=0,
+        window_log=0,
+        hash_log=0,
+        chain_log=0,
+        search_log=0,
+        min_match=0,
+        target_length=0,
+        strategy=-1,
+        write_content_size=1,
+        write_checksum=0,
+        write_dict_id=0,
+        job_size=0,
+        overlap_log=-1,
+        force_max_window=0,
+        enable_ldm=0,
+        ldm_hash_log=0,
+        ldm_min_match=0,
+        ldm_bucket_size_log=0,
+        ldm_hash_rate_log=-1,
+        threads=0,
+    ):
+        self.format = int(format)
+        self.compression_level = int(compression_level)
+        self.window_log = int(window_log)
+        self.hash_log = int(hash_log)
+        self.chain_log = int(chain_log)
+        self.search_log = int(search_log)
+        self.min_match = int(min_match)
+        self.target_length = int(target_length)
+        self.strategy = 0 if strategy == -1 else int(strategy)
+        self.write_content_size = int(write_content_size)
+        self.write_checksum = int(write_checksum)
+        self.write_dict_id = int(write_dict_id)
+        self.job_size = int(job_size)
+        self.overlap_log = 0 if overlap_log == -1 else int(overlap_log)
+        self.force_max_window = int(force_max_window)
+        self.enable_ldm = int(enable_ldm)
+        self.ldm_hash_log = int(ldm_hash_log)
+        self.ldm_min_match = int(ldm_min_match)
+        self.ldm_bucket_size_log = int(ldm_bucket_size_log)
+        self.ldm_hash_rate_log = 0 if ldm_hash_rate_log == -1 else int(ldm_hash_rate_log)
+        self.threads = _cpu_count() if threads < 0 else int(threads)
+        _check_level("zstd", self.compression_level)
+        _core.zstd_check_params(_params_of(self))
+
+    @staticmethod
+    def from_level(level, source_size=0, dict_size=0, **kwargs):
+        """Parameters derived from a compression level for an input of
+        ``source_size`` bytes and a dictionary of ``dict_size`` bytes (0:
+        unknown), as libzstd derives them; ``kwargs`` override any of them."""
+        derived = _core.zstd_level_params(level, source_size, dict_size)
+        for name, value in derived.items():
+            kwargs.setdefault(name, value)
+        return ZstdCompressionParameters(**kwargs)
+
+    def __repr__(self):
+        fields = ", ".join(f"{n}={getattr(self, n)}" for n in self._NAMES if getattr(self, n))
+        return f"ZstdCompressionParameters({fields})"
 
 
 class ZstdCompressor(Compressor):
-    """zstd at ``level`` (default 3), frames with the content size in the header
-    and no checksum, like ``zstandard.ZstdCompressor()``."""
+    """zstd compression, python-zstandard's ``ZstdCompressor``: same arguments and
+    defaults, and for the same libzstd version the same frames.
 
-    def __init__(self, level=3):
-        super().__init__("zstd", level)
+    :param level: compression level (default 3; negative levels are zstd's fast
+       levels). Ignored when ``compression_params`` is given.
+    :param dict_data: a ``ZstdCompressionDict`` (segpack's, or python-zstandard's,
+       read through ``as_bytes()``), digested once and shared.
+    :param compression_params: a ``ZstdCompressionParameters`` (segpack's or
+       python-zstandard's); exclusive with the four arguments below.
+    :param write_checksum: add a 4-byte checksum of the content (default False).
+    :param write_content_size: store the decompressed size in the header (default True).
+    :param write_dict_id: store the dictionary id in the header (default True).
+    :param threads: libzstd's own threads within one large frame (< 0: one per
+       CPU; 0: none). ``multi_compress_to_buffer``'s ``threads`` is separate.
+
+    Raises ValueError for a level above the maximum or conflicting arguments,
+    ZstdParameterError (a ValueError) for parameters libzstd refuses."""
+
+    def __init__(
+        self,
+        level=3,
+        dict_data=None,
+        compression_params=None,
+        write_checksum=None,
+        write_content_size=None,
+        write_dict_id=None,
+        threads=0,
+    ):
+        if threads < 0:
+            threads = _cpu_count()
+        if compression_params is not None:
+            for name, value in (
+                ("write_checksum", write_checksum),
+                ("write_content_size", write_content_size),
+                ("write_dict_id", write_dict_id),
+            ):
+                if value is not None:
+                    raise ValueError(f"cannot define compression_params and {name}")
+            if threads:
+                raise ValueError("cannot define compression_params and threads")
+            params = _params_of(compression_params)
+            level = int(compression_params.compression_level)
+        else:
+            params = {
+                "write_checksum": bool(write_checksum),
+                "write_content_size": True if write_content_size is None else bool(write_content_size),
+                "write_dict_id": True if write_dict_id is None else bool(write_dict_id),
+                "threads": threads,
+            }
+        _check_level("zstd", level)
+        _core._CodecCompressor.__init__(self, "zstd", level, params, _as_dict(dict_data))
 
 
 class ZstdDecompressor(Decompressor):
-    """zstd decompression, like ``zstandard.ZstdDecompressor()``."""
+    """zstd decompression, python-zstandard's ``ZstdDecompressor``.
 
-    def __init__(self, max_output_size=None):
-        super().__init__("zstd", max_output_size)
+    :param dict_data: a ``ZstdCompressionDict`` (segpack's or python-zstandard's);
+       frames that name another dictionary raise ZstdDecompressionError.
+    :param max_window_size: largest window a frame may need, in bytes (0: libzstd's
+       default, 128 MiB, for frames decoded in a stream); a frame over it raises
+       ZstdLimitExceededError.
+    :param format: FORMAT_ZSTD1 only.
+    :param max_output_size: segpack's cap on one ``decompress`` result and on a
+       whole ``multi_decompress_to_buffer`` output (None: 4 GiB per item, 1 GiB
+       per batch).
+
+    Unlike python-zstandard, ``decompress`` decodes every frame of its input
+    (trailing bytes that are not a frame raise) and frames without a content
+    size; see ``Decompressor.decompress``."""
+
+    def __init__(self, dict_data=None, max_window_size=0, format=FORMAT_ZSTD1, max_output_size=None):
+        _core._CodecDecompressor.__init__(self, "zstd", max_output_size, _as_dict(dict_data), max_window_size, format)
 
 
-__all__ = ["Compressor", "Decompressor", "ZstdCompressor", "ZstdDecompressor"]
+# ---------------------------------------------------------------- helpers
+
+_PARAM_KEYS = {
+    # ZstdCompressionParameters attribute -> segpack's parameter name
+    "format": "format",
+    "window_log": "window_log",
+    "hash_log": "hash_log",
+    "chain_log": "chain_log",
+    "search_log": "search_log",
+    "min_match": "min_match",
+    "target_length": "target_length",
+    "strategy": "strategy",
+    "write_content_size": "write_content_size",
+    "write_checksum": "write_checksum",
+    "write_dict_id": "write_dict_id",
+    "job_size": "job_size",
+    "overlap_log": "overlap_log",
+    "force_max_window": "force_max_window",
+    "enable_ldm": "enable_ldm",
+    "ldm_hash_log": "ldm_hash_log",
+    "ldm_min_match": "ldm_min_match",
+    "ldm_bucket_size_log": "ldm_bucket_size_log",
+    "ldm_hash_rate_log": "ldm_hash_rate_log",
+    "threads": "threads",
+}
+
+
+def _params_of(p):
+    """The parameters of a ZstdCompressionParameters (ours or python-zstandard's)."""
+    out = {}
+    for attr, key in _PARAM_KEYS.items():
+        value = int(getattr(p, attr))
+        if value == -1 and attr in ("strategy", "overlap_log", "ldm_hash_rate_log"):
+            value = 0
+        out[key] = value
+    return out
+
+
+def _check_level(codec, level):
+    if level is None:
+        return
+    lo, hi = _core.codec_level_range(codec)
+    if not lo <= level <= hi:
+        raise ValueError(f"level {level} is outside {lo}..{hi} for codec {codec!r}")
+
+
+def _cpu_count():
+    return os.cpu_count() or 1
+
+
+# python-zstandard dictionaries, converted once each (a new ZstdCompressionDict
+# would be digested again): the last few, held so their ids stay theirs.
+_FOREIGN_DICTS: dict = {}
+_FOREIGN_DICTS_MAX = 16
+
+
+def _as_dict(d):
+    if d is None or isinstance(d, ZstdCompressionDict):
+        return d
+    as_bytes = getattr(d, "as_bytes", None)
+    if as_bytes is None:
+        raise TypeError(f"dict_data must be a ZstdCompressionDict, not {type(d).__name__}")
+    hit = _FOREIGN_DICTS.get(id(d))
+    if hit is not None and hit[0] is d:
+        return hit[1]
+    ours = ZstdCompressionDict(
+        as_bytes(),
+        dict_type=getattr(d, "_dict_type", DICT_TYPE_AUTO),
+        k=getattr(d, "k", 0) or 0,
+        d=getattr(d, "d", 0) or 0,
+    )
+    if len(_FOREIGN_DICTS) >= _FOREIGN_DICTS_MAX:
+        _FOREIGN_DICTS.pop(next(iter(_FOREIGN_DICTS)))
+    _FOREIGN_DICTS[id(d)] = (d, ours)
+    return ours
+
+
+__all__ = [
+    "Compressor",
+    "Decompressor",
+    "ZstdCompressor",
+    "ZstdDecompressor",
+    "ZstdCompressionDict",
+    "ZstdCompressionParameters",
+    "train_dictionary",
+    "DICT_TYPE_AUTO",
+    "DICT_TYPE_RAWCONTENT",
+    "DICT_TYPE_FULLDICT",
+    "FORMAT_ZSTD1",
+    "FORMAT_ZSTD1_MAGICLESS",
+    "ZSTD_VERSION",
+    "MAX_COMPRESSION_LEVEL",
+]

@@ -5,6 +5,26 @@ missing keys, which raise ``KeyError`` as a dict does. Names shared with the
 ``mapbuffer`` package (``ValidationError``, ``DecompressionError``,
 ``CompressionError``, ``UnsupportedCompressionType``) keep their meaning, but
 here they derive from ``Exception`` so ``except Exception`` catches them.
+
+zstd errors are also :class:`ZstdError` (python-zstandard's
+``zstandard.ZstdError``): every error the zstd codec raises through
+``ZstdCompressor``, ``ZstdDecompressor``, ``ZstdCompressionDict``,
+``train_dictionary``, ``compress`` / ``decompress`` and the
+``multi_*_to_buffer`` functions with ``codec="zstd"`` is an instance of a class
+that derives from both the segpack class raised for other codecs and
+``ZstdError``, with the same message::
+
+    ZstdCompressionError(CompressionError, ZstdError)      compression failed
+    ZstdDecompressionError(DecompressionError, ZstdError)  corrupt, truncated or trailing data,
+                                                           wrong or missing dictionary
+    ZstdLimitExceededError(LimitExceededError, ZstdError)  over max_output_size / max_window_size
+    ZstdParameterError(ValueError, ZstdError)              a zstd parameter libzstd refuses
+    ZstdInternalError(RuntimeError, ZstdError)             libzstd failed unexpectedly
+
+so both ``except segpack.DecompressionError`` and ``except zstandard.ZstdError``
+style code keep working. Argument errors found before any zstd work (wrong
+types, an empty batch, a level outside the codec's range) stay plain
+``TypeError`` / ``ValueError``, as in python-zstandard.
 """
 
 
@@ -44,6 +64,44 @@ class LimitExceededError(SegpackError):
     """A size limit was exceeded (e.g. an item decompresses beyond max_output)."""
 
 
+class ZstdError(SegpackError):
+    """Base of the zstd codec's errors, like python-zstandard's ``ZstdError``.
+
+    Never raised itself: the error raised is one of the ``Zstd*Error`` classes
+    below, each also an instance of the segpack class other codecs raise."""
+
+
+class ZstdCompressionError(CompressionError, ZstdError):
+    """zstd compression failed (e.g. a dictionary libzstd cannot use)."""
+
+
+class ZstdDecompressionError(DecompressionError, ZstdError):
+    """A zstd frame could not be decoded: corrupt, truncated, trailing bytes, or
+    a frame that needs another dictionary than the decompressor's."""
+
+
+class ZstdLimitExceededError(LimitExceededError, ZstdError):
+    """A zstd output or window limit was exceeded (max_output_size, max_window_size)."""
+
+
+class ZstdParameterError(ValueError, ZstdError):
+    """A zstd parameter out of libzstd's bounds or unsupported (the message names it)."""
+
+
+class ZstdInternalError(RuntimeError, ZstdError):
+    """libzstd failed in a way segpack did not expect."""
+
+
+#: segpack class -> its zstd twin; the extension re-types zstd errors with it.
+_ZSTD_TWINS = {
+    CompressionError: ZstdCompressionError,
+    DecompressionError: ZstdDecompressionError,
+    LimitExceededError: ZstdLimitExceededError,
+    ValueError: ZstdParameterError,
+    RuntimeError: ZstdInternalError,
+}
+
+
 __all__ = [
     "SegpackError",
     "ValidationError",
@@ -54,4 +112,10 @@ __all__ = [
     "DecompressionError",
     "CompressionError",
     "LimitExceededError",
+    "ZstdError",
+    "ZstdCompressionError",
+    "ZstdDecompressionError",
+    "ZstdLimitExceededError",
+    "ZstdParameterError",
+    "ZstdInternalError",
 ]

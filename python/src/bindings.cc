@@ -5,6 +5,7 @@
 
 #include "bindings.h"
 #include "py_errors.h"
+#include "py_zstd.h"
 
 NB_MODULE(_core, m) {
   using namespace segpack::py;
@@ -17,4 +18,5 @@ NB_MODULE(_core, m) {
   bind_batch(m);
   bind_crc32c(m);
   bind_codecs(m);
+  bind_zstd(m);
 }

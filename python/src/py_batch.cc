@@ -15,6 +15,7 @@
 #include "py_codecs.h"
 #include "py_errors.h"
 #include "py_segments.h"
+#include "py_zstd.h"
 #include "py_sig.h"
 #include "segpack/batch.h"
 #include "segpack/segments.h"
@@ -133,21 +134,41 @@ BatchInput batch_input(nb::handle obj) {
   return in;
 }
 
+nb::object multi_compress(nb::handle data, Codec codec, std::optional<int> level, int threads,
+                          const ZstdCompressParams& zstd) {
+  BatchInput in = batch_input(data);
+  if (in.spans.empty()) throw nb::value_error("no source elements found");
+  BatchOptions opts;
+  opts.parallel.threads = threads_from(threads);
+  Result<BufferWithSegments> r = BufferWithSegments();
+  {
+    nb::gil_scoped_release nogil;
+    r = compress_batch(in.spans, codec, level, opts, zstd);
+  }
+  return result_collection(unwrap_codec(std::move(r), codec));
+}
+
+nb::object multi_decompress(nb::handle frames, nb::handle decompressed_sizes, Codec codec, int threads,
+                            std::optional<std::uint64_t> max_output_size, const ZstdDecompressParams& zstd) {
+  BatchInput in = batch_input(frames);
+  if (in.spans.empty()) throw nb::value_error("no source elements found");
+  std::vector<std::uint64_t> sizes = sizes_from(decompressed_sizes, in.spans.size());
+  BatchOptions opts;
+  opts.parallel.threads = threads_from(threads);
+  if (max_output_size) opts.limits.max_output_size = *max_output_size;
+  Result<BufferWithSegments> r = BufferWithSegments();
+  {
+    nb::gil_scoped_release nogil;
+    r = decompress_batch(in.spans, codec, sizes, opts, zstd);
+  }
+  return result_collection(unwrap_codec(std::move(r), codec));
+}
+
 void bind_batch(nb::module_& m) {
   m.def(
       "multi_compress_to_buffer",
       [](nb::handle data, nb::handle codec, std::optional<int> level, int threads) {
-        const Codec c = codec_from_arg(codec);
-        BatchInput in = batch_input(data);
-        if (in.spans.empty()) throw nb::value_error("no source elements found");
-        BatchOptions opts;
-        opts.parallel.threads = static_cast<std::size_t>(threads_from(threads));
-        Result<BufferWithSegments> r = BufferWithSegments();
-        {
-          nb::gil_scoped_release nogil;
-          r = compress_batch(in.spans, c, level, opts);
-        }
-        return result_collection(unwrap(std::move(r)));
+        return multi_compress(data, codec_from_arg(codec), level, threads);
       },
       nb::arg("data"), nb::arg("codec").none() = "zstd", nb::arg("level") = nb::none(), nb::arg("threads") = -1,
       nb::sig("def multi_compress_to_buffer(data: " SEGPACK_PY_BATCH_INPUT ", codec: " SEGPACK_PY_CODEC
@@ -164,19 +185,7 @@ void bind_batch(nb::module_& m) {
       "multi_decompress_to_buffer",
       [](nb::handle frames, nb::handle decompressed_sizes, nb::handle codec, int threads,
          std::optional<std::uint64_t> max_output_size) {
-        const Codec c = codec_from_arg(codec);
-        BatchInput in = batch_input(frames);
-        if (in.spans.empty()) throw nb::value_error("no source elements found");
-        std::vector<std::uint64_t> sizes = sizes_from(decompressed_sizes, in.spans.size());
-        BatchOptions opts;
-        opts.parallel.threads = static_cast<std::size_t>(threads_from(threads));
-        if (max_output_size) opts.limits.max_output_size = *max_output_size;
-        Result<BufferWithSegments> r = BufferWithSegments();
-        {
-          nb::gil_scoped_release nogil;
-          r = decompress_batch(in.spans, c, sizes, opts);
-        }
-        return result_collection(unwrap(std::move(r)));
+        return multi_decompress(frames, decompressed_sizes, codec_from_arg(codec), threads, max_output_size);
       },
       nb::arg("frames"), nb::arg("decompressed_sizes") = nb::none(), nb::arg("codec").none() = "zstd",
       nb::arg("threads") = -1, nb::arg("max_output_size") = nb::none(),

@@ -7,7 +7,12 @@
 #include <cstddef>
 #include <vector>
 
+#include <cstdint>
+#include <optional>
+
 #include "segpack/buffer.h"
+#include "segpack/codec.h"
+#include "segpack/zstd.h"
 
 namespace nb = nanobind;
 
@@ -30,5 +35,14 @@ inline std::size_t threads_from(int threads) {
   if (threads == 0) return 1;
   return static_cast<std::size_t>(threads);
 }
+
+/// multi_compress_to_buffer: every item of `data` (batch_input) compressed on
+/// the pool without the GIL, as a BufferWithSegmentsCollection. zstd errors
+/// are raised as their ZstdError twins.
+nb::object multi_compress(nb::handle data, Codec codec, std::optional<int> level, int threads,
+                          const ZstdCompressParams& zstd = {});
+/// multi_decompress_to_buffer: every frame decoded into one buffer.
+nb::object multi_decompress(nb::handle frames, nb::handle decompressed_sizes, Codec codec, int threads,
+                            std::optional<std::uint64_t> max_output_size, const ZstdDecompressParams& zstd = {});
 
 }  // namespace segpack::py

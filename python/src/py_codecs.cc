@@ -13,6 +13,7 @@
 #include "bindings.h"
 #include "py_buffers.h"
 #include "py_errors.h"
+#include "py_zstd.h"
 #include "py_sig.h"
 
 namespace segpack::py {
@@ -59,17 +60,7 @@ void bind_codecs(nb::module_& m) {
   m.def(
       "compress",
       [](nb::handle data, nb::handle codec, std::optional<int> level) {
-        const Buffer in = require_buffer(data, "a bytes-like object is required, not %s");
-        Codec c = codec_from_arg(codec);
-        auto comp = unwrap(Compressor::make(c, level));
-        std::vector<std::uint8_t> out;
-        Status st;
-        {
-          nb::gil_scoped_release nogil;
-          st = comp.compress_append(in.span(), out);
-        }
-        check(st);
-        return to_bytes(out);
+        return compress_to_bytes(data, codec_arg(codec), level, {});
       },
       nb::arg("data"), nb::arg("codec").none() = "zstd", nb::arg("level") = nb::none(),
       nb::sig("def compress(data: " SEGPACK_PY_BYTES_LIKE ", codec: " SEGPACK_PY_CODEC
@@ -77,23 +68,12 @@ void bind_codecs(nb::module_& m) {
       "Returns `data` compressed as one whole stream of `codec`: None (a copy), 'gzip', 'br', 'zstd' or\n"
       "'lzma', at `level` (None: mapbuffer's default for the codec).\n\n"
       "Raises TypeError when `data` is not bytes-like, UnsupportedCompressionType for an unknown codec,\n"
-      "ValueError for a level out of the codec's range, CompressionError when compression fails.");
+      "ValueError for a level out of the codec's range, CompressionError when compression fails.\n"
+      "Reuses this thread's codec context: no context is made per call. zstd errors are also ZstdError.");
   m.def(
       "decompress",
       [](nb::handle data, nb::handle codec, std::optional<std::uint64_t> max_output) {
-        const Buffer in = require_buffer(data, "a bytes-like object is required, not %s");
-        Codec c = codec_from_arg(codec);
-        auto dec = unwrap(Decompressor::make(c));
-        DecompressOptions opts;
-        if (max_output) opts.max_output = static_cast<std::size_t>(*max_output);
-        std::vector<std::uint8_t> out;
-        Status st;
-        {
-          nb::gil_scoped_release nogil;
-          st = dec.decompress_append(in.span(), out, opts);
-        }
-        check(st);
-        return to_bytes(out);
+        return decompress_to_bytes(data, codec_arg(codec), max_output, {});
       },
       nb::arg("data"), nb::arg("codec").none() = "zstd", nb::arg("max_output") = nb::none(),
       nb::sig("def decompress(data: " SEGPACK_PY_BYTES_LIKE ", codec: " SEGPACK_PY_CODEC
@@ -101,7 +81,8 @@ void bind_codecs(nb::module_& m) {
       "Returns the content of one whole stream of `codec` (None, 'gzip', 'br', 'zstd' or 'lzma').\n"
       "max_output: the most bytes it may decompress to (None: 4 GiB).\n\n"
       "Raises TypeError when `data` is not bytes-like, UnsupportedCompressionType for an unknown codec,\n"
-      "DecompressionError on corrupt, truncated or trailing data, LimitExceededError beyond max_output.");
+      "DecompressionError on corrupt, truncated or trailing data, LimitExceededError beyond max_output.\n"
+      "Reuses this thread's codec context: no context is made per call. zstd errors are also ZstdError.");
   m.def("codec_level_range", [](nb::handle codec) { return codec_level_range(codec_from_arg(codec)); },
         nb::arg("codec").none(), nb::sig("def codec_level_range(codec: " SEGPACK_PY_CODEC ") -> tuple[int, int]"),
         "Returns the (lowest, highest) compression level `codec` accepts ((0, 0) for None).\n\n"

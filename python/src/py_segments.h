@@ -9,6 +9,7 @@
 
 #include "segpack/buffer.h"
 #include "segpack/segments.h"
+#include "segpack/zstd.h"
 
 namespace nb = nanobind;
 

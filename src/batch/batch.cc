@@ -13,53 +13,13 @@
 #include "segpack/internal/batch.h"
 #include "segpack/internal/limits.h"
 #include "segpack/internal/parallel.h"
+#include "segpack/internal/codec_contexts.h"
 
 namespace segpack {
 
 namespace internal {
 
 namespace {
-
-struct LocalContexts {
-  std::array<std::unique_ptr<Decompressor>, kAllCodecs.size()> dec;
-  struct Entry {
-    Codec codec;
-    int level;
-    std::unique_ptr<Compressor> c;
-  };
-  std::vector<Entry> comp;  // few entries: most recently made last
-};
-
-LocalContexts& contexts() {
-  thread_local LocalContexts t;
-  return t;
-}
-
-constexpr std::size_t kMaxCachedCompressors = 8;
-
-// This thread's decompression context for `codec`, made on first use and
-// kept for the life of the thread (one per pool worker, reused across calls).
-Result<Decompressor*> local_decompressor(Codec codec) {
-  if (static_cast<std::size_t>(codec) >= kAllCodecs.size()) return Decompressor::make(codec).status();
-  auto& slot = contexts().dec[static_cast<std::size_t>(codec)];
-  if (!slot) {
-    SEGPACK_ASSIGN_OR_RETURN(Decompressor d, Decompressor::make(codec));
-    slot = std::make_unique<Decompressor>(std::move(d));
-  }
-  return slot.get();
-}
-
-// This thread's compression context for (codec, level).
-Result<Compressor*> local_compressor(Codec codec, int level) {
-  auto& cache = contexts().comp;
-  for (auto& e : cache) {
-    if (e.codec == codec && e.level == level) return e.c.get();
-  }
-  SEGPACK_ASSIGN_OR_RETURN(Compressor c, Compressor::make(codec, level));
-  if (cache.size() >= kMaxCachedCompressors) cache.erase(cache.begin());
-  cache.push_back({codec, level, std::make_unique<Compressor>(std::move(c))});
-  return cache.back().c.get();
-}
 
 // A malloc'd block handed to a Buffer (writable, freed with the last owner).
 Result<Buffer> allocate(std::size_t size) {
@@ -80,7 +40,8 @@ Status labelled(const Label& label, std::size_t i, const Status& st) {
 Result<BufferWithSegments> decompress_pass(std::span<const ByteSpan> frames, Codec codec,
                                            std::span<const std::uint64_t> sizes, const BatchOptions& opts,
                                            const Label& label, std::span<const std::uint8_t> raw,
-                                           bool trust_declared, bool* declared_failed) {
+                                           const ZstdDecompressParams& zstd, bool trust_declared,
+                                           bool* declared_failed) {
   const std::size_t n = frames.size();
   std::uint64_t in_bytes = 0;
   for (const ByteSpan& f : frames) in_bytes += f.size();
@@ -91,7 +52,7 @@ Result<BufferWithSegments> decompress_pass(std::span<const ByteSpan> frames, Cod
   std::vector<std::uint8_t> known(n, 0);  // 1: given or exact; 2: declared by the stream
   FirstError err;
   auto find_sizes = [&](std::size_t, std::size_t begin, std::size_t end) {
-    auto dec = local_decompressor(codec);
+    auto dec = local_decompressor(codec, zstd);
     if (!dec.ok()) {
       err.record(begin, dec.status());
       return;
@@ -144,7 +105,7 @@ Result<BufferWithSegments> decompress_pass(std::span<const ByteSpan> frames, Cod
   if (!unknown.empty()) {
     std::atomic<std::uint64_t> used{0};
     auto decode_unknown = [&](std::size_t, std::size_t begin, std::size_t end) {
-      auto dec = local_decompressor(codec);
+      auto dec = local_decompressor(codec, zstd);
       for (std::size_t u = begin; u < end; ++u) {
         const std::size_t i = unknown[u];
         if (err.skip(i)) return;
@@ -188,7 +149,7 @@ Result<BufferWithSegments> decompress_pass(std::span<const ByteSpan> frames, Cod
     for (std::size_t u = 0; u < unknown.size(); ++u) side_of[unknown[u]] = u;
   }
   auto fill = [&](std::size_t, std::size_t begin, std::size_t end) {
-    auto dec = local_decompressor(codec);
+    auto dec = local_decompressor(codec, zstd);
     for (std::size_t i = begin; i < end && !err.skip(i); ++i) {
       MutableByteSpan slot(base + segs[i].offset, static_cast<std::size_t>(segs[i].length));
       if (!side_of.empty() && side_of[i] != SIZE_MAX) {
@@ -218,28 +179,30 @@ Result<BufferWithSegments> decompress_pass(std::span<const ByteSpan> frames, Cod
 
 Result<BufferWithSegments> decompress_spans(std::span<const ByteSpan> frames, Codec codec,
                                             std::span<const std::uint64_t> sizes, const BatchOptions& opts,
-                                            const Label& label, std::span<const std::uint8_t> raw) {
+                                            const Label& label, std::span<const std::uint8_t> raw,
+                                            const ZstdDecompressParams& zstd) {
   const std::size_t n = frames.size();
   if (!raw.empty() && raw.size() != n) return internal_error("decompress_spans: raw flags of the wrong length");
   if (!sizes.empty() && sizes.size() != n) {
     return invalid_argument("decompressed_sizes size mismatch; expected " + std::to_string(n) + " entries, got " +
                             std::to_string(sizes.size()));
   }
-  SEGPACK_RETURN_IF_ERROR(local_decompressor(codec).status());  // unknown codec: fail before any work
+  SEGPACK_RETURN_IF_ERROR(local_decompressor(codec, zstd).status());  // bad codec or parameters: fail before any work
   bool declared_failed = false;
-  Result<BufferWithSegments> r = decompress_pass(frames, codec, sizes, opts, label, raw, true, &declared_failed);
+  Result<BufferWithSegments> r = decompress_pass(frames, codec, sizes, opts, label, raw, zstd, true, &declared_failed);
   // zstd checks a frame's declared size itself, so a mismatch there is a real
   // error; gzip's ISIZE is only a hint: decode again without trusting it.
   if (!r.ok() && declared_failed && codec != Codec::zstd) {
-    r = decompress_pass(frames, codec, sizes, opts, label, raw, false, &declared_failed);
+    r = decompress_pass(frames, codec, sizes, opts, label, raw, zstd, false, &declared_failed);
   }
   return r;
 }
 
 Result<BufferWithSegments> compress_spans(std::span<const ByteSpan> items, Codec codec, std::optional<int> level,
-                                          const ParallelOptions& opts, const Label& label) {
+                                          const ParallelOptions& opts, const Label& label,
+                                          const ZstdCompressParams& zstd) {
   const int lvl = level.value_or(codec_default_level(codec));
-  SEGPACK_ASSIGN_OR_RETURN(Compressor * probe, local_compressor(codec, lvl));
+  SEGPACK_ASSIGN_OR_RETURN(Compressor * probe, local_compressor(codec, lvl, zstd));
   const std::size_t n = items.size();
 
   // One block holding a worst-case slot per item; compacted afterwards.
@@ -263,7 +226,7 @@ Result<BufferWithSegments> compress_spans(std::span<const ByteSpan> items, Codec
   std::vector<std::size_t> produced(n, 0);
   FirstError err;
   auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
-    auto c = local_compressor(codec, lvl);
+    auto c = local_compressor(codec, lvl, zstd);
     for (std::size_t i = begin; i < end && !err.skip(i); ++i) {
       if (!c.ok()) return err.record(i, c.status().with_context(label(i)));
       auto r = (*c)->compress_into(items[i], MutableByteSpan(base + slot[i], slot[i + 1] - slot[i]));
@@ -294,15 +257,18 @@ Result<BufferWithSegments> compress_spans(std::span<const ByteSpan> items, Codec
 }  // namespace internal
 
 Result<BufferWithSegments> compress_batch(std::span<const ByteSpan> items, Codec codec, std::optional<int> level,
-                                          const BatchOptions& opts) {
-  return internal::compress_spans(items, codec, level, opts.parallel,
-                            [](std::size_t i) { return "error compressing item " + std::to_string(i); });
+                                          const BatchOptions& opts, const ZstdCompressParams& zstd) {
+  return internal::compress_spans(
+      items, codec, level, opts.parallel, [](std::size_t i) { return "error compressing item " + std::to_string(i); },
+      zstd);
 }
 
 Result<BufferWithSegments> decompress_batch(std::span<const ByteSpan> frames, Codec codec,
-                                            std::span<const std::uint64_t> sizes, const BatchOptions& opts) {
-  return internal::decompress_spans(frames, codec, sizes, opts,
-                              [](std::size_t i) { return "error decompressing item " + std::to_string(i); });
+                                            std::span<const std::uint64_t> sizes, const BatchOptions& opts,
+                                            const ZstdDecompressParams& zstd) {
+  return internal::decompress_spans(
+      frames, codec, sizes, opts, [](std::size_t i) { return "error decompressing item " + std::to_string(i); }, {},
+      zstd);
 }
 
 }  // namespace segpack

@@ -217,9 +217,12 @@ Compressor::Compressor(Compressor&&) noexcept = default;
 Compressor& Compressor::operator=(Compressor&&) noexcept = default;
 Compressor::~Compressor() = default;
 
-Result<Compressor> Compressor::make(Codec codec, std::optional<int> level) {
+Result<Compressor> Compressor::make(Codec codec, std::optional<int> level, const ZstdCompressParams& zstd) {
   if (!valid_codec(codec)) {
     return invalid_argument("unknown codec value " + std::to_string(static_cast<int>(codec)));
+  }
+  if (codec != Codec::zstd && !(zstd == ZstdCompressParams{})) {
+    return invalid_argument("zstd parameters given for codec " + std::string(ci::display_name(codec)));
   }
   const int lv = level.value_or(codec_default_level(codec));
   const auto [lo, hi] = codec_level_range(codec);
@@ -233,7 +236,7 @@ Result<Compressor> Compressor::make(Codec codec, std::optional<int> level) {
       case Codec::none: backend = ci::make_none_compressor(); break;
       case Codec::gzip: backend = ci::make_gzip_compressor(lv); break;
       case Codec::brotli: backend = ci::make_brotli_compressor(lv); break;
-      case Codec::zstd: backend = ci::make_zstd_compressor(lv); break;
+      case Codec::zstd: backend = ci::make_zstd_compressor(lv, zstd); break;
       case Codec::lzma: backend = ci::make_lzma_compressor(lv); break;
     }
     if (!backend.ok()) return backend.status().with_category(ErrorCategory::encode);
@@ -304,9 +307,12 @@ Decompressor::Decompressor(Decompressor&&) noexcept = default;
 Decompressor& Decompressor::operator=(Decompressor&&) noexcept = default;
 Decompressor::~Decompressor() = default;
 
-Result<Decompressor> Decompressor::make(Codec codec) {
+Result<Decompressor> Decompressor::make(Codec codec, const ZstdDecompressParams& zstd) {
   if (!valid_codec(codec)) {
     return invalid_argument("unknown codec value " + std::to_string(static_cast<int>(codec)));
+  }
+  if (codec != Codec::zstd && !(zstd == ZstdDecompressParams{})) {
+    return invalid_argument("zstd parameters given for codec " + std::string(ci::display_name(codec)));
   }
   Result<std::unique_ptr<ci::DecompressBackend>> backend = internal_error("unreachable");
   try {
@@ -314,7 +320,7 @@ Result<Decompressor> Decompressor::make(Codec codec) {
       case Codec::none: backend = ci::make_none_decompressor(); break;
       case Codec::gzip: backend = ci::make_gzip_decompressor(); break;
       case Codec::brotli: backend = ci::make_brotli_decompressor(); break;
-      case Codec::zstd: backend = ci::make_zstd_decompressor(); break;
+      case Codec::zstd: backend = ci::make_zstd_decompressor(zstd); break;
       case Codec::lzma: backend = ci::make_lzma_decompressor(); break;
     }
     if (!backend.ok()) return backend.status().with_category(ErrorCategory::decode);
@@ -377,20 +383,66 @@ std::optional<std::uint64_t> Decompressor::declared_size(ByteSpan in) const noex
   return impl_->backend->declared_size(in);
 }
 
-// ---------------------------------------------------------------- one-shot helpers
+namespace internal {
 
-Result<std::vector<std::uint8_t>> compress(Codec codec, ByteSpan in, std::optional<int> level) {
-  SEGPACK_ASSIGN_OR_RETURN(Compressor c, Compressor::make(codec, level));
+Status ContextAccess::configure(Decompressor& d, const ZstdDecompressParams& zstd) {
+  if (!d.impl_) return invalid_argument("configure on a moved-from Decompressor");
+  try {
+    return d.impl_->backend->configure(zstd).with_category(ErrorCategory::decode);
+  } catch (const std::bad_alloc&) {
+    return resource_exhausted("zstd: out of memory configuring a decompressor", ErrorCategory::decode);
+  }
+}
+
+}  // namespace internal
+
+// ---------------------------------------------------------------- one-shot functions
+
+Result<std::vector<std::uint8_t>> compress(Codec codec, ByteSpan in, std::optional<int> level,
+                                           const ZstdCompressParams& zstd) {
+  SEGPACK_ASSIGN_OR_RETURN(Compressor * c, ci::local_compressor(codec, level.value_or(codec_default_level(codec)), zstd));
   std::vector<std::uint8_t> out;
-  SEGPACK_RETURN_IF_ERROR(c.compress_append(in, out));
+  SEGPACK_RETURN_IF_ERROR(c->compress_append(in, out));
   return out;
 }
 
-Result<std::vector<std::uint8_t>> decompress(Codec codec, ByteSpan in, const DecompressOptions& opts) {
-  SEGPACK_ASSIGN_OR_RETURN(Decompressor d, Decompressor::make(codec));
+Result<std::vector<std::uint8_t>> decompress(Codec codec, ByteSpan in, const DecompressOptions& opts,
+                                             const ZstdDecompressParams& zstd) {
+  SEGPACK_ASSIGN_OR_RETURN(Decompressor * d, ci::local_decompressor(codec, zstd));
   std::vector<std::uint8_t> out;
-  SEGPACK_RETURN_IF_ERROR(d.decompress_append(in, out, opts));
+  SEGPACK_RETURN_IF_ERROR(d->decompress_append(in, out, opts));
   return out;
+}
+
+std::size_t compress_bound(Codec codec, std::size_t n, std::optional<int> level,
+                           const ZstdCompressParams& zstd) noexcept {
+  try {
+    Result<Compressor*> c = ci::local_compressor(codec, level.value_or(codec_default_level(codec)), zstd);
+    return c.ok() ? (*c)->bound(n) : kSizeMax;
+  } catch (...) {  // bad_alloc while making the context: compress_into reports it
+    return kSizeMax;
+  }
+}
+
+Result<std::size_t> compress_into(Codec codec, ByteSpan in, MutableByteSpan out, std::optional<int> level,
+                                  const ZstdCompressParams& zstd) {
+  SEGPACK_ASSIGN_OR_RETURN(Compressor * c, ci::local_compressor(codec, level.value_or(codec_default_level(codec)), zstd));
+  return c->compress_into(in, out);
+}
+
+Status decompress_into(Codec codec, ByteSpan in, MutableByteSpan out, const ZstdDecompressParams& zstd) {
+  SEGPACK_ASSIGN_OR_RETURN(Decompressor * d, ci::local_decompressor(codec, zstd));
+  return d->decompress_exact(in, out);
+}
+
+std::optional<std::uint64_t> declared_size(Codec codec, ByteSpan in) noexcept {
+  if (codec == Codec::zstd) return ci::zstd_declared_size(in);  // no context, so none is reconfigured
+  try {
+    Result<Decompressor*> d = ci::local_decompressor(codec);
+    return d.ok() ? (*d)->declared_size(in) : std::nullopt;
+  } catch (...) {
+    return std::nullopt;
+  }
 }
 
 }  // namespace segpack

@@ -18,9 +18,11 @@
 
 #include "segpack/buffer.h"
 #include "segpack/codec.h"
+#include "segpack/internal/codec_contexts.h"
 #include "segpack/internal/limits.h"
 #include "segpack/internal/text.h"
 #include "segpack/result.h"
+#include "segpack/zstd.h"
 
 namespace segpack::internal {
 
@@ -120,18 +122,36 @@ class DecompressBackend {
   /// caller rejects empty input). Does not call out.finish().
   virtual Status decompress(ByteSpan in, OutBuf& out) = 0;
   virtual std::optional<std::uint64_t> declared_size(ByteSpan in) const noexcept { return std::nullopt; }
+  /// Applies zstd decoding parameters (zstd only; others accept the defaults).
+  virtual Status configure(const ZstdDecompressParams& p) {
+    if (p == ZstdDecompressParams{}) return Status::OK();
+    return invalid_argument("zstd decoding parameters given for a codec other than zstd");
+  }
 };
 
 Result<std::unique_ptr<CompressBackend>> make_none_compressor();
 Result<std::unique_ptr<CompressBackend>> make_gzip_compressor(int level);
 Result<std::unique_ptr<CompressBackend>> make_brotli_compressor(int level);
-Result<std::unique_ptr<CompressBackend>> make_zstd_compressor(int level);
+Result<std::unique_ptr<CompressBackend>> make_zstd_compressor(int level, const ZstdCompressParams& params);
 Result<std::unique_ptr<CompressBackend>> make_lzma_compressor(int level);
 
 Result<std::unique_ptr<DecompressBackend>> make_none_decompressor();
 Result<std::unique_ptr<DecompressBackend>> make_gzip_decompressor();
 Result<std::unique_ptr<DecompressBackend>> make_brotli_decompressor();
-Result<std::unique_ptr<DecompressBackend>> make_zstd_decompressor();
+Result<std::unique_ptr<DecompressBackend>> make_zstd_decompressor(const ZstdDecompressParams& params);
 Result<std::unique_ptr<DecompressBackend>> make_lzma_decompressor();
+
+// ---- per-thread contexts: declared in segpack/internal/codec_contexts.h,
+// defined in local_contexts.cc.
+
+/// Access to a Decompressor's backend for the per-thread cache.
+struct ContextAccess {
+  /// Applies zstd decoding parameters to an existing context (cheap).
+  static Status configure(Decompressor& d, const ZstdDecompressParams& zstd);
+};
+
+/// The decompressed size zstd frames declare (the zstd Decompressor's
+/// declared_size, without a context).
+std::optional<std::uint64_t> zstd_declared_size(ByteSpan in) noexcept;
 
 }  // namespace segpack::internal

@@ -47,6 +47,14 @@ class LzmaCompressor final : public CompressBackend {
 
   Result<std::size_t> compress(ByteSpan in, MutableByteSpan out) override {
     lzma_options_lzma opt = opt_;  // the encoder takes a non-const pointer
+    // liblzma allocates and zeroes match-finder tables sized by the dictionary
+    // on every call (8 MiB of dictionary at preset 6: about 1 ms, whatever the
+    // input). A dictionary larger than the input finds nothing more, so it is
+    // cut to the input (at least LZMA_DICT_SIZE_MIN): a standard .xz stream
+    // whose header records the smaller dictionary, which decoders then need.
+    if (in.size() < opt.dict_size) {
+      opt.dict_size = std::max<std::uint32_t>(LZMA_DICT_SIZE_MIN, static_cast<std::uint32_t>(in.size()));
+    }
     lzma_filter filters[2] = {{LZMA_FILTER_LZMA2, &opt}, {LZMA_VLI_UNKNOWN, nullptr}};
     std::size_t out_pos = 0;
     const lzma_ret r = lzma_stream_buffer_encode(filters, LZMA_CHECK_CRC64, nullptr, in.data(), in.size(),

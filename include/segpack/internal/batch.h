@@ -14,6 +14,7 @@
 #include "segpack/result.h"
 #include "segpack/segments.h"
 #include "segpack/thread_pool.h"
+#include "segpack/zstd.h"
 
 namespace segpack::internal {
 
@@ -22,12 +23,14 @@ using Label = std::function<std::string(std::size_t)>;
 
 /// compress_batch with a custom label for errors.
 Result<BufferWithSegments> compress_spans(std::span<const ByteSpan> items, Codec codec, std::optional<int> level,
-                                          const ParallelOptions& opts, const Label& label);
+                                          const ParallelOptions& opts, const Label& label,
+                                          const ZstdCompressParams& zstd = {});
 
 /// decompress_batch with a custom label for errors. Items with raw[i] != 0
 /// (when `raw` is not empty) are copied as they are, not decoded.
 Result<BufferWithSegments> decompress_spans(std::span<const ByteSpan> frames, Codec codec,
                                             std::span<const std::uint64_t> sizes, const BatchOptions& opts,
-                                            const Label& label, std::span<const std::uint8_t> raw = {});
+                                            const Label& label, std::span<const std::uint8_t> raw = {},
+                                            const ZstdDecompressParams& zstd = {});
 
 }  // namespace segpack::internal
