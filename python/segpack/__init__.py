@@ -38,6 +38,7 @@ from ._core import (  # noqa: F401
     set_num_threads,
     write_intmap,
 )
+from .objects import BufferObject, Serializer, deserialize, serialize  # noqa: F401
 from .codecs import Compressor, Decompressor, ZstdCompressor, ZstdDecompressor  # noqa: F401
 
 __version__ = "0.1.0"
@@ -108,6 +109,10 @@ __all__ = [
     "MAGIC_NUMBERS",
     "HEADER_LENGTH",
     "FORMAT_VERSION",
+    "serialize",
+    "deserialize",
+    "Serializer",
+    "BufferObject",
     # segpack.errors.__all__, spelled out: type checkers read only a literal list
     # (tests/python/test_public_api.py checks that it has them all)
     "SegpackError",
@@ -119,4 +124,6 @@ __all__ = [
     "DecompressionError",
     "CompressionError",
     "LimitExceededError",
+    "BufferMismatchError",
+    "UnsafeLoadError",
 ]

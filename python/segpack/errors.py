@@ -7,6 +7,8 @@ missing keys, which raise ``KeyError`` as a dict does. Names shared with the
 here they derive from ``Exception`` so ``except Exception`` catches them.
 """
 
+import pickle
+
 
 class SegpackError(Exception):
     """Base class of segpack's errors."""
@@ -44,6 +46,16 @@ class LimitExceededError(SegpackError):
     """A size limit was exceeded (e.g. an item decompresses beyond max_output)."""
 
 
+class BufferMismatchError(SegpackError, ValueError):
+    """The out-of-band buffers passed to ``deserialize`` do not match what the payload's header
+    lists: none given, too few, too many, a wrong size, or buffers for a payload without any."""
+
+
+class UnsafeLoadError(pickle.UnpicklingError, SegpackError):
+    """A payload asks for a global (class or function) that a restricted load does not allow;
+    nothing was imported or called."""
+
+
 __all__ = [
     "SegpackError",
     "ValidationError",
@@ -54,4 +66,6 @@ __all__ = [
     "DecompressionError",
     "CompressionError",
     "LimitExceededError",
+    "BufferMismatchError",
+    "UnsafeLoadError",
 ]
