@@ -38,6 +38,7 @@ MAGIC = b"SPKO"
 VERSION = 1
 _HEADER = struct.Struct("<4sB3xQ")  # magic, version, 3 reserved zero bytes, u64 buffer count
 _PROTOCOL = 5
+_ndarray = np.ndarray
 
 
 # ---------------------------------------------------------------------------------------------
@@ -51,17 +52,15 @@ class BufferObject:
     serialized object itself (nothing is copied): keep the object alive, and unchanged, until the
     buffer has been used."""
 
-    __slots__ = ("_pb", "_nbytes")
+    __slots__ = ("_pb",)
 
     def __init__(self, pickle_buffer: pickle.PickleBuffer) -> None:
         """Wraps ``pickle_buffer`` (not copied). Returns None."""
         self._pb = pickle_buffer
-        with memoryview(pickle_buffer) as m:
-            self._nbytes = m.nbytes
 
     def total_bytes(self) -> int:
         """Returns the size of the buffer in bytes."""
-        return self._nbytes
+        return memoryview(self._pb).nbytes
 
     def raw(self) -> memoryview:
         """Returns a flat unsigned-byte memoryview of the memory (zero-copy). Raises BufferError
@@ -86,44 +85,36 @@ class BufferObject:
         write(view)
 
     def __repr__(self) -> str:
-        return f"<segpack.BufferObject {self._nbytes} bytes>"
+        return f"<segpack.BufferObject {self.total_bytes()} bytes>"
 
 
 # ---------------------------------------------------------------------------------------------
 # reconstructors named in the stream (allow-listed)
 
 
-def _rebuild_array(
-    buf: Any, dtype: np.dtype[Any], shape: tuple[int, ...], axes: tuple[int, ...] | None
-) -> Any:
+def _rebuild_array(buf: Any, dtype: Any, shape: Any, axes: Any = None) -> Any:
     """Rebuilds an array written by the reducer: ``buf`` holds the elements in C order of the
-    axes permuted by ``axes`` (None: C order). Returns a view of ``buf``. Raises ValidationError
-    when the arguments do not describe ``buf``."""
-    if not isinstance(dtype, np.dtype) or dtype.hasobject:
-        raise ValidationError("segpack payload: an array reconstructor has an invalid dtype")
-    if not isinstance(shape, tuple) or not all(type(n) is int and n >= 0 for n in shape):
-        raise ValidationError("segpack payload: an array reconstructor has an invalid shape")
-    ndim = len(shape)
-    if axes is not None and (not isinstance(axes, tuple) or sorted(axes) != list(range(ndim))):
-        raise ValidationError("segpack payload: an array reconstructor has an invalid axis order")
-    count = 1
-    for n in shape:
-        count *= n
-    with memoryview(buf) as m:
-        nbytes = m.nbytes
-    if nbytes != count * dtype.itemsize:
+    axes permuted by ``axes`` (absent: C order). Returns a view of ``buf`` (read-only when
+    ``buf`` is). Raises ValidationError when the arguments do not describe ``buf``."""
+    try:
+        if axes is None:
+            return np.frombuffer(buf, dtype=dtype).reshape(shape)
+        if not isinstance(axes, tuple) or sorted(axes) != list(range(len(shape))):
+            raise ValueError(f"invalid axis order {axes!r}")
+        stored = np.frombuffer(buf, dtype=dtype).reshape(tuple(shape[a] for a in axes))
+        return stored.transpose(np.argsort(axes))
+    except (ValueError, TypeError) as e:
+        if (
+            isinstance(dtype, np.dtype)
+            and dtype.itemsize == 0
+            and not dtype.hasobject
+            and len(memoryview(buf)) == 0
+        ):
+            empty = np.empty(shape, dtype)  # frombuffer cannot make arrays of 0-byte items
+            return empty if axes is None else empty.transpose(np.argsort(axes))
         raise ValidationError(
-            f"segpack payload: an array of shape {shape} and dtype {dtype} needs "
-            f"{count * dtype.itemsize} bytes, its buffer has {nbytes}"
-        )
-    if dtype.itemsize == 0:
-        flat = np.empty(count, dtype)
-    else:
-        flat = np.frombuffer(buf, dtype=dtype)
-    if axes is None:
-        return flat.reshape(shape)
-    stored = flat.reshape(tuple(shape[a] for a in axes))
-    return stored.transpose(np.argsort(axes))
+            f"segpack payload: an array reconstructor does not describe its buffer ({e})"
+        ) from None
 
 
 def _axis_order(arr: Any) -> tuple[int, ...] | None:
@@ -145,29 +136,31 @@ class _Pickler(pickle.Pickler):
         super().__init__(file, protocol=_PROTOCOL, buffer_callback=buffer_callback)
 
     def reducer_override(self, obj: Any) -> Any:
-        if type(obj) is np.ndarray and not obj.dtype.hasobject:
-            return self._reduce_array(obj)
-        return NotImplemented
+        if type(obj) is not _ndarray:
+            return NotImplemented
+        dtype = obj.dtype
+        if dtype.hasobject:
+            return NotImplemented
+        if obj.flags.c_contiguous and dtype.itemsize and dtype.kind not in "Mm":  # the common case
+            return (_rebuild_array, (pickle.PickleBuffer(obj), dtype, obj.shape))
+        return self._reduce_array(obj)
 
     def _reduce_array(self, arr: Any) -> Any:
-        axes: tuple[int, ...] | None = None
+        dtype = arr.dtype
         if arr.flags.c_contiguous:
             data = arr
+            axes = None
         else:
-            perm = _axis_order(arr) if arr.ndim > 1 else None
-            if perm is not None:
-                data = arr.transpose(perm)
-                axes = perm
-            else:
-                data = np.ascontiguousarray(arr)
-        if arr.dtype.itemsize == 0:
-            raw: Any = b""
+            axes = _axis_order(arr) if arr.ndim > 1 else None
+            data = np.ascontiguousarray(arr) if axes is None else arr.transpose(axes)
+        if dtype.kind in "Mm" or dtype.itemsize == 0:
+            # numpy exports no buffer for datetimes; 0-byte items: nothing to send
+            raw: Any = data.reshape(-1).view(np.uint8) if dtype.itemsize else b""
         else:
-            try:
-                raw = data.reshape(-1).view(np.uint8)
-            except (TypeError, ValueError):  # a dtype that cannot be viewed as bytes
-                return NotImplemented
-        return (_rebuild_array, (pickle.PickleBuffer(raw), arr.dtype, arr.shape, axes))
+            raw = data
+        if axes is None:
+            return (_rebuild_array, (pickle.PickleBuffer(raw), dtype, arr.shape))
+        return (_rebuild_array, (pickle.PickleBuffer(raw), dtype, arr.shape, axes))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -468,10 +461,9 @@ def serialize(obj: Any, buffer_callback: Callable[[BufferObject], Any] | None = 
         user_callback = buffer_callback
 
         def callback(pb: pickle.PickleBuffer) -> Any:
-            bo = BufferObject(pb)
-            in_band = user_callback(bo)
+            in_band = user_callback(BufferObject(pb))
             if not in_band:
-                sizes.append(bo._nbytes)
+                sizes.append(memoryview(pb).nbytes)
             return in_band
 
         _Pickler(out, callback).dump(obj)
@@ -506,38 +498,41 @@ def deserialize(
     segpack's; UnsafeLoadError for a global that is not allowed (nothing is imported or called);
     LimitExceededError past a limit."""
     view, start, sizes = _parse_header(data)
-    given: list[memoryview] | None = None
-    if buffers is not None:
-        given = [_as_flat_buffer(b, i) for i, b in enumerate(buffers)]
+    given: list[Any] | None = None if buffers is None else list(buffers)
     if sizes and given is None:
         raise BufferMismatchError(
             f"the payload expects {len(sizes)} out-of-band buffers, but no buffers were given"
         )
-    if given is not None and len(given) != len(sizes):
-        if not sizes:
-            raise BufferMismatchError(f"the payload has no out-of-band buffers, but {len(given)} were given")
-        raise BufferMismatchError(
-            f"the payload expects {len(sizes)} out-of-band buffers, {len(given)} were given"
-        )
-    if given:
-        for i, (m, size) in enumerate(zip(given, sizes)):
+    loaded: list[Any] | None = None
+    if given is not None:
+        if len(given) != len(sizes):
+            if not sizes:
+                raise BufferMismatchError(
+                    f"the payload has no out-of-band buffers, but {len(given)} were given"
+                )
+            raise BufferMismatchError(
+                f"the payload expects {len(sizes)} out-of-band buffers, {len(given)} were given"
+            )
+        loaded = []
+        append = loaded.append
+        for i, size in enumerate(sizes):
+            m = given[i]
+            if type(m) is not memoryview or not m.c_contiguous:
+                m = _as_flat_buffer(m, i)
             if m.nbytes != size:
                 raise BufferMismatchError(
                     f"out-of-band buffer {i} has {m.nbytes} bytes, the payload expects {size}"
                 )
+            # A buffer that no reconstructor consumes was a PickleBuffer when serialized: it
+            # comes back as one (pickle alone would give the memoryview). pickle replaces it by
+            # a read-only memoryview when the source was read-only and the buffer is writable.
+            append(pickle.PickleBuffer(m))
     if max_size is not None:
         total = len(view) + sum(sizes)
         if total > max_size:
             raise LimitExceededError(
                 f"segpack payload: {total} bytes with its buffers, over max_size={max_size}"
             )
-    if given:
-        # A buffer that no reconstructor consumes was a PickleBuffer when serialized: it comes
-        # back as one (pickle alone would give the memoryview). pickle replaces it by a read-only
-        # memoryview when the source was read-only and the buffer given is writable.
-        loaded: list[Any] | None = [pickle.PickleBuffer(m) for m in given]
-    else:
-        loaded = given
     stream = view[start:]
     if max_depth is not None:
         _check_depth(stream, max_depth)
