@@ -141,7 +141,6 @@ def callback_cost(rows: list[str]) -> None:
             fory = f"{best_of(lambda: f.serialize(a2, buffer_callback=lambda b: False), 20):.3f} (2-D)"
         rows.append(f"| {label} | {seg:.3f} | {pic:.3f} | {fory} |")
         print(rows[-1], flush=True)
-        del a
 
 
 def main() -> None:

@@ -142,7 +142,7 @@ class _Pickler(pickle.Pickler):
         if dtype.hasobject:
             return NotImplemented
         if obj.flags.c_contiguous and dtype.itemsize and dtype.kind not in "Mm":  # the common case
-            return (_rebuild_array, (pickle.PickleBuffer(obj), dtype, obj.shape))
+            return (_rebuild_array, (pickle.PickleBuffer(obj), dtype, obj.shape))  # type: ignore[arg-type]
         return self._reduce_array(obj)
 
     def _reduce_array(self, arr: Any) -> Any:
