@@ -39,6 +39,8 @@ VERSION = 1
 _HEADER = struct.Struct("<4sB3xQ")  # magic, version, 3 reserved zero bytes, u64 buffer count
 _PROTOCOL = 5
 _ndarray = np.ndarray
+_OBJECT = np.dtype(object)
+_STR_ARRAY_MIN = 16  # smaller object arrays go through numpy's own reducer
 
 
 # ---------------------------------------------------------------------------------------------
@@ -117,6 +119,41 @@ def _rebuild_array(buf: Any, dtype: Any, shape: Any, axes: Any = None) -> Any:
         ) from None
 
 
+def _rebuild_str_array(blob: Any, count: Any, shape: Any) -> Any:
+    """Rebuilds an object array of ``count`` str written by the reducer: ``blob`` is their UTF-8
+    encoding (lone surrogates kept), each followed by a NUL. Returns a new C-ordered object array
+    of ``shape``. Raises ValidationError when the arguments do not describe one."""
+    if type(blob) is not bytes or type(count) is not int:
+        raise ValidationError("segpack payload: a str array reconstructor has invalid arguments")
+    try:
+        items = blob.decode("utf-8", "surrogatepass").split("\0")
+        if len(items) != count + 1 or items[-1]:
+            raise ValueError(f"{len(items) - 1} strings where {count} were expected")
+        del items[-1]
+        out = np.empty(count, dtype=object)
+        out[:] = items
+        return out.reshape(shape)
+    except (ValueError, TypeError, UnicodeDecodeError) as e:
+        raise ValidationError(
+            f"segpack payload: a str array reconstructor does not describe its data ({e})"
+        ) from None
+
+
+def _reduce_str_array(arr: Any) -> Any:
+    """(reconstructor, args) for an object array holding only str without NUL, else
+    NotImplemented. One encoded blob instead of one pickled object per element: pickle memoizes
+    every element, which makes string columns its slowest part."""
+    items = arr.ravel().tolist()
+    for item in items:
+        if type(item) is not str:
+            return NotImplemented
+    joined = "\0".join(items)
+    if joined.count("\0") != len(items) - 1:  # an element holds a NUL
+        return NotImplemented
+    blob = (joined + "\0").encode("utf-8", "surrogatepass")
+    return (_rebuild_str_array, (blob, len(items), arr.shape))
+
+
 def _axis_order(arr: Any) -> tuple[int, ...] | None:
     """The permutation ``p`` such that ``arr.transpose(p)`` is C-contiguous, or None when there
     is none (the array is not contiguous in any axis order)."""
@@ -140,6 +177,8 @@ class _Pickler(pickle.Pickler):
             return NotImplemented
         dtype = obj.dtype
         if dtype.hasobject:
+            if dtype is _OBJECT and obj.size >= _STR_ARRAY_MIN and obj.flags.c_contiguous:
+                return _reduce_str_array(obj)
             return NotImplemented
         if obj.flags.c_contiguous and dtype.itemsize and dtype.kind not in "Mm":  # the common case
             return (_rebuild_array, (pickle.PickleBuffer(obj), dtype, obj.shape))  # type: ignore[arg-type]
@@ -246,6 +285,7 @@ SAFE_GLOBALS: frozenset[tuple[str, str]] = frozenset(
         "datetime.timezone",
         "decimal.Decimal",
         "segpack.objects._rebuild_array",
+        "segpack.objects._rebuild_str_array",
         *_NUMPY_GLOBALS,
         *_PANDAS_GLOBALS,
     ]

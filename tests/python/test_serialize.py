@@ -581,3 +581,40 @@ def test_seed_002_examples_run_with_segpack_serializer(name, strict, tmp_path):
         np.testing.assert_array_equal(back[1], namespace["arr2"])
     if name == "write_to":
         assert (tmp_path / "buffer_data.bin").read_bytes() == namespace["array"].tobytes()
+
+
+# ---- object arrays of str: one blob instead of one pickled object per element ---------------
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        ["a", "", "é", "\ud800 lone surrogate", "日本", "x" * 100] * 5,  # the blob path
+        ["a\0b", "c"] * 10,  # a NUL: numpy's own reducer
+        ["a", None, 1.5, b"x"] * 5,  # not all str: numpy's own reducer
+        ["short", "list"],  # under the threshold
+    ],
+    ids=["str", "nul", "mixed", "small"],
+)
+def test_object_arrays_of_str(items):
+    a = np.array(items, dtype=object)
+    for shape in [(len(items),), (2, len(items) // 2)]:
+        x = a.reshape(shape)
+        back, oob = roundtrip(x)
+        assert back.dtype == object and back.shape == shape and back.tolist() == x.tolist()
+        assert back.flags.writeable and oob == []
+
+
+def test_a_str_array_reconstructor_that_does_not_describe_its_data():
+    from segpack.objects import _rebuild_str_array
+
+    assert _rebuild_str_array(b"a\0b\0", 2, (2,)).tolist() == ["a", "b"]
+    for args in [
+        (b"a\0b\0", 3, (3,)),
+        (b"a\0b", 2, (2,)),
+        ("a\0", 1, (1,)),
+        (b"\xff\0", 1, (1,)),
+        (b"a\0", 1, (2,)),
+    ]:
+        with pytest.raises(ValidationError):
+            _rebuild_str_array(*args)
