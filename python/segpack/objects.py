@@ -631,18 +631,30 @@ class Serializer:
         _allowed_names(allowed)
         self._allow.extend(allowed)
 
-    def serialize(self, obj: Any, buffer_callback: Callable[[BufferObject], Any] | None = None) -> bytes:
-        """Returns the payload of ``obj``; see :func:`segpack.serialize`."""
+    def serialize(
+        self,
+        obj: Any,
+        buffer: None = None,
+        buffer_callback: Callable[[BufferObject], Any] | None = None,
+    ) -> bytes:
+        """Returns the payload of ``obj``; see :func:`segpack.serialize`. Fory's ``buffer``
+        (an output buffer to write into) is not supported: passing one raises TypeError."""
+        if buffer is not None:
+            raise TypeError("segpack.Serializer.serialize: buffer= (an output buffer) is not supported")
         return serialize(obj, buffer_callback=buffer_callback)
 
-    def deserialize(self, data: Any, buffers: Iterable[Any] | None = None) -> Any:
-        """Returns the object of a payload; see :func:`segpack.deserialize` (``trusted`` is
-        ``not strict``, ``allow`` what was registered). Raises what it raises."""
+    def deserialize(self, buffer: Any, buffers: Iterable[Any] | None = None) -> Any:
+        """Returns the object of the payload ``buffer`` (Fory's name; any bytes-like object);
+        see :func:`segpack.deserialize` (``trusted`` is ``not strict``, ``allow`` what was
+        registered). Raises what it raises."""
         return deserialize(
-            data,
+            buffer,
             buffers,
             trusted=not self.strict,
             allow=self._allow,
             max_depth=self.max_depth,
             max_size=self.max_size,
         )
+
+    dumps = serialize
+    loads = deserialize

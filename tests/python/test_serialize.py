@@ -456,7 +456,10 @@ def test_serializer_arguments():
     objects = []
     payload = s.serialize(np.arange(4), buffer_callback=objects.append)
     assert s.deserialize(payload, buffers=[o.getbuffer() for o in objects]).tolist() == [0, 1, 2, 3]
-    assert s.deserialize(data=s.serialize(obj=[1]), buffers=None) == [1]
+    assert s.deserialize(buffer=s.serialize(obj=[1]), buffers=None) == [1]  # Fory's names
+    assert s.loads(s.dumps({"k": 1})) == {"k": 1}  # and its aliases
+    with pytest.raises(TypeError, match="buffer="):
+        s.serialize([1], bytearray(10))
 
 
 # ---- seed 002: Fory's out-of-band examples, verbatim, with segpack.Serializer in place of pyfory.Fory
