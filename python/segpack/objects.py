@@ -180,7 +180,7 @@ class _Pickler(pickle.Pickler):
             if dtype is _OBJECT and obj.size >= _STR_ARRAY_MIN and obj.flags.c_contiguous:
                 return _reduce_str_array(obj)
             return NotImplemented
-        if obj.flags.c_contiguous and dtype.itemsize and dtype.kind not in "Mm":  # the common case
+        if obj.flags.c_contiguous and dtype.itemsize and dtype.kind not in "MmV":  # the common case
             return (_rebuild_array, (pickle.PickleBuffer(obj), dtype, obj.shape))  # type: ignore[arg-type]
         return self._reduce_array(obj)
 
@@ -192,14 +192,17 @@ class _Pickler(pickle.Pickler):
         else:
             axes = _axis_order(arr) if arr.ndim > 1 else None
             data = np.ascontiguousarray(arr) if axes is None else arr.transpose(axes)
-        if dtype.kind in "Mm" or dtype.itemsize == 0:
-            # numpy exports no buffer for datetimes; 0-byte items: nothing to send
-            raw: Any = data.reshape(-1).view(np.uint8) if dtype.itemsize else b""
+        if dtype.itemsize == 0:
+            raw = pickle.PickleBuffer(b"")  # 0-byte items: nothing to send
         else:
-            raw = data
+            try:
+                raw = pickle.PickleBuffer(data)
+            except (ValueError, BufferError, TypeError):
+                # numpy exports no buffer for datetimes (also inside structured dtypes)
+                raw = pickle.PickleBuffer(data.reshape(-1).view(np.uint8))
         if axes is None:
-            return (_rebuild_array, (pickle.PickleBuffer(raw), dtype, arr.shape))
-        return (_rebuild_array, (pickle.PickleBuffer(raw), dtype, arr.shape, axes))
+            return (_rebuild_array, (raw, dtype, arr.shape))
+        return (_rebuild_array, (raw, dtype, arr.shape, axes))
 
 
 # ---------------------------------------------------------------------------------------------

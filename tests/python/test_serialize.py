@@ -621,3 +621,39 @@ def test_a_str_array_reconstructor_that_does_not_describe_its_data():
     ]:
         with pytest.raises(ValidationError):
             _rebuild_str_array(*args)
+
+
+# ---- property: any array, any axis order ------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+
+@st.composite
+def arrays_in_any_layout(draw):
+    dtype = draw(hnp.scalar_dtypes() | hnp.array_dtypes(hnp.scalar_dtypes(), min_size=1, max_size=3))
+    a = draw(hnp.arrays(dtype, hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=4)))
+    a = a.transpose(draw(st.permutations(range(a.ndim))))
+    if a.ndim and draw(st.booleans()):
+        a = a[..., ::2]  # not contiguous in any order
+    return a
+
+
+@settings(max_examples=150, deadline=None)
+@given(arrays_in_any_layout(), st.booleans())
+def test_property_any_array_round_trips(a, out_of_band):
+    objects = []
+    payload = segpack.serialize(a, buffer_callback=lambda b: objects.append(b) or not out_of_band)
+    back = segpack.deserialize(payload, buffers=[o.getbuffer() for o in objects] if out_of_band else None)
+    assert back.dtype == a.dtype and back.shape == a.shape
+    assert back.tobytes() == a.tobytes()
+    if a.size and _contiguous_in_some_order(a):  # the layout is kept (strides of length-1 axes are free)
+        assert [s for s, n in zip(back.strides, a.shape) if n > 1] == [
+            s for s, n in zip(a.strides, a.shape) if n > 1
+        ]
+
+
+def _contiguous_in_some_order(a):
+    order = sorted(range(a.ndim), key=lambda i: (-abs(a.strides[i]), -a.shape[i]))
+    return a.transpose(order).flags.c_contiguous
