@@ -309,7 +309,7 @@ def _safe_reconstruct(subtype: Any, shape: Any, dtype: Any) -> Any:
         subtype = np.ndarray
     if not (isinstance(subtype, type) and issubclass(subtype, np.ndarray)):
         raise UnsafeLoadError("segpack: numpy _reconstruct called with a subtype that is not an ndarray")
-    if tuple(shape) != (0,):
+    if type(shape) is not tuple or shape != (0,):  # (no iteration of an arbitrary object)
         raise UnsafeLoadError("segpack: numpy _reconstruct called with a shape other than (0,)")
     return np.ndarray.__new__(subtype, (0,), dtype)
 

@@ -135,6 +135,8 @@ def test_allocations_sized_by_an_integer_in_the_stream_are_refused():
 
     with pytest.raises(UnsafeLoadError, match="shape other than"):
         segpack.deserialize(segpack.serialize(Reduces(_reconstruct, np.ndarray, (10**6, 10**6), b"b")))
+    with pytest.raises(UnsafeLoadError, match="shape other than"):  # not iterated
+        segpack.deserialize(segpack.serialize(Reduces(_reconstruct, np.ndarray, [0], b"b")))
     with pytest.raises(UnsafeLoadError, match="not an ndarray"):
         segpack.deserialize(segpack.serialize(Reduces(_reconstruct, dict, (0,), b"b")))
 
