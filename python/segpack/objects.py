@@ -119,17 +119,26 @@ def _rebuild_array(buf: Any, dtype: Any, shape: Any, axes: Any = None) -> Any:
         ) from None
 
 
-def _rebuild_str_array(blob: Any, count: Any, shape: Any) -> Any:
-    """Rebuilds an object array of ``count`` str written by the reducer: ``blob`` is their UTF-8
-    encoding (lone surrogates kept), each followed by a NUL. Returns a new C-ordered object array
-    of ``shape``. Raises ValidationError when the arguments do not describe one."""
-    if type(blob) is not bytes or type(count) is not int:
+def _rebuild_str_array(blob: Any, count: Any, shape: Any, at: Any = (), others: Any = None) -> Any:
+    """Rebuilds an object array of ``count`` items written by the reducer: ``blob`` is the UTF-8
+    encoding (lone surrogates kept) of its str items, each followed by a NUL; the items at the
+    indexes ``at`` (empty strings in the blob) are ``others``. Returns a new C-ordered object
+    array of ``shape``. Raises ValidationError when the arguments do not describe one."""
+    if others is None:
+        others = []
+    if type(blob) is not bytes or type(count) is not int or type(at) is not tuple or type(others) is not list:
         raise ValidationError("segpack payload: a str array reconstructor has invalid arguments")
     try:
         items = blob.decode("utf-8", "surrogatepass").split("\0")
         if len(items) != count + 1 or items[-1]:
             raise ValueError(f"{len(items) - 1} strings where {count} were expected")
+        if len(at) != len(others):
+            raise ValueError(f"{len(at)} indexes for {len(others)} other items")
         del items[-1]
+        for i, item in zip(at, others):
+            if type(i) is not int or not 0 <= i < count:
+                raise ValueError(f"index {i!r} out of range")
+            items[i] = item
         out = np.empty(count, dtype=object)
         out[:] = items
         return out.reshape(shape)
@@ -140,17 +149,25 @@ def _rebuild_str_array(blob: Any, count: Any, shape: Any) -> Any:
 
 
 def _reduce_str_array(arr: Any) -> Any:
-    """(reconstructor, args) for an object array holding only str without NUL, else
-    NotImplemented. One encoded blob instead of one pickled object per element: pickle memoizes
-    every element, which makes string columns its slowest part."""
+    """(reconstructor, args) for an object array of str without NUL and at most 1/8 other items
+    (missing values: None, NaN, pd.NA, ...), else NotImplemented. One encoded blob instead of
+    one pickled object per element: pickle memoizes every element, which makes string columns
+    its slowest part. The other items are pickled as usual (so loading them is restricted too)."""
     items = arr.ravel().tolist()
-    for item in items:
-        if type(item) is not str:
+    at = [i for i, item in enumerate(items) if type(item) is not str]
+    others = []
+    if at:
+        if len(at) * 8 > len(items):
             return NotImplemented
+        others = [items[i] for i in at]
+        for i in at:
+            items[i] = ""
     joined = "\0".join(items)
     if joined.count("\0") != len(items) - 1:  # an element holds a NUL
         return NotImplemented
     blob = (joined + "\0").encode("utf-8", "surrogatepass")
+    if at:
+        return (_rebuild_str_array, (blob, len(items), arr.shape, tuple(at), others))
     return (_rebuild_str_array, (blob, len(items), arr.shape))
 
 
