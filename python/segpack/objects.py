@@ -28,7 +28,13 @@ from typing import IO, Any
 
 import numpy as np
 
-from .errors import BufferMismatchError, LimitExceededError, UnsafeLoadError, ValidationError
+from .errors import (
+    BufferMismatchError,
+    LimitExceededError,
+    UnsafeLoadError,
+    UnsupportedFormatError,
+    ValidationError,
+)
 
 __all__ = ["BufferObject", "Serializer", "serialize", "deserialize", "SAFE_GLOBALS"]
 
@@ -409,8 +415,6 @@ def _parse_header(data: Any) -> tuple[memoryview, int, list[int]]:
     if magic != MAGIC:
         raise ValidationError(f"segpack payload: bad magic {bytes(magic)!r} (expected {MAGIC!r})")
     if version != VERSION:
-        from .errors import UnsupportedFormatError
-
         raise UnsupportedFormatError(
             f"segpack payload: format version {version}; this segpack reads {VERSION}"
         )
