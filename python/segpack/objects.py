@@ -320,7 +320,9 @@ SAFE_GLOBALS: frozenset[tuple[str, str]] = frozenset(
 
 class _NdarrayRef:
     """Stands for ``numpy.ndarray`` in a restricted load: usable only as the subtype argument of
-    numpy's ``_reconstruct``; constructing it (an allocation sized by the stream) is refused."""
+    numpy's ``_reconstruct``; constructing it (an allocation sized by the stream) is refused.
+    A payload holding the class itself as a value gets this stand-in unless the caller allows
+    ``numpy.ndarray`` explicitly."""
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         raise UnsafeLoadError("segpack: numpy.ndarray may only be rebuilt through its pickle reducer")

@@ -252,3 +252,13 @@ def test_a_malformed_stream_is_a_validation_error():
         segpack.deserialize(raw_payload(b"\x80\x05t."), max_depth=10)  # TUPLE without a MARK
     with pytest.raises((pickle.UnpicklingError, EOFError)):
         segpack.deserialize(raw_payload(b"\x80\x05"))
+
+
+def test_the_ndarray_class_as_a_value_needs_allow():
+    """numpy.ndarray is resolved to a stand-in that only numpy's reducer may use (calling the
+    class allocates a size read from the stream); allow=[np.ndarray] gives the class itself."""
+    payload = segpack.serialize({"type": np.ndarray, "objects": np.array([1, "a"], dtype=object)})
+    back = segpack.deserialize(payload)
+    assert back["objects"].tolist() == [1, "a"] and back["type"] is not np.ndarray
+    back = segpack.deserialize(payload, allow=[np.ndarray])
+    assert back["type"] is np.ndarray and back["objects"].tolist() == [1, "a"]
