@@ -31,6 +31,7 @@ import numpy as np
 from .errors import (
     BufferMismatchError,
     LimitExceededError,
+    SegpackError,
     UnsafeLoadError,
     UnsupportedFormatError,
     ValidationError,
@@ -561,8 +562,9 @@ def deserialize(
     Returns the object. Raises BufferMismatchError when ``buffers`` do not match what the header
     lists (missing, too few, too many, a wrong size, buffers for a payload without any), before
     anything is built; ValidationError / UnsupportedFormatError for a payload that is not
-    segpack's; UnsafeLoadError for a global that is not allowed (nothing is imported or called);
-    LimitExceededError past a limit."""
+    segpack's, or (restricted loads) for a corrupt stream, whatever pickle or a reconstructor
+    raised (chained); UnsafeLoadError for a global that is not allowed (nothing is imported or
+    called); LimitExceededError past a limit."""
     view, start, sizes = _parse_header(data)
     given: list[Any] | None = None if buffers is None else list(buffers)
     if sizes and given is None:
@@ -613,7 +615,12 @@ def deserialize(
         file.seek(start)
     else:
         file = io.BytesIO(stream)
-    return _RestrictedUnpickler(file, loaded, pairs, dotted).load()
+    try:
+        return _RestrictedUnpickler(file, loaded, pairs, dotted).load()
+    except (SegpackError, MemoryError):
+        raise
+    except Exception as e:  # what pickle or an allowed reconstructor raises on a corrupt stream
+        raise ValidationError(f"segpack payload: corrupt pickle stream ({type(e).__name__}: {e})") from e
 
 
 class Serializer:
