@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from typing import IO, Any
 
 import numpy as np
+import numpy.lib.format as _format
 
 from .errors import (
     BufferMismatchError,
@@ -46,7 +47,6 @@ VERSION = 1
 _HEADER = struct.Struct("<4sB3xQ")  # magic, version, 3 reserved zero bytes, u64 buffer count
 _PROTOCOL = 5
 _ndarray = np.ndarray
-_OBJECT = np.dtype(object)
 _STR_ARRAY_MIN = 16  # smaller object arrays go through numpy's own reducer
 
 
@@ -126,6 +126,39 @@ def _rebuild_array(buf: Any, dtype: Any, shape: Any, axes: Any = None) -> Any:
         ) from None
 
 
+def _rebuild_dtype(descr: Any) -> Any:
+    """Returns the numpy dtype of a .npy-header description (a str such as '<f8', or a list of
+    fields). Raises ValidationError for anything else."""
+    if type(descr) not in (str, list):
+        raise ValidationError("segpack payload: a dtype description is neither a str nor a list")
+    try:
+        return _format.descr_to_dtype(descr)
+    except (ValueError, TypeError, KeyError, IndexError, RecursionError) as e:
+        raise ValidationError(f"segpack payload: invalid dtype description ({e})") from None
+
+
+def _object_array(items: list[Any], shape: Any) -> Any:
+    """A new object array of ``shape`` holding ``items`` (a list) as they are."""
+    out = np.empty(len(items), dtype=object)
+    for i, item in enumerate(items):
+        out[i] = item  # one by one: numpy would read a list or tuple item as a sequence
+    return out.reshape(shape)
+
+
+def _rebuild_object_array(items: Any, shape: Any) -> Any:
+    """Rebuilds an object array written by the reducer from the list of its items in C order.
+    Returns a new C-ordered object array of ``shape``. Raises ValidationError when the
+    arguments do not describe one."""
+    if type(items) is not list:
+        raise ValidationError("segpack payload: an object array reconstructor has invalid arguments")
+    try:
+        return _object_array(items, shape)
+    except (ValueError, TypeError) as e:
+        raise ValidationError(
+            f"segpack payload: an object array reconstructor does not describe its data ({e})"
+        ) from None
+
+
 def _rebuild_str_array(blob: Any, count: Any, shape: Any, at: Any = (), others: Any = None) -> Any:
     """Rebuilds an object array of ``count`` items written by the reducer: ``blob`` is the UTF-8
     encoding (lone surrogates kept) of its str items, each followed by a NUL; the items at the
@@ -142,12 +175,12 @@ def _rebuild_str_array(blob: Any, count: Any, shape: Any, at: Any = (), others: 
         if len(at) != len(others):
             raise ValueError(f"{len(at)} indexes for {len(others)} other items")
         del items[-1]
+        out = np.empty(count, dtype=object)
+        out[:] = items  # all str: numpy stores each as it is
         for i, item in zip(at, others):
             if type(i) is not int or not 0 <= i < count:
                 raise ValueError(f"index {i!r} out of range")
-            items[i] = item
-        out = np.empty(count, dtype=object)
-        out[:] = items
+            out[i] = item
         return out.reshape(shape)
     except (ValueError, TypeError, UnicodeDecodeError) as e:
         raise ValidationError(
@@ -155,27 +188,29 @@ def _rebuild_str_array(blob: Any, count: Any, shape: Any, at: Any = (), others: 
         ) from None
 
 
-def _reduce_str_array(arr: Any) -> Any:
-    """(reconstructor, args) for an object array of str without NUL and at most 1/8 other items
-    (missing values: None, NaN, pd.NA, ...), else NotImplemented. One encoded blob instead of
-    one pickled object per element: pickle memoizes every element, which makes string columns
-    its slowest part. The other items are pickled as usual (so loading them is restricted too)."""
-    items = arr.ravel().tolist()
-    at = [i for i, item in enumerate(items) if type(item) is not str]
-    others = []
-    if at:
-        if len(at) * 8 > len(items):
-            return NotImplemented
-        others = [items[i] for i in at]
-        for i in at:
-            items[i] = ""
-    joined = "\0".join(items)
-    if joined.count("\0") != len(items) - 1:  # an element holds a NUL
+def _reduce_object_array(arr: Any) -> Any:
+    """(reconstructor, args) for an exact ndarray with objects. A str array (at least
+    _STR_ARRAY_MIN items, str without NUL except at most 1/8 others such as missing values) is
+    one encoded blob: pickle memoizes every element, which makes string columns its slowest
+    part. Others are the list of their items, pickled as usual. Either way the array comes back
+    C-ordered, and every item is loaded under the same restrictions as the rest."""
+    if arr.dtype.kind != "O":  # a structured dtype with object fields: numpy's reducer
         return NotImplemented
-    blob = (joined + "\0").encode("utf-8", "surrogatepass")
-    if at:
-        return (_rebuild_str_array, (blob, len(items), arr.shape, tuple(at), others))
-    return (_rebuild_str_array, (blob, len(items), arr.shape))
+    items = arr.ravel().tolist()
+    if len(items) >= _STR_ARRAY_MIN:
+        at = [i for i, item in enumerate(items) if type(item) is not str]
+        if len(at) * 8 <= len(items):
+            strs = items.copy()
+            for i in at:
+                strs[i] = ""
+            joined = "\0".join(strs)
+            if joined.count("\0") == len(strs) - 1:  # no item holds a NUL
+                blob = (joined + "\0").encode("utf-8", "surrogatepass")
+                if at:
+                    others = [items[i] for i in at]
+                    return (_rebuild_str_array, (blob, len(items), arr.shape, tuple(at), others))
+                return (_rebuild_str_array, (blob, len(items), arr.shape))
+    return (_rebuild_object_array, (items, arr.shape))
 
 
 def _axis_order(arr: Any) -> tuple[int, ...] | None:
@@ -195,18 +230,37 @@ class _Pickler(pickle.Pickler):
 
     def __init__(self, file: IO[bytes], buffer_callback: Callable[[pickle.PickleBuffer], Any] | None) -> None:
         super().__init__(file, protocol=_PROTOCOL, buffer_callback=buffer_callback)
+        self._descrs: dict[Any, Any] = {}
 
     def reducer_override(self, obj: Any) -> Any:
         if type(obj) is not _ndarray:
+            if isinstance(obj, np.dtype):
+                return self._reduce_dtype(obj)
             return NotImplemented
         dtype = obj.dtype
         if dtype.hasobject:
-            if dtype is _OBJECT and obj.size >= _STR_ARRAY_MIN and obj.flags.c_contiguous:
-                return _reduce_str_array(obj)
-            return NotImplemented
+            return _reduce_object_array(obj)
         if obj.flags.c_contiguous and dtype.itemsize and dtype.kind not in "MmV":  # the common case
             return (_rebuild_array, (pickle.PickleBuffer(obj), dtype, obj.shape))  # type: ignore[arg-type]
         return self._reduce_array(obj)
+
+    def _reduce_dtype(self, dtype: Any) -> Any:
+        # Through the .npy header's description, rebuilt by the dtype constructor: numpy's own
+        # reducer ends in dtype.__setstate__, which trusts its state (a malformed one crashes).
+        descr = self._descrs.get(dtype)
+        if descr is None:
+            try:
+                descr = _format.dtype_to_descr(dtype)
+                exact = _format.descr_to_dtype(descr) == dtype
+            except (ValueError, TypeError):
+                exact = False
+            if not exact:  # e.g. a subarray dtype, or numpy's StringDType: numpy's reducer
+                self._descrs[dtype] = NotImplemented
+                return NotImplemented
+            self._descrs[dtype] = descr
+        elif descr is NotImplemented:
+            return NotImplemented
+        return (_rebuild_dtype, (descr,))
 
     def _reduce_array(self, arr: Any) -> Any:
         dtype = arr.dtype
@@ -233,12 +287,8 @@ class _Pickler(pickle.Pickler):
 # the allow-list
 
 _NUMPY_GLOBALS = [
-    "numpy.dtype",
-    "numpy.ndarray",
-    "numpy._core.multiarray._reconstruct",
     "numpy._core.multiarray.scalar",
     "numpy._core.numeric._frombuffer",
-    "numpy.core.multiarray._reconstruct",
     "numpy.core.multiarray.scalar",
     "numpy.core.numeric._frombuffer",
 ]
@@ -286,7 +336,13 @@ _PANDAS_GLOBALS = (
 #: The globals a restricted load may reconstruct, as (module, qualified name) pairs. Exact names
 #: only, never whole modules. Deliberately absent, among others: ``builtins.getattr``, ``eval``,
 #: ``exec``, ``__import__``, ``bytes``/``bytearray``/``range`` (allocations sized by an integer
-#: in the stream), ``numpy.load``, ``pandas.read_pickle``, ``copyreg._reconstructor``.
+#: in the stream), ``numpy.load``, ``pandas.read_pickle``, ``copyreg._reconstructor``, and
+#: ``numpy.ndarray`` / numpy's ``_reconstruct``: numpy's ``ndarray.__setstate__`` trusts its
+#: state (an object array whose list is shorter than its shape reads past it: a crash), so
+#: segpack writes every exact ndarray through its own reconstructors and a restricted load
+#: refuses numpy's (array subclasses need ``allow=`` of both, at the caller's risk); likewise
+#: ``numpy.dtype``, whose ``__setstate__`` crashes on a malformed state: dtypes travel as their
+#: .npy-header description (``segpack.objects._rebuild_dtype``).
 SAFE_GLOBALS: frozenset[tuple[str, str]] = frozenset(
     tuple(name.rsplit(".", 1))  # type: ignore[misc]
     for name in [
@@ -312,39 +368,13 @@ SAFE_GLOBALS: frozenset[tuple[str, str]] = frozenset(
         "datetime.timezone",
         "decimal.Decimal",
         "segpack.objects._rebuild_array",
+        "segpack.objects._rebuild_dtype",
         "segpack.objects._rebuild_str_array",
+        "segpack.objects._rebuild_object_array",
         *_NUMPY_GLOBALS,
         *_PANDAS_GLOBALS,
     ]
 )
-
-
-class _NdarrayRef:
-    """Stands for ``numpy.ndarray`` in a restricted load: usable only as the subtype argument of
-    numpy's ``_reconstruct``; constructing it (an allocation sized by the stream) is refused.
-    A payload holding the class itself as a value gets this stand-in unless the caller allows
-    ``numpy.ndarray`` explicitly."""
-
-    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
-        raise UnsafeLoadError("segpack: numpy.ndarray may only be rebuilt through its pickle reducer")
-
-
-def _safe_reconstruct(subtype: Any, shape: Any, dtype: Any) -> Any:
-    """numpy's ``_reconstruct`` with the arguments numpy's own reducer writes, and only those."""
-    if subtype is _NdarrayRef:
-        subtype = np.ndarray
-    if not (isinstance(subtype, type) and issubclass(subtype, np.ndarray)):
-        raise UnsafeLoadError("segpack: numpy _reconstruct called with a subtype that is not an ndarray")
-    if type(shape) is not tuple or shape != (0,):  # (no iteration of an arbitrary object)
-        raise UnsafeLoadError("segpack: numpy _reconstruct called with a shape other than (0,)")
-    return np.ndarray.__new__(subtype, (0,), dtype)
-
-
-_SPECIAL: dict[tuple[str, str], Any] = {
-    ("numpy", "ndarray"): _NdarrayRef,
-    ("numpy._core.multiarray", "_reconstruct"): _safe_reconstruct,
-    ("numpy.core.multiarray", "_reconstruct"): _safe_reconstruct,
-}
 
 
 def _allowed_names(allow: Iterable[Any]) -> tuple[frozenset[tuple[str, str]], frozenset[str]]:
@@ -386,8 +416,7 @@ class _RestrictedUnpickler(pickle.Unpickler):
         if key in self._pairs or f"{module}.{name}" in self._dotted:
             return super().find_class(module, name)
         if key in SAFE_GLOBALS:
-            special = _SPECIAL.get(key)
-            return special if special is not None else super().find_class(module, name)
+            return super().find_class(module, name)
         raise UnsafeLoadError(
             f"segpack: the payload asks for the global {module}.{name}, which is not allowed "
             f"(pass allow=[...] to allow it, or trusted=True for a payload you trust)"
