@@ -299,3 +299,11 @@ def test_a_malformed_dtype_description_is_a_validation_error():
     for descr in ["<f9", [("a",)], 5, [("a", "<f8", "x")], "|V-1"]:
         with pytest.raises(segpack.ValidationError):
             _rebuild_dtype(descr)
+
+
+def test_the_opcode_walk_checks_lengths_before_anything_is_allocated():
+    """A BYTEARRAY8 that claims 2**60 bytes: with max_depth the walk over the stream rejects it
+    before loading (without it, CPython's unpickler tries the allocation: MemoryError)."""
+    stream = b"\x80\x05\x96" + struct.pack("<Q", 1 << 60) + b"abc."
+    with pytest.raises(segpack.ValidationError, match="malformed pickle stream"):
+        segpack.deserialize(raw_payload(stream), max_depth=100)
