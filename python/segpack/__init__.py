@@ -53,6 +53,7 @@ from .codecs import (  # noqa: F401
     ZstdDecompressor,
     train_dictionary,
 )
+from .objects import BufferObject, Serializer, deserialize, serialize  # noqa: F401
 
 __version__ = "0.1.0"
 
@@ -131,6 +132,10 @@ __all__ = [
     "MAGIC_NUMBERS",
     "HEADER_LENGTH",
     "FORMAT_VERSION",
+    "serialize",
+    "deserialize",
+    "Serializer",
+    "BufferObject",
     # segpack.errors.__all__, spelled out: type checkers read only a literal list
     # (tests/python/test_public_api.py checks that it has them all)
     "SegpackError",
@@ -142,4 +147,6 @@ __all__ = [
     "DecompressionError",
     "CompressionError",
     "LimitExceededError",
+    "BufferMismatchError",
+    "UnsafeLoadError",
 ]

@@ -27,6 +27,8 @@ types, an empty batch, a level outside the codec's range) stay plain
 ``TypeError`` / ``ValueError``, as in python-zstandard.
 """
 
+import pickle
+
 
 class SegpackError(Exception):
     """Base class of segpack's errors."""
@@ -102,6 +104,16 @@ _ZSTD_TWINS = {
 }
 
 
+class BufferMismatchError(SegpackError, ValueError):
+    """The out-of-band buffers passed to ``deserialize`` do not match what the payload's header
+    lists: none given, too few, too many, a wrong size, or buffers for a payload without any."""
+
+
+class UnsafeLoadError(pickle.UnpicklingError, SegpackError):
+    """A payload asks for a global (class or function) that a restricted load does not allow;
+    nothing was imported or called."""
+
+
 __all__ = [
     "SegpackError",
     "ValidationError",
@@ -118,4 +130,6 @@ __all__ = [
     "ZstdLimitExceededError",
     "ZstdParameterError",
     "ZstdInternalError",
+    "BufferMismatchError",
+    "UnsafeLoadError",
 ]
