@@ -1,0 +1,286 @@
+// segpack — chunked arrays: the grid plan, chunking into per-chunk
+// destinations or one buffer, and assembly (include/segpack/chunking.h).
+#include "segpack/chunking.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <numeric>
+#include <string>
+
+#include "chunking_internal.h"
+#include "segpack/internal/parallel.h"
+
+namespace segpack {
+
+namespace {
+
+std::string dims_text(std::span<const std::int64_t> v) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(v[i]);
+  }
+  if (v.size() == 1) s += ",";
+  return s + ")";
+}
+
+bool mul_ok(std::uint64_t a, std::uint64_t b, std::uint64_t* out) { return !__builtin_mul_overflow(a, b, out); }
+
+// Byte strides of a dense chunk of `cshape` in `order`.
+void chunk_strides(const std::int64_t* cshape, std::size_t nd, std::size_t k, ChunkOrder order, std::int64_t* out) {
+  std::int64_t s = static_cast<std::int64_t>(k);
+  if (order == ChunkOrder::c) {
+    for (std::size_t d = nd; d-- > 0;) {
+      out[d] = s;
+      s *= cshape[d];
+    }
+  } else {
+    for (std::size_t d = 0; d < nd; ++d) {
+      out[d] = s;
+      s *= cshape[d];
+    }
+  }
+}
+
+// The stored shape of chunk i: full size when padded, else its extent.
+void stored_shape(const ChunkLayout& L, std::size_t i, std::int64_t* out) {
+  for (std::size_t d = 0; d < L.ndim(); ++d) out[d] = L.edges == EdgePolicy::pad ? L.chunk_size[d] : L.extent(i, d);
+}
+
+}  // namespace
+
+Result<ChunkLayout> plan_chunks(std::span<const std::int64_t> shape, std::span<const std::int64_t> chunk_size,
+                                std::size_t itemsize, const ChunkOptions& opts) {
+  const std::size_t nd = shape.size();
+  if (nd == 0 || nd > kMaxChunkDims) {
+    return invalid_argument("arrays of 1 to " + std::to_string(kMaxChunkDims) + " dimensions can be chunked, not " +
+                            std::to_string(nd));
+  }
+  if (chunk_size.size() != nd) {
+    return invalid_argument("chunk_size " + dims_text(chunk_size) + " has " + std::to_string(chunk_size.size()) +
+                            " values for an array of " + std::to_string(nd) + " dimensions");
+  }
+  if (itemsize == 0) return invalid_argument("the item size is 0");
+  if (!opts.fill.empty() && opts.fill.size() != itemsize) {
+    return invalid_argument("the fill value has " + std::to_string(opts.fill.size()) + " bytes, not the item size " +
+                            std::to_string(itemsize));
+  }
+  for (std::size_t d = 0; d < nd; ++d) {
+    if (chunk_size[d] < 1) {
+      return invalid_argument("chunk_size " + dims_text(chunk_size) + " must be positive in every dimension");
+    }
+    if (shape[d] < 0) return invalid_argument("negative shape " + dims_text(shape));
+  }
+  if (opts.edges == EdgePolicy::error) {
+    for (std::size_t d = 0; d < nd; ++d) {
+      if (shape[d] % chunk_size[d] != 0) {
+        return invalid_argument("chunk_size " + dims_text(chunk_size) + " must evenly divide the image shape " +
+                                dims_text(shape) + " (or choose edges='truncate' or 'pad')");
+      }
+    }
+  }
+  ChunkLayout L;
+  L.shape.assign(shape.begin(), shape.end());
+  L.chunk_size.assign(chunk_size.begin(), chunk_size.end());
+  L.itemsize = itemsize;
+  L.order = opts.order;
+  L.grid = opts.grid;
+  L.edges = opts.edges;
+  L.grid_shape.resize(nd);
+  std::uint64_t n = 1;
+  for (std::size_t d = 0; d < nd; ++d) {
+    L.grid_shape[d] = shape[d] / chunk_size[d] + (shape[d] % chunk_size[d] != 0);
+    if (!mul_ok(n, static_cast<std::uint64_t>(L.grid_shape[d]), &n) || n > (std::uint64_t{1} << 40)) {
+      return resource_exhausted("too many chunks for shape " + dims_text(shape));
+    }
+  }
+  if (n == 0) return L;
+  // Every grid point, in the requested order.
+  std::vector<std::int64_t> coords(n * nd);
+  {
+    std::array<std::int64_t, kMaxChunkDims> g{};
+    for (std::uint64_t i = 0; i < n; ++i) {
+      std::copy_n(g.begin(), nd, coords.begin() + static_cast<std::ptrdiff_t>(i * nd));
+      if (opts.grid == GridOrder::c) {
+        for (std::size_t d = nd; d-- > 0;) {
+          if (++g[d] < L.grid_shape[d]) break;
+          g[d] = 0;
+        }
+      } else {
+        for (std::size_t d = 0; d < nd; ++d) {
+          if (++g[d] < L.grid_shape[d]) break;
+          g[d] = 0;
+        }
+      }
+    }
+  }
+  if (opts.grid == GridOrder::morton) {
+    // Compressed Morton code: bit b of every dimension that still has bit b, dimension 0 lowest.
+    std::array<int, kMaxChunkDims> bits{};
+    int total = 0;
+    for (std::size_t d = 0; d < nd; ++d) {
+      while ((std::int64_t{1} << bits[d]) < L.grid_shape[d]) ++bits[d];
+      total += bits[d];
+    }
+    if (total > 64) return resource_exhausted("the grid is too large for a 64-bit Morton code");
+    std::vector<std::uint64_t> code(n);
+    for (std::uint64_t i = 0; i < n; ++i) {
+      std::uint64_t c = 0;
+      int out = 0;
+      for (int b = 0; b < 64 && out < total; ++b) {
+        for (std::size_t d = 0; d < nd; ++d) {
+          if (b < bits[d]) c |= static_cast<std::uint64_t>((coords[i * nd + d] >> b) & 1) << out++;
+        }
+      }
+      code[i] = c;
+    }
+    std::vector<std::uint64_t> perm(n);
+    std::iota(perm.begin(), perm.end(), 0);
+    std::sort(perm.begin(), perm.end(), [&](std::uint64_t a, std::uint64_t b) { return code[a] < code[b]; });
+    std::vector<std::int64_t> sorted(n * nd);
+    for (std::uint64_t i = 0; i < n; ++i) {
+      std::copy_n(coords.begin() + static_cast<std::ptrdiff_t>(perm[i] * nd), nd,
+                  sorted.begin() + static_cast<std::ptrdiff_t>(i * nd));
+    }
+    coords.swap(sorted);
+  }
+  L.grid_coords = std::move(coords);
+  L.bboxes.resize(n * 2 * nd);
+  L.segments.resize(n);
+  std::uint64_t off = 0;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    std::uint64_t bytes = itemsize;
+    for (std::size_t d = 0; d < nd; ++d) {
+      const std::int64_t start = L.grid_coords[i * nd + d] * chunk_size[d];
+      const std::int64_t stop = std::min(shape[d], start + chunk_size[d]);
+      L.bboxes[i * 2 * nd + d] = start;
+      L.bboxes[i * 2 * nd + nd + d] = stop;
+      const std::int64_t stored = opts.edges == EdgePolicy::pad ? chunk_size[d] : stop - start;
+      if (!mul_ok(bytes, static_cast<std::uint64_t>(stored), &bytes)) {
+        return resource_exhausted("the chunks of shape " + dims_text(shape) + " do not fit in 64 bits");
+      }
+    }
+    L.segments[i] = {off, bytes};
+    if (__builtin_add_overflow(off, bytes, &off)) {
+      return resource_exhausted("the chunks of shape " + dims_text(shape) + " do not fit in 64 bits");
+    }
+  }
+  L.total_bytes = off;
+  return L;
+}
+
+Status chunk_into(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8_t* const> dests,
+                  const ChunkOptions& opts) {
+  const std::size_t nd = L.ndim();
+  if (src.shape != L.shape || src.strides.size() != nd || src.itemsize != L.itemsize) {
+    return invalid_argument("the array (shape " + dims_text(src.shape) + ") does not match the chunk layout (shape " +
+                            dims_text(L.shape) + ")");
+  }
+  if (dests.size() != L.count()) {
+    return invalid_argument(std::to_string(dests.size()) + " destinations for " + std::to_string(L.count()) +
+                            " chunks");
+  }
+  const std::size_t k = L.itemsize;
+  std::vector<std::uint8_t> fill = opts.fill.empty() ? std::vector<std::uint8_t>(k, 0) : opts.fill;
+  auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
+    std::array<std::int64_t, kMaxChunkDims> cshape{}, cs{}, ext{};
+    for (std::size_t i = begin; i < end; ++i) {
+      stored_shape(L, i, cshape.data());
+      chunk_strides(cshape.data(), nd, k, L.order, cs.data());
+      const std::uint8_t* s = src.data;
+      bool partial = false;
+      for (std::size_t d = 0; d < nd; ++d) {
+        s += L.bboxes[i * 2 * nd + d] * src.strides[d];
+        ext[d] = L.extent(i, d);
+        partial |= ext[d] != cshape[d];
+      }
+      std::uint8_t* dst = dests[i];
+      if (partial) internal::fill_pattern(dst, L.segments[i].length, fill.data(), k);
+      internal::strided_copy(dst, cs.data(), s, src.strides.data(), ext.data(), nd, k);
+    }
+  };
+  internal::parallel_run(L.count(), L.total_bytes, opts.parallel, work);
+  return Status::OK();
+}
+
+Result<ChunkedArray> chunk_array(const ArrayView& src, std::span<const std::int64_t> chunk_size,
+                                 const ChunkOptions& opts) {
+  SEGPACK_ASSIGN_OR_RETURN(ChunkLayout L, plan_chunks(src.shape, chunk_size, src.itemsize, opts));
+  if (L.total_bytes > SIZE_MAX) return resource_exhausted("the chunks do not fit in memory");
+  SEGPACK_ASSIGN_OR_RETURN(Buffer buf, arena_buffer(static_cast<std::size_t>(L.total_bytes)));
+  std::vector<std::uint8_t*> dests(L.count());
+  std::uint8_t* base = buf.mutable_span().data();
+  for (std::size_t i = 0; i < L.count(); ++i) dests[i] = base + L.segments[i].offset;
+  SEGPACK_RETURN_IF_ERROR(chunk_into(src, L, dests, opts));
+  std::vector<Segment> segs = L.segments;
+  ChunkedArray out{BufferWithSegments::adopt(std::move(buf), std::move(segs)), std::move(L)};
+  return out;
+}
+
+Status assemble_into(const MutableArrayView& dst, const ChunkLayout& L, std::span<const ByteSpan> chunks,
+                     std::span<const std::int64_t> region_start, const ParallelOptions& parallel) {
+  const std::size_t nd = L.ndim();
+  if (dst.itemsize != L.itemsize) {
+    return invalid_argument("the destination's item size " + std::to_string(dst.itemsize) + " is not the chunks' " +
+                            std::to_string(L.itemsize));
+  }
+  if (dst.shape.size() != nd || dst.strides.size() != nd) {
+    return invalid_argument("the destination has " + std::to_string(dst.shape.size()) + " dimensions, the array " +
+                            std::to_string(nd));
+  }
+  std::vector<std::int64_t> r0(nd, 0), r1(L.shape);
+  if (!region_start.empty()) {
+    if (region_start.size() != nd) return invalid_argument("the region has the wrong number of dimensions");
+    for (std::size_t d = 0; d < nd; ++d) {
+      r0[d] = region_start[d];
+      r1[d] = r0[d] + dst.shape[d];
+      if (r0[d] < 0 || dst.shape[d] < 0 || r1[d] > L.shape[d]) {
+        return invalid_argument("the region starting at " + dims_text(region_start) + " with shape " +
+                                dims_text(dst.shape) + " is outside the array of shape " + dims_text(L.shape));
+      }
+    }
+  } else if (dst.shape != L.shape) {
+    return invalid_argument("the destination's shape " + dims_text(dst.shape) + " is not the array's " +
+                            dims_text(L.shape));
+  }
+  if (chunks.size() != L.count()) {
+    return invalid_argument(std::to_string(chunks.size()) + " chunks given, the grid has " + std::to_string(L.count()));
+  }
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    if (chunks[i].size() != L.segments[i].length) {
+      return invalid_argument("chunk " + std::to_string(i) + " has " + std::to_string(chunks[i].size()) +
+                              " bytes, expected " + std::to_string(L.segments[i].length));
+    }
+  }
+  const std::size_t k = L.itemsize;
+  auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
+    std::array<std::int64_t, kMaxChunkDims> cshape{}, cs{}, ext{};
+    for (std::size_t i = begin; i < end; ++i) {
+      const std::int64_t* box = &L.bboxes[i * 2 * nd];
+      bool empty = false;
+      const std::uint8_t* s = chunks[i].data();
+      std::uint8_t* d = dst.data;
+      stored_shape(L, i, cshape.data());
+      chunk_strides(cshape.data(), nd, k, L.order, cs.data());
+      for (std::size_t j = 0; j < nd; ++j) {
+        const std::int64_t lo = std::max(box[j], r0[j]);
+        const std::int64_t hi = std::min(box[nd + j], r1[j]);
+        if (hi <= lo) {
+          empty = true;
+          break;
+        }
+        ext[j] = hi - lo;
+        s += (lo - box[j]) * cs[j];
+        d += (lo - r0[j]) * dst.strides[j];
+      }
+      if (!empty) internal::strided_copy(d, dst.strides.data(), s, cs.data(), ext.data(), nd, k);
+    }
+  };
+  std::uint64_t bytes = k;
+  for (std::size_t d = 0; d < nd; ++d) bytes *= static_cast<std::uint64_t>(dst.shape[d]);
+  internal::parallel_run(L.count(), bytes, parallel, work);
+  return Status::OK();
+}
+
+}  // namespace segpack
