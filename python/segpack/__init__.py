@@ -38,6 +38,7 @@ from ._core import (  # noqa: F401
     set_num_threads,
     write_intmap,
 )
+from .chunking import Chunks, chunk, frombytes, tobytes  # noqa: F401
 from .codecs import Compressor, Decompressor, ZstdCompressor, ZstdDecompressor  # noqa: F401
 
 __version__ = "0.1.0"
@@ -105,6 +106,10 @@ __all__ = [
     "decompress",
     "codec_level_range",
     "codec_default_level",
+    "chunk",
+    "tobytes",
+    "frombytes",
+    "Chunks",
     "MAGIC_NUMBERS",
     "HEADER_LENGTH",
     "FORMAT_VERSION",

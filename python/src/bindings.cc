@@ -17,4 +17,5 @@ NB_MODULE(_core, m) {
   bind_batch(m);
   bind_crc32c(m);
   bind_codecs(m);
+  bind_chunking(m);
 }

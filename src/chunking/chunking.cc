@@ -48,6 +48,111 @@ void stored_shape(const ChunkLayout& L, std::size_t i, std::int64_t* out) {
   for (std::size_t d = 0; d < L.ndim(); ++d) out[d] = L.edges == EdgePolicy::pad ? L.chunk_size[d] : L.extent(i, d);
 }
 
+// The fast path of chunk_into when the source's innermost dimension is
+// contiguous and is also the chunks' innermost one: the source is walked in
+// its memory order, one "row group" at a time (the chunks that differ only in
+// that dimension), each source row cut into runs that go to the group's
+// chunks; reads are long sequential streams, writes one stream per chunk.
+// Returns false (nothing done) when the layout does not qualify.
+bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8_t* const> dests,
+                const std::vector<std::uint8_t>& fill, const ParallelOptions& parallel) {
+  const std::size_t nd = L.ndim();
+  const auto k = static_cast<std::int64_t>(L.itemsize);
+  const std::size_t inner = L.order == ChunkOrder::c ? nd - 1 : 0;
+  if (src.strides[inner] != k || L.count() == 0) return false;
+  // The other dimensions, outermost (largest |stride|) first.
+  std::array<std::size_t, kMaxChunkDims> outer{};
+  std::size_t m = 0;
+  for (std::size_t d = 0; d < nd; ++d) {
+    if (d != inner) outer[m++] = d;
+  }
+  auto mag = [&](std::size_t d) { return src.strides[d] < 0 ? -src.strides[d] : src.strides[d]; };
+  std::stable_sort(outer.begin(), outer.begin() + m, [&](std::size_t a, std::size_t b) { return mag(a) > mag(b); });
+  for (std::size_t j = 0; j < m; ++j) {
+    if (mag(outer[j]) < L.shape[inner] * k && L.shape[outer[j]] > 1) return false;  // interleaved with the rows
+  }
+  // List position of every grid point, by its F-linear index.
+  const std::size_t n = L.count();
+  std::vector<std::uint32_t> pos(n);
+  if (n > UINT32_MAX) return false;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::size_t f = 0;
+    for (std::size_t d = nd; d-- > 0;) f = f * static_cast<std::size_t>(L.grid_shape[d]) + L.grid_coords[i * nd + d];
+    pos[f] = static_cast<std::uint32_t>(i);
+  }
+  const std::int64_t G = L.grid_shape[inner];
+  const std::size_t groups = n / static_cast<std::size_t>(G);
+  std::int64_t f_inner = 1;  // F-linear stride of the inner grid dimension
+  for (std::size_t d = 0; d < inner; ++d) f_inner *= L.grid_shape[d];
+  auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
+    std::vector<std::int64_t> cstr(static_cast<std::size_t>(G) * nd), run(static_cast<std::size_t>(G));
+    std::vector<std::uint8_t*> base(static_cast<std::size_t>(G));
+    std::array<std::int64_t, kMaxChunkDims> g{}, start{}, ext{}, idx{}, cshape{};
+    for (std::size_t gi = begin; gi < end; ++gi) {
+      // Grid coordinates of the group (F-linear over the dimensions but `inner`).
+      std::size_t r = gi;
+      for (std::size_t d = 0; d < nd; ++d) {
+        if (d == inner) continue;
+        g[d] = static_cast<std::int64_t>(r % static_cast<std::size_t>(L.grid_shape[d]));
+        r /= static_cast<std::size_t>(L.grid_shape[d]);
+      }
+      std::int64_t f0 = 0, mul = 1;
+      for (std::size_t d = 0; d < nd; ++d) {
+        if (d != inner) f0 += g[d] * mul;
+        mul *= L.grid_shape[d];
+      }
+      for (std::int64_t j = 0; j < G; ++j) {
+        const std::size_t i = pos[static_cast<std::size_t>(f0 + j * f_inner)];
+        stored_shape(L, i, cshape.data());
+        chunk_strides(cshape.data(), nd, L.itemsize, L.order, &cstr[static_cast<std::size_t>(j) * nd]);
+        base[static_cast<std::size_t>(j)] = dests[i];
+        run[static_cast<std::size_t>(j)] = L.extent(i, inner) * k;
+        bool partial = false;
+        for (std::size_t d = 0; d < nd; ++d) partial |= L.extent(i, d) != cshape[d];
+        if (partial) internal::fill_pattern(dests[i], L.segments[i].length, fill.data(), L.itemsize);
+        if (j == 0) {
+          for (std::size_t d = 0; d < nd; ++d) {
+            start[d] = L.bboxes[i * 2 * nd + d];
+            ext[d] = L.extent(i, d);
+          }
+        }
+      }
+      const std::int64_t cs_inner = L.chunk_size[inner] * k;
+      const std::uint8_t* row = src.data;
+      for (std::size_t d = 0; d < nd; ++d) {
+        if (d != inner) row += start[d] * src.strides[d];
+      }
+      for (std::size_t j = 0; j < m; ++j) idx[j] = 0;
+      for (;;) {
+        for (std::int64_t j = 0; j < G; ++j) {
+          std::int64_t off = 0;
+          const std::int64_t* cs = &cstr[static_cast<std::size_t>(j) * nd];
+          for (std::size_t q = 0; q < m; ++q) off += idx[q] * cs[outer[q]];
+          std::memcpy(base[static_cast<std::size_t>(j)] + off, row + j * cs_inner,
+                      static_cast<std::size_t>(run[static_cast<std::size_t>(j)]));
+        }
+        std::size_t q = m;
+        for (;;) {
+          if (q == 0) break;
+          --q;
+          const std::size_t d = outer[q];
+          row += src.strides[d];
+          if (++idx[q] < ext[d]) break;
+          row -= src.strides[d] * ext[d];
+          idx[q] = 0;
+          if (q == 0) {
+            q = SIZE_MAX;
+            break;
+          }
+        }
+        if (q == SIZE_MAX || m == 0) break;
+      }
+    }
+  };
+  internal::parallel_run(groups, L.total_bytes, parallel, work);
+  return true;
+}
+
 }  // namespace
 
 Result<ChunkLayout> plan_chunks(std::span<const std::int64_t> shape, std::span<const std::int64_t> chunk_size,
@@ -183,6 +288,7 @@ Status chunk_into(const ArrayView& src, const ChunkLayout& L, std::span<std::uin
   }
   const std::size_t k = L.itemsize;
   std::vector<std::uint8_t> fill = opts.fill.empty() ? std::vector<std::uint8_t>(k, 0) : opts.fill;
+  if (chunk_rows(src, L, dests, fill, opts.parallel)) return Status::OK();
   auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
     std::array<std::int64_t, kMaxChunkDims> cshape{}, cs{}, ext{};
     for (std::size_t i = begin; i < end; ++i) {
