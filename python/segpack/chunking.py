@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from ._core import BufferSegment, BufferWithSegments
 
-    ChunkSize = Union[Sequence[SupportsIndex | float], "NDArray[Any]", SupportsIndex]
+    _ChunkSize = Union[Sequence[SupportsIndex | float], "NDArray[Any]", SupportsIndex]
 
 __all__ = ["Chunks", "chunk", "frombytes", "tobytes"]
 
@@ -46,7 +46,16 @@ class Chunks:
     ``grid_shape`` describe the layout; ``frombytes(chunks)`` takes it back.
     """
 
-    __slots__ = ("buffer", "grid_coords", "bboxes", "shape", "chunk_size", "dtype", "order", "grid", "edges", "grid_shape")
+    buffer: BufferWithSegments
+    grid_coords: NDArray[np.int64]
+    bboxes: NDArray[np.int64]
+    shape: tuple[int, ...]
+    chunk_size: tuple[int, ...]
+    dtype: np.dtype[Any]
+    order: str
+    grid: str
+    edges: str
+    grid_shape: tuple[int, ...]
 
     def __init__(
         self,
@@ -96,24 +105,31 @@ class Chunks:
 
 
 def _array(image: Any, name: str = "image") -> np.ndarray[Any, Any]:
-    if not isinstance(image, np.ndarray):
-        image = np.asarray(image)
-    if image.dtype.hasobject:
-        raise TypeError(f"{name} has dtype {image.dtype}: arrays of Python objects cannot be chunked")
-    if image.ndim == 0:
+    a: np.ndarray[Any, Any] = np.asarray(image)  # an ndarray as it is (no copy)
+    if a.dtype.hasobject:
+        raise TypeError(f"{name} has dtype {a.dtype}: arrays of Python objects cannot be chunked")
+    if a.ndim == 0:
         raise ValueError(f"{name} must have at least one dimension")
-    return image
+    return a
 
 
 def _chunk_size(chunk_size: Any, ndim: int) -> list[int]:
     if isinstance(chunk_size, (str, bytes)):
         raise TypeError(f"chunk_size must be a sequence of integers, not {type(chunk_size).__name__}")
     try:
-        values = list(np.asarray(chunk_size).reshape(-1)) if not isinstance(chunk_size, Sequence) else list(chunk_size)
+        values = (
+            list(np.asarray(chunk_size).reshape(-1))
+            if not isinstance(chunk_size, Sequence)
+            else list(chunk_size)
+        )
     except TypeError:
-        raise TypeError(f"chunk_size must be a sequence of integers, not {type(chunk_size).__name__}") from None
+        raise TypeError(
+            f"chunk_size must be a sequence of integers, not {type(chunk_size).__name__}"
+        ) from None
     if len(values) != ndim:
-        raise ValueError(f"chunk_size {tuple(values)} has {len(values)} values for an array of {ndim} dimensions")
+        raise ValueError(
+            f"chunk_size {tuple(values)} has {len(values)} values for an array of {ndim} dimensions"
+        )
     out = []
     for v in values:
         if isinstance(v, (float, np.floating)):
@@ -142,7 +158,7 @@ def _address(a: np.ndarray[Any, Any]) -> int:
 
 def chunk(
     image: NDArray[Any],
-    chunk_size: ChunkSize,
+    chunk_size: _ChunkSize,
     *,
     order: str = "C",
     grid: str = "F",
@@ -178,16 +194,18 @@ def chunk(
         fill_bytes = b"" if edges != "pad" or zero else np.array(fill, dtype=a.dtype).tobytes()
     except (TypeError, ValueError, OverflowError) as e:
         raise ValueError(f"fill {fill!r} does not fit dtype {a.dtype}: {e}") from None
-    buf, coords, boxes, grid_shape = _core._chunk(
+    buf, coords, boxes, grid_shape = _core.chunk_strided(
         _address(a), a.shape, a.strides, a.itemsize, cs, order, grid, edges, fill_bytes, threads
     )
     nd = a.ndim
     grid_coords = np.frombuffer(coords, dtype=np.int64).reshape(-1, nd)
     bboxes = np.frombuffer(boxes, dtype=np.int64).reshape(-1, 2, nd)
-    return Chunks(buf, grid_coords, bboxes, a.shape, tuple(cs), a.dtype, order, grid, edges, tuple(grid_shape))
+    return Chunks(
+        buf, grid_coords, bboxes, a.shape, tuple(cs), a.dtype, order, grid, edges, tuple(grid_shape)
+    )
 
 
-def tobytes(image: NDArray[Any], chunk_size: ChunkSize, order: str = "C") -> list[bytes]:
+def tobytes(image: NDArray[Any], chunk_size: _ChunkSize, order: str = "C") -> list[bytes]:
     """A drop-in for ``fastremap.tobytes``: ``image`` cut into chunks of
     ``chunk_size``, each its own bytes object, the grid enumerated in Fortran
     order (dimension 0 fastest), ``order`` ("C" or "F") the byte order inside
@@ -204,7 +222,7 @@ def tobytes(image: NDArray[Any], chunk_size: ChunkSize, order: str = "C") -> lis
     if order not in ("C", "F"):
         raise ValueError(f"order must be C or F. Got: {order}")
     cs = _chunk_size(chunk_size, a.ndim)
-    return _core._tobytes(_address(a), a.shape, a.strides, a.itemsize, cs, order, -1)
+    return _core.tobytes_strided(_address(a), a.shape, a.strides, a.itemsize, cs, order, -1)
 
 
 def _region(region: Any, shape: tuple[int, ...]) -> tuple[list[int], tuple[int, ...]]:
@@ -231,8 +249,8 @@ def _region(region: Any, shape: tuple[int, ...]) -> tuple[list[int], tuple[int, 
 def frombytes(
     chunks: Chunks | BufferWithSegments | Sequence[Buffer | NDArray[Any]],
     shape: Sequence[SupportsIndex] | None = None,
-    chunk_size: ChunkSize | None = None,
-    dtype: DTypeLike = None,
+    chunk_size: _ChunkSize | None = None,
+    dtype: DTypeLike | None = None,
     *,
     order: str | None = None,
     grid: str | None = None,
@@ -297,10 +315,12 @@ def frombytes(
         if not out.flags.writeable:
             raise ValueError("out is read-only")
     if isinstance(data, (bytes, bytearray, memoryview, str)):
-        raise TypeError("chunks must be a list of bytes-like objects or a BufferWithSegments, not one bytes object")
+        raise TypeError(
+            "chunks must be a list of bytes-like objects or a BufferWithSegments, not one bytes object"
+        )
     if not isinstance(data, _core.BufferWithSegments) and not isinstance(data, Sequence):
         data = list(data)
-    _core._assemble(
+    _core.assemble_strided(
         _address(out), out.shape, out.strides, dt.itemsize, shp, cs, order, grid, edges, start, data, threads
     )
     return out

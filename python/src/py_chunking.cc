@@ -70,7 +70,7 @@ ChunkOptions options_of(const std::string& order, const std::string& grid, const
 
 void bind_chunking(nb::module_& m) {
   m.def(
-      "_chunk",
+      "chunk_strided",
       [](std::uintptr_t address, std::vector<std::int64_t> shape, std::vector<std::int64_t> strides,
          std::size_t itemsize, std::vector<std::int64_t> chunk_size, const std::string& order, const std::string& grid,
          const std::string& edges, nb::bytes fill, int threads) {
@@ -86,15 +86,16 @@ void bind_chunking(nb::module_& m) {
       },
       nb::arg("address"), nb::arg("shape"), nb::arg("strides"), nb::arg("itemsize"), nb::arg("chunk_size"),
       nb::arg("order"), nb::arg("grid"), nb::arg("edges"), nb::arg("fill"), nb::arg("threads"),
-      nb::sig("def _chunk(address: int, shape: collections.abc.Sequence[int], strides: collections.abc.Sequence[int], "
+      nb::sig("def chunk_strided(address: int, shape: collections.abc.Sequence[int], strides: "
+              "collections.abc.Sequence[int], "
               "itemsize: int, chunk_size: collections.abc.Sequence[int], order: str, grid: str, edges: str, "
               "fill: bytes, threads: int) -> tuple[BufferWithSegments, bytes, bytes, tuple[int, ...]]"),
-      "Private: use segpack.chunk. Cuts the strided array at `address` (kept alive by the caller)\n"
+      "Internal: use segpack.chunk. Cuts the strided array at `address` (kept alive by the caller)\n"
       "into chunks in one new buffer, without the GIL.\n\n"
       "Returns (chunks, grid coordinates as int64 bytes, bounding boxes as int64 bytes, grid shape).\n"
       "Raises ValueError for bad chunk sizes, order, grid, edges or fill.");
   m.def(
-      "_tobytes",
+      "tobytes_strided",
       [](std::uintptr_t address, std::vector<std::int64_t> shape, std::vector<std::int64_t> strides,
          std::size_t itemsize, std::vector<std::int64_t> chunk_size, const std::string& order, int threads) {
         const ArrayView v = view_of(address, std::move(shape), std::move(strides), itemsize);
@@ -120,14 +121,14 @@ void bind_chunking(nb::module_& m) {
       },
       nb::arg("address"), nb::arg("shape"), nb::arg("strides"), nb::arg("itemsize"), nb::arg("chunk_size"),
       nb::arg("order"), nb::arg("threads"),
-      nb::sig("def _tobytes(address: int, shape: collections.abc.Sequence[int], strides: "
+      nb::sig("def tobytes_strided(address: int, shape: collections.abc.Sequence[int], strides: "
               "collections.abc.Sequence[int], itemsize: int, chunk_size: collections.abc.Sequence[int], order: str, "
               "threads: int) -> list[bytes]"),
-      "Private: use segpack.tobytes. Every chunk (grid in Fortran order, edges='error') as its own\n"
+      "Internal: use segpack.tobytes. Every chunk (grid in Fortran order, edges='error') as its own\n"
       "bytes object, written in place without the GIL.\n\n"
       "Returns the list of bytes. Raises ValueError for bad chunk sizes or order.");
   m.def(
-      "_assemble",
+      "assemble_strided",
       [](std::uintptr_t address, std::vector<std::int64_t> dst_shape, std::vector<std::int64_t> dst_strides,
          std::size_t itemsize, std::vector<std::int64_t> shape, std::vector<std::int64_t> chunk_size,
          const std::string& order, const std::string& grid, const std::string& edges,
@@ -165,12 +166,12 @@ void bind_chunking(nb::module_& m) {
       nb::arg("address"), nb::arg("dst_shape"), nb::arg("dst_strides"), nb::arg("itemsize"), nb::arg("shape"),
       nb::arg("chunk_size"), nb::arg("order"), nb::arg("grid"), nb::arg("edges"), nb::arg("region_start"),
       nb::arg("chunks"), nb::arg("threads"),
-      nb::sig("def _assemble(address: int, dst_shape: collections.abc.Sequence[int], dst_strides: "
+      nb::sig("def assemble_strided(address: int, dst_shape: collections.abc.Sequence[int], dst_strides: "
               "collections.abc.Sequence[int], itemsize: int, shape: collections.abc.Sequence[int], chunk_size: "
               "collections.abc.Sequence[int], order: str, grid: str, edges: str, region_start: "
               "collections.abc.Sequence[int], chunks: collections.abc.Sequence[" SEGPACK_PY_BYTES_LIKE
               "] | BufferWithSegments, threads: int) -> None"),
-      "Private: use segpack.frombytes. Writes the chunks of an array of `shape` into the writable\n"
+      "Internal: use segpack.frombytes. Writes the chunks of an array of `shape` into the writable\n"
       "strided destination at `address` (the whole array, or the box at region_start), without the GIL.\n\n"
       "Returns None. Raises ValueError for a layout, chunk count or chunk size that does not match,\n"
       "TypeError for a chunk that is not bytes-like.");

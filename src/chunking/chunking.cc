@@ -289,8 +289,22 @@ Status chunk_into(const ArrayView& src, const ChunkLayout& L, std::span<std::uin
   const std::size_t k = L.itemsize;
   std::vector<std::uint8_t> fill = opts.fill.empty() ? std::vector<std::uint8_t>(k, 0) : opts.fill;
   if (chunk_rows(src, L, dests, fill, opts.parallel)) return Status::OK();
+  // Staging pays when the source's innermost dimension is contiguous but is
+  // not the chunks' innermost one (a transposing copy) and a chunk fits in L2.
+  const std::size_t chunk_inner = L.order == ChunkOrder::c ? nd - 1 : 0;
+  std::array<std::size_t, kMaxChunkDims> src_order{};
+  std::iota(src_order.begin(), src_order.begin() + nd, 0);
+  auto mag = [&](std::size_t d) { return src.strides[d] < 0 ? -src.strides[d] : src.strides[d]; };
+  std::stable_sort(src_order.begin(), src_order.begin() + nd,
+                   [&](std::size_t a, std::size_t b) { return mag(a) > mag(b); });
+  std::uint64_t chunk_bytes = k;
+  for (std::size_t d = 0; d < nd; ++d) chunk_bytes *= static_cast<std::uint64_t>(L.chunk_size[d]);
+  const std::size_t src_inner = src_order[nd - 1];
+  const bool staged = nd > 1 && src.strides[src_inner] == static_cast<std::int64_t>(k) && src_inner != chunk_inner &&
+                      L.shape[src_inner] > 1 && L.shape[chunk_inner] > 1 && chunk_bytes <= (std::uint64_t{4} << 20);
   auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
-    std::array<std::int64_t, kMaxChunkDims> cshape{}, cs{}, ext{};
+    std::array<std::int64_t, kMaxChunkDims> cshape{}, cs{}, ext{}, tstr{};
+    std::vector<std::uint8_t> tmp;
     for (std::size_t i = begin; i < end; ++i) {
       stored_shape(L, i, cshape.data());
       chunk_strides(cshape.data(), nd, k, L.order, cs.data());
@@ -303,7 +317,23 @@ Status chunk_into(const ArrayView& src, const ChunkLayout& L, std::span<std::uin
       }
       std::uint8_t* dst = dests[i];
       if (partial) internal::fill_pattern(dst, L.segments[i].length, fill.data(), k);
-      internal::strided_copy(dst, cs.data(), s, src.strides.data(), ext.data(), nd, k);
+      if (staged) {
+        // Two stages, both cache-friendly: the source box is read in its memory
+        // order (memcpy runs) into a per-worker buffer laid out like the source
+        // (strides padded by a cache line against set conflicts), then
+        // transposed from there, in cache, into the chunk's order.
+        std::int64_t t = static_cast<std::int64_t>(k);
+        for (std::size_t j = nd; j-- > 0;) {
+          const std::size_t d = src_order[j];
+          tstr[d] = t;
+          t = t * ext[d] + (j + 1 < nd ? 64 : 0);
+        }
+        if (tmp.size() < static_cast<std::size_t>(t)) tmp.resize(static_cast<std::size_t>(t));
+        internal::strided_copy(tmp.data(), tstr.data(), s, src.strides.data(), ext.data(), nd, k);
+        internal::strided_copy(dst, cs.data(), tmp.data(), tstr.data(), ext.data(), nd, k);
+      } else {
+        internal::strided_copy(dst, cs.data(), s, src.strides.data(), ext.data(), nd, k);
+      }
     }
   };
   internal::parallel_run(L.count(), L.total_bytes, opts.parallel, work);

@@ -12,8 +12,19 @@ import segpack
 
 fastremap = pytest.importorskip("fastremap")
 
-FASTREMAP_DTYPES = [np.bool_, np.uint8, np.uint16, np.uint32, np.uint64, np.int8, np.int16, np.int32, np.int64,
-                    np.float32, np.float64]
+FASTREMAP_DTYPES = [
+    np.bool_,
+    np.uint8,
+    np.uint16,
+    np.uint32,
+    np.uint64,
+    np.int8,
+    np.int16,
+    np.int32,
+    np.int64,
+    np.float32,
+    np.float64,
+]
 
 
 def raw(x):
@@ -38,6 +49,7 @@ def naive_chunks(a, cs, order, grid, edges, fill=0):
     if grid == "F":
         pts.sort(key=lambda p: p[::-1])
     elif grid == "morton":
+
         def key(p):
             code, out = 0, 0
             for b in range(20):
@@ -46,6 +58,7 @@ def naive_chunks(a, cs, order, grid, edges, fill=0):
                         code |= ((p[d] >> b) & 1) << out
                         out += 1
             return code
+
         pts.sort(key=key)
     out, boxes = [], []
     for p in pts:
@@ -83,8 +96,16 @@ def test_tobytes_chunk_size_forms_and_empty():
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # fastremap divides by a zero chunk size
 @pytest.mark.parametrize(
     "cs, order",
-    [((3, 3, 1), "C"), ((8, 6, 2), "C"), ((0, 3, 1), "C"), ((2, 3), "C"), ((2, 3, 1, 1), "C"), ((2.5, 3, 1), "C"),
-     ((2, 3, 1), "c"), ((2, 3, 1), "X")],
+    [
+        ((3, 3, 1), "C"),
+        ((8, 6, 2), "C"),
+        ((0, 3, 1), "C"),
+        ((2, 3), "C"),
+        ((2, 3, 1, 1), "C"),
+        ((2.5, 3, 1), "C"),
+        ((2, 3, 1), "c"),
+        ((2, 3, 1), "X"),
+    ],
 )
 def test_tobytes_raises_where_fastremap_does(cs, order):
     a = np.zeros((4, 6, 2), np.uint8)
@@ -221,15 +242,23 @@ def arrays(draw):
 
 
 @settings(max_examples=150, deadline=None)
-@given(arrays(), st.sampled_from("CF"), st.sampled_from(["F", "C", "morton"]), st.sampled_from(["truncate", "pad"]),
-       st.integers(1, 2), st.data())
+@given(
+    arrays(),
+    st.sampled_from("CF"),
+    st.sampled_from(["F", "C", "morton"]),
+    st.sampled_from(["truncate", "pad"]),
+    st.integers(1, 2),
+    st.data(),
+)
 def test_round_trip(a_cs, order, grid, edges, threads, data):
     a, cs = a_cs
     c = segpack.chunk(a, cs, order=order, grid=grid, edges=edges, threads=threads)
     assert len(c) == int(np.prod([-(-n // k) for n, k in zip(a.shape, cs)]))
     assert np.array_equal(raw(segpack.frombytes(c, threads=threads)), raw(a))
     parts = [bytes(x) for x in c]
-    region = tuple(slice(lo, data.draw(st.integers(lo, n))) for n in a.shape for lo in [data.draw(st.integers(0, n))])
+    region = tuple(
+        slice(lo, data.draw(st.integers(lo, n))) for n in a.shape for lo in [data.draw(st.integers(0, n))]
+    )
     got = segpack.frombytes(parts, a.shape, cs, a.dtype, order=order, grid=grid, edges=edges, region=region)
     assert np.array_equal(raw(got), raw(a[region]))
     for i, (g, box) in enumerate(zip(c.grid_coords, c.bboxes)):
