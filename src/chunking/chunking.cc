@@ -48,6 +48,33 @@ void stored_shape(const ChunkLayout& L, std::size_t i, std::int64_t* out) {
   for (std::size_t d = 0; d < L.ndim(); ++d) out[d] = L.edges == EdgePolicy::pad ? L.chunk_size[d] : L.extent(i, d);
 }
 
+// rows x G runs of `n` bytes: run (r, j) from src + r*sstride + j*n to base[j] + offs[j] + r*dsteps[j].
+template <std::int64_t N>
+void copy_runs_n(const std::uint8_t* src, std::int64_t sstride, std::int64_t rows, std::int64_t G,
+                 std::uint8_t* const* base, const std::int64_t* offs, const std::int64_t* dsteps) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const std::uint8_t* s = src + r * sstride;
+    for (std::int64_t j = 0; j < G; ++j) std::memcpy(base[j] + offs[j] + r * dsteps[j], s + j * N, N);
+  }
+}
+
+void copy_runs(const std::uint8_t* src, std::int64_t sstride, std::int64_t rows, std::int64_t n, std::int64_t G,
+               std::uint8_t* const* base, const std::int64_t* offs, const std::int64_t* dsteps) {
+  switch (n) {
+    case 32: return copy_runs_n<32>(src, sstride, rows, G, base, offs, dsteps);
+    case 64: return copy_runs_n<64>(src, sstride, rows, G, base, offs, dsteps);
+    case 128: return copy_runs_n<128>(src, sstride, rows, G, base, offs, dsteps);
+    case 256: return copy_runs_n<256>(src, sstride, rows, G, base, offs, dsteps);
+    default:
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const std::uint8_t* s = src + r * sstride;
+        for (std::int64_t j = 0; j < G; ++j) {
+          std::memcpy(base[j] + offs[j] + r * dsteps[j], s + j * n, static_cast<std::size_t>(n));
+        }
+      }
+  }
+}
+
 // The fast path of chunk_into when the source's innermost dimension is
 // contiguous and is also the chunks' innermost one: the source is walked in
 // its memory order, one "row group" at a time (the chunks that differ only in
@@ -87,6 +114,7 @@ bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8
   auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
     std::vector<std::int64_t> cstr(static_cast<std::size_t>(G) * nd), run(static_cast<std::size_t>(G));
     std::vector<std::uint8_t*> base(static_cast<std::size_t>(G));
+    std::vector<std::int64_t> offsets, steps;
     std::array<std::int64_t, kMaxChunkDims> g{}, start{}, ext{}, idx{}, cshape{};
     for (std::size_t gi = begin; gi < end; ++gi) {
       // Grid coordinates of the group (F-linear over the dimensions but `inner`).
@@ -123,29 +151,52 @@ bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8
         if (d != inner) row += start[d] * src.strides[d];
       }
       for (std::size_t j = 0; j < m; ++j) idx[j] = 0;
+      // The innermost of the other dimensions is the hot loop; the rest is an odometer.
+      const std::size_t dl = m > 0 ? outer[m - 1] : inner;
+      const std::int64_t rows = m > 0 ? ext[dl] : 1;
+      const std::int64_t rstride = m > 0 ? src.strides[dl] : 0;
+      bool uniform = true;
+      for (std::int64_t j = 0; j < G; ++j) uniform &= run[static_cast<std::size_t>(j)] == cs_inner;
+      std::vector<std::int64_t>& offs = offsets;
+      std::vector<std::int64_t>& dsteps = steps;
+      offs.assign(static_cast<std::size_t>(G), 0);
+      dsteps.resize(static_cast<std::size_t>(G));
+      for (std::int64_t j = 0; j < G; ++j)
+        dsteps[static_cast<std::size_t>(j)] = m > 0 ? cstr[static_cast<std::size_t>(j) * nd + dl] : 0;
       for (;;) {
         for (std::int64_t j = 0; j < G; ++j) {
           std::int64_t off = 0;
           const std::int64_t* cs = &cstr[static_cast<std::size_t>(j) * nd];
-          for (std::size_t q = 0; q < m; ++q) off += idx[q] * cs[outer[q]];
-          std::memcpy(base[static_cast<std::size_t>(j)] + off, row + j * cs_inner,
-                      static_cast<std::size_t>(run[static_cast<std::size_t>(j)]));
+          for (std::size_t q = 0; q + 1 < m; ++q) off += idx[q] * cs[outer[q]];
+          offs[static_cast<std::size_t>(j)] = off;
         }
-        std::size_t q = m;
+        if (uniform) {
+          copy_runs(row, rstride, rows, cs_inner, G, base.data(), offs.data(), dsteps.data());
+        } else {
+          for (std::int64_t r = 0; r < rows; ++r) {
+            for (std::int64_t j = 0; j < G; ++j) {
+              const auto uj = static_cast<std::size_t>(j);
+              std::memcpy(base[uj] + offs[uj] + r * dsteps[uj], row + r * rstride + j * cs_inner,
+                          static_cast<std::size_t>(run[uj]));
+            }
+          }
+        }
+        if (m <= 1) break;
+        std::size_t q = m - 1;
+        bool done = false;
         for (;;) {
-          if (q == 0) break;
+          if (q == 0) {
+            done = true;
+            break;
+          }
           --q;
           const std::size_t d = outer[q];
           row += src.strides[d];
           if (++idx[q] < ext[d]) break;
           row -= src.strides[d] * ext[d];
           idx[q] = 0;
-          if (q == 0) {
-            q = SIZE_MAX;
-            break;
-          }
         }
-        if (q == SIZE_MAX || m == 0) break;
+        if (done) break;
       }
     }
   };
