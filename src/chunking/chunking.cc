@@ -85,8 +85,20 @@ bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8
                 const std::vector<std::uint8_t>& fill, const ParallelOptions& parallel) {
   const std::size_t nd = L.ndim();
   const auto k = static_cast<std::int64_t>(L.itemsize);
-  const std::size_t inner = L.order == ChunkOrder::c ? nd - 1 : 0;
-  if (src.strides[inner] != k || L.count() == 0) return false;
+  // `ci`: the chunks' innermost dimension; `inner`: the source's contiguous
+  // one. When they differ, each group is cut in slabs of R elements along ci
+  // and every (slab, row) block is transposed in registers / L1.
+  const std::size_t ci = L.order == ChunkOrder::c ? nd - 1 : 0;
+  std::size_t inner = ci;
+  if (L.count() == 0) return false;
+  if (src.strides[ci] != k) {
+    inner = nd;
+    for (std::size_t d = 0; d < nd; ++d) {
+      if (src.strides[d] == k && L.shape[d] > 1) inner = d;
+    }
+    if (inner == nd || L.shape[ci] <= 1) return false;
+  }
+  const bool mismatch = inner != ci;
   // The other dimensions, outermost (largest |stride|) first.
   std::array<std::size_t, kMaxChunkDims> outer{};
   std::size_t m = 0;
@@ -149,6 +161,44 @@ bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8
       const std::uint8_t* row = src.data;
       for (std::size_t d = 0; d < nd; ++d) {
         if (d != inner) row += start[d] * src.strides[d];
+      }
+      if (mismatch) {
+        std::array<std::size_t, kMaxChunkDims> rest{};
+        std::size_t mr = 0;
+        for (std::size_t q = 0; q < m; ++q) {
+          if (outer[q] != ci) rest[mr++] = outer[q];
+        }
+        const std::int64_t R = k >= 8 ? 8 : 16;
+        for (std::int64_t a0 = 0; a0 < ext[ci]; a0 += R) {
+          const std::int64_t ea = std::min(R, ext[ci] - a0);
+          const std::uint8_t* r = row + a0 * src.strides[ci];
+          for (std::size_t q = 0; q < mr; ++q) idx[q] = 0;
+          for (;;) {
+            for (std::int64_t j = 0; j < G; ++j) {
+              const auto uj = static_cast<std::size_t>(j);
+              const std::int64_t* cs = &cstr[uj * nd];
+              std::int64_t off = a0 * cs[ci];
+              for (std::size_t q = 0; q < mr; ++q) off += idx[q] * cs[rest[q]];
+              internal::transpose_block(base[uj] + off, cs[inner], r + j * cs_inner, src.strides[ci], ea, run[uj] / k,
+                                        L.itemsize);
+            }
+            std::size_t q = mr;
+            bool done = true;
+            while (q > 0) {
+              --q;
+              const std::size_t d = rest[q];
+              r += src.strides[d];
+              if (++idx[q] < ext[d]) {
+                done = false;
+                break;
+              }
+              r -= src.strides[d] * ext[d];
+              idx[q] = 0;
+            }
+            if (done) break;
+          }
+        }
+        continue;
       }
       for (std::size_t j = 0; j < m; ++j) idx[j] = 0;
       // The innermost of the other dimensions is the hot loop; the rest is an odometer.
@@ -340,22 +390,8 @@ Status chunk_into(const ArrayView& src, const ChunkLayout& L, std::span<std::uin
   const std::size_t k = L.itemsize;
   std::vector<std::uint8_t> fill = opts.fill.empty() ? std::vector<std::uint8_t>(k, 0) : opts.fill;
   if (chunk_rows(src, L, dests, fill, opts.parallel)) return Status::OK();
-  // Staging pays when the source's innermost dimension is contiguous but is
-  // not the chunks' innermost one (a transposing copy) and a chunk fits in L2.
-  const std::size_t chunk_inner = L.order == ChunkOrder::c ? nd - 1 : 0;
-  std::array<std::size_t, kMaxChunkDims> src_order{};
-  std::iota(src_order.begin(), src_order.begin() + nd, 0);
-  auto mag = [&](std::size_t d) { return src.strides[d] < 0 ? -src.strides[d] : src.strides[d]; };
-  std::stable_sort(src_order.begin(), src_order.begin() + nd,
-                   [&](std::size_t a, std::size_t b) { return mag(a) > mag(b); });
-  std::uint64_t chunk_bytes = k;
-  for (std::size_t d = 0; d < nd; ++d) chunk_bytes *= static_cast<std::uint64_t>(L.chunk_size[d]);
-  const std::size_t src_inner = src_order[nd - 1];
-  const bool staged = nd > 1 && src.strides[src_inner] == static_cast<std::int64_t>(k) && src_inner != chunk_inner &&
-                      L.shape[src_inner] > 1 && L.shape[chunk_inner] > 1 && chunk_bytes <= (std::uint64_t{4} << 20);
   auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
-    std::array<std::int64_t, kMaxChunkDims> cshape{}, cs{}, ext{}, tstr{};
-    std::vector<std::uint8_t> tmp;
+    std::array<std::int64_t, kMaxChunkDims> cshape{}, cs{}, ext{};
     for (std::size_t i = begin; i < end; ++i) {
       stored_shape(L, i, cshape.data());
       chunk_strides(cshape.data(), nd, k, L.order, cs.data());
@@ -368,23 +404,7 @@ Status chunk_into(const ArrayView& src, const ChunkLayout& L, std::span<std::uin
       }
       std::uint8_t* dst = dests[i];
       if (partial) internal::fill_pattern(dst, L.segments[i].length, fill.data(), k);
-      if (staged) {
-        // Two stages, both cache-friendly: the source box is read in its memory
-        // order (memcpy runs) into a per-worker buffer laid out like the source
-        // (strides padded by a cache line against set conflicts), then
-        // transposed from there, in cache, into the chunk's order.
-        std::int64_t t = static_cast<std::int64_t>(k);
-        for (std::size_t j = nd; j-- > 0;) {
-          const std::size_t d = src_order[j];
-          tstr[d] = t;
-          t = t * ext[d] + (j + 1 < nd ? 64 : 0);
-        }
-        if (tmp.size() < static_cast<std::size_t>(t)) tmp.resize(static_cast<std::size_t>(t));
-        internal::strided_copy(tmp.data(), tstr.data(), s, src.strides.data(), ext.data(), nd, k);
-        internal::strided_copy(dst, cs.data(), tmp.data(), tstr.data(), ext.data(), nd, k);
-      } else {
-        internal::strided_copy(dst, cs.data(), s, src.strides.data(), ext.data(), nd, k);
-      }
+      internal::strided_copy(dst, cs.data(), s, src.strides.data(), ext.data(), nd, k);
     }
   };
   internal::parallel_run(L.count(), L.total_bytes, opts.parallel, work);

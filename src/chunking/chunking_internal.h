@@ -14,6 +14,12 @@ namespace segpack::internal {
 void strided_copy(std::uint8_t* dst, const std::int64_t* ds, const std::uint8_t* src, const std::int64_t* ss,
                   const std::int64_t* ext, std::size_t nd, std::size_t k) noexcept;
 
+/// The 2-D transpose of an (ea x eb) box of k-byte elements:
+/// dst + a*k + b*dsb <- src + a*ssa + b*k, in register blocks (1- and 2-byte
+/// elements) or L1-sized tiles.
+void transpose_block(std::uint8_t* dst, std::int64_t dsb, const std::uint8_t* src, std::int64_t ssa, std::int64_t ea,
+                     std::int64_t eb, std::size_t k) noexcept;
+
 /// Fills `n` bytes at `dst` with copies of the `k`-byte `pattern` (n is a multiple of k).
 void fill_pattern(std::uint8_t* dst, std::size_t n, const std::uint8_t* pattern, std::size_t k) noexcept;
 

@@ -1,6 +1,7 @@
 // segpack — the one strided copy every chunking path uses (see chunking_internal.h).
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 
 #include "chunking_internal.h"
@@ -33,14 +34,57 @@ void strided_row_any(std::uint8_t* d, std::int64_t ds, const std::uint8_t* s, st
 // 2-D transpose of an (ea x eb) box: dst(a, b) = dst + a*K + b*dsb,
 // src(a, b) = src + a*ssa + b*K. Tiles small enough that the rows of both
 // sides stay in L1.
+// Transposes an R x R block of K-byte elements held in R 64-bit words
+// (R = 8 / K; word r = row r, element c at bits [8*K*c, 8*K*(c+1)) on a
+// little-endian machine): after it, word c holds column c. Swaps ever larger
+// sub-blocks: elements, then pairs, then quads.
+template <std::size_t K>
+inline void transpose_words(std::uint64_t* x) noexcept {
+  constexpr std::size_t R = 8 / K;
+  constexpr std::uint64_t kMask[3] = {0x00FF00FF00FF00FFull, 0x0000FFFF0000FFFFull, 0x00000000FFFFFFFFull};
+  for (std::size_t level = (K == 1 ? 0 : K == 2 ? 1 : 2), span = 1; level < 3; ++level, span *= 2) {
+    const unsigned shift = 8u << level;
+    for (std::size_t r = 0; r < R; ++r) {
+      if (r & span) continue;
+      const std::uint64_t t = ((x[r] >> shift) ^ x[r + span]) & kMask[level];
+      x[r + span] ^= t;
+      x[r] ^= t << shift;
+    }
+  }
+}
+
 template <std::size_t K>
 void transpose2d(std::uint8_t* dst, std::int64_t dsb, const std::uint8_t* src, std::int64_t ssa, std::int64_t ea,
                  std::int64_t eb) noexcept {
-  constexpr std::int64_t T = K >= 8 ? 16 : (K >= 4 ? 32 : 64);
-  for (std::int64_t a0 = 0; a0 < ea; a0 += T) {
-    const std::int64_t a1 = std::min(ea, a0 + T);
-    for (std::int64_t b0 = 0; b0 < eb; b0 += T) {
-      const std::int64_t b1 = std::min(eb, b0 + T);
+  if constexpr ((K == 1 || K == 2) && std::endian::native == std::endian::little) {
+    // Register blocks of R x R elements, 64-bit loads and stores.
+    constexpr std::int64_t R = 8 / K;
+    constexpr auto kk = static_cast<std::int64_t>(K);
+    std::int64_t a0 = 0;
+    for (; a0 + R <= ea; a0 += R) {
+      std::int64_t b0 = 0;
+      for (; b0 + R <= eb; b0 += R) {
+        std::uint64_t x[R];
+        for (std::int64_t r = 0; r < R; ++r) std::memcpy(&x[r], src + (a0 + r) * ssa + b0 * kk, 8);
+        transpose_words<K>(x);
+        for (std::int64_t c = 0; c < R; ++c) std::memcpy(dst + (b0 + c) * dsb + a0 * kk, &x[c], 8);
+      }
+      for (std::int64_t b = b0; b < eb; ++b) {
+        for (std::int64_t a = a0; a < a0 + R; ++a) copy_elem<K>(dst + b * dsb + a * kk, src + a * ssa + b * kk);
+      }
+    }
+    for (std::int64_t b = 0; b < eb; ++b) {
+      for (std::int64_t a = a0; a < ea; ++a) copy_elem<K>(dst + b * dsb + a * kk, src + a * ssa + b * kk);
+    }
+    return;
+  }
+  // Few source rows at a time (TA: their lines stay in L1 even when the rows
+  // are a power of two apart and share one cache set), long in b.
+  constexpr std::int64_t TA = 8, TB = 256;
+  for (std::int64_t a0 = 0; a0 < ea; a0 += TA) {
+    const std::int64_t a1 = std::min(ea, a0 + TA);
+    for (std::int64_t b0 = 0; b0 < eb; b0 += TB) {
+      const std::int64_t b1 = std::min(eb, b0 + TB);
       for (std::int64_t b = b0; b < b1; ++b) {
         std::uint8_t* d = dst + b * dsb;
         const std::uint8_t* s = src + b * static_cast<std::int64_t>(K);
@@ -180,6 +224,18 @@ void strided_copy(std::uint8_t* dst, const std::int64_t* ds, const std::uint8_t*
     case 8: return copy_k<8>(dst, src, dims.data(), m, k);
     case 16: return copy_k<16>(dst, src, dims.data(), m, k);
     default: return copy_k<0>(dst, src, dims.data(), m, k);
+  }
+}
+
+void transpose_block(std::uint8_t* dst, std::int64_t dsb, const std::uint8_t* src, std::int64_t ssa, std::int64_t ea,
+                     std::int64_t eb, std::size_t k) noexcept {
+  switch (k) {
+    case 1: return transpose2d<1>(dst, dsb, src, ssa, ea, eb);
+    case 2: return transpose2d<2>(dst, dsb, src, ssa, ea, eb);
+    case 4: return transpose2d<4>(dst, dsb, src, ssa, ea, eb);
+    case 8: return transpose2d<8>(dst, dsb, src, ssa, ea, eb);
+    case 16: return transpose2d<16>(dst, dsb, src, ssa, ea, eb);
+    default: return transpose2d_any(dst, dsb, src, ssa, ea, eb, k);
   }
 }
 
