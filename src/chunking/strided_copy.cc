@@ -4,6 +4,10 @@
 #include <bit>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
+
 #include "chunking_internal.h"
 #include "segpack/chunking.h"
 
@@ -56,6 +60,37 @@ inline void transpose_words(std::uint64_t* x) noexcept {
 template <std::size_t K>
 void transpose2d(std::uint8_t* dst, std::int64_t dsb, const std::uint8_t* src, std::int64_t ssa, std::int64_t ea,
                  std::int64_t eb) noexcept {
+#if defined(__SSE2__)
+  if constexpr (K == 4) {
+    // 4 x 4 blocks through SSE registers (bit-exact: loads, shuffles and
+    // stores only). Columns outermost, so every destination line is written
+    // whole before the next one.
+    std::int64_t b0 = 0;
+    for (; b0 + 4 <= eb; b0 += 4) {
+      std::int64_t a0 = 0;
+      for (; a0 + 4 <= ea; a0 += 4) {
+        const std::uint8_t* s = src + a0 * ssa + b0 * 4;
+        __m128 r0 = _mm_loadu_ps(reinterpret_cast<const float*>(s));
+        __m128 r1 = _mm_loadu_ps(reinterpret_cast<const float*>(s + ssa));
+        __m128 r2 = _mm_loadu_ps(reinterpret_cast<const float*>(s + 2 * ssa));
+        __m128 r3 = _mm_loadu_ps(reinterpret_cast<const float*>(s + 3 * ssa));
+        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+        std::uint8_t* d = dst + b0 * dsb + a0 * 4;
+        _mm_storeu_ps(reinterpret_cast<float*>(d), r0);
+        _mm_storeu_ps(reinterpret_cast<float*>(d + dsb), r1);
+        _mm_storeu_ps(reinterpret_cast<float*>(d + 2 * dsb), r2);
+        _mm_storeu_ps(reinterpret_cast<float*>(d + 3 * dsb), r3);
+      }
+      for (std::int64_t b = b0; b < b0 + 4; ++b) {
+        for (std::int64_t a = a0; a < ea; ++a) copy_elem<K>(dst + b * dsb + a * 4, src + a * ssa + b * 4);
+      }
+    }
+    for (std::int64_t b = b0; b < eb; ++b) {
+      for (std::int64_t a = 0; a < ea; ++a) copy_elem<K>(dst + b * dsb + a * 4, src + a * ssa + b * 4);
+    }
+    return;
+  }
+#endif
   if constexpr ((K == 1 || K == 2) && std::endian::native == std::endian::little) {
     // Register blocks of R x R elements, 64-bit loads and stores.
     constexpr std::int64_t R = 8 / K;
