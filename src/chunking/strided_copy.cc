@@ -95,21 +95,22 @@ void transpose2d(std::uint8_t* dst, std::int64_t dsb, const std::uint8_t* src, s
     // Register blocks of R x R elements, 64-bit loads and stores.
     constexpr std::int64_t R = 8 / K;
     constexpr auto kk = static_cast<std::int64_t>(K);
-    std::int64_t a0 = 0;
-    for (; a0 + R <= ea; a0 += R) {
-      std::int64_t b0 = 0;
-      for (; b0 + R <= eb; b0 += R) {
+    // Columns outermost, so every destination line is completed before the next.
+    std::int64_t b0 = 0;
+    for (; b0 + R <= eb; b0 += R) {
+      std::int64_t a0 = 0;
+      for (; a0 + R <= ea; a0 += R) {
         std::uint64_t x[R];
         for (std::int64_t r = 0; r < R; ++r) std::memcpy(&x[r], src + (a0 + r) * ssa + b0 * kk, 8);
         transpose_words<K>(x);
         for (std::int64_t c = 0; c < R; ++c) std::memcpy(dst + (b0 + c) * dsb + a0 * kk, &x[c], 8);
       }
-      for (std::int64_t b = b0; b < eb; ++b) {
-        for (std::int64_t a = a0; a < a0 + R; ++a) copy_elem<K>(dst + b * dsb + a * kk, src + a * ssa + b * kk);
+      for (std::int64_t b = b0; b < b0 + R; ++b) {
+        for (std::int64_t a = a0; a < ea; ++a) copy_elem<K>(dst + b * dsb + a * kk, src + a * ssa + b * kk);
       }
     }
-    for (std::int64_t b = 0; b < eb; ++b) {
-      for (std::int64_t a = a0; a < ea; ++a) copy_elem<K>(dst + b * dsb + a * kk, src + a * ssa + b * kk);
+    for (std::int64_t b = b0; b < eb; ++b) {
+      for (std::int64_t a = 0; a < ea; ++a) copy_elem<K>(dst + b * dsb + a * kk, src + a * ssa + b * kk);
     }
     return;
   }
