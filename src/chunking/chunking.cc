@@ -5,6 +5,10 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <numeric>
 #include <string>
 
@@ -51,7 +55,28 @@ void stored_shape(const ChunkLayout& L, std::size_t i, std::int64_t* out) {
 // rows x G runs of `n` bytes: run (r, j) from src + r*sstride + j*n to base[j] + offs[j] + r*dsteps[j].
 template <std::int64_t N>
 void copy_runs_n(const std::uint8_t* src, std::int64_t sstride, std::int64_t rows, std::int64_t G,
-                 std::uint8_t* const* base, const std::int64_t* offs, const std::int64_t* dsteps) {
+                 std::uint8_t* const* base, const std::int64_t* offs, const std::int64_t* dsteps, bool stream) {
+#if defined(__SSE2__)
+  if (stream) {
+    // Non-temporal stores: the output is far larger than the caches and is
+    // not read back here, so skip the read-for-ownership of every line.
+    bool aligned = true;
+    for (std::int64_t j = 0; j < G; ++j) {
+      aligned &= (reinterpret_cast<std::uintptr_t>(base[j] + offs[j]) % 16 == 0) && (dsteps[j] % 16 == 0);
+    }
+    if (aligned) {
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const std::uint8_t* s = src + r * sstride;
+        for (std::int64_t j = 0; j < G; ++j) {
+          auto* d = reinterpret_cast<__m128i*>(base[j] + offs[j] + r * dsteps[j]);
+          const auto* q = reinterpret_cast<const __m128i*>(s + j * N);
+          for (std::int64_t v = 0; v < N / 16; ++v) _mm_stream_si128(d + v, _mm_loadu_si128(q + v));
+        }
+      }
+      return;
+    }
+  }
+#endif
   for (std::int64_t r = 0; r < rows; ++r) {
     const std::uint8_t* s = src + r * sstride;
     for (std::int64_t j = 0; j < G; ++j) std::memcpy(base[j] + offs[j] + r * dsteps[j], s + j * N, N);
@@ -59,12 +84,12 @@ void copy_runs_n(const std::uint8_t* src, std::int64_t sstride, std::int64_t row
 }
 
 void copy_runs(const std::uint8_t* src, std::int64_t sstride, std::int64_t rows, std::int64_t n, std::int64_t G,
-               std::uint8_t* const* base, const std::int64_t* offs, const std::int64_t* dsteps) {
+               std::uint8_t* const* base, const std::int64_t* offs, const std::int64_t* dsteps, bool stream) {
   switch (n) {
-    case 32: return copy_runs_n<32>(src, sstride, rows, G, base, offs, dsteps);
-    case 64: return copy_runs_n<64>(src, sstride, rows, G, base, offs, dsteps);
-    case 128: return copy_runs_n<128>(src, sstride, rows, G, base, offs, dsteps);
-    case 256: return copy_runs_n<256>(src, sstride, rows, G, base, offs, dsteps);
+    case 32: return copy_runs_n<32>(src, sstride, rows, G, base, offs, dsteps, stream);
+    case 64: return copy_runs_n<64>(src, sstride, rows, G, base, offs, dsteps, stream);
+    case 128: return copy_runs_n<128>(src, sstride, rows, G, base, offs, dsteps, stream);
+    case 256: return copy_runs_n<256>(src, sstride, rows, G, base, offs, dsteps, stream);
     default:
       for (std::int64_t r = 0; r < rows; ++r) {
         const std::uint8_t* s = src + r * sstride;
@@ -99,6 +124,8 @@ bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8
     if (inner == nd || L.shape[ci] <= 1) return false;
   }
   const bool mismatch = inner != ci;
+  // Outputs much larger than the last-level cache are written with streaming stores.
+  const bool stream = L.total_bytes >= (std::uint64_t{64} << 20);
   // The other dimensions, outermost (largest |stride|) first.
   std::array<std::size_t, kMaxChunkDims> outer{};
   std::size_t m = 0;
@@ -221,7 +248,7 @@ bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8
           offs[static_cast<std::size_t>(j)] = off;
         }
         if (uniform) {
-          copy_runs(row, rstride, rows, cs_inner, G, base.data(), offs.data(), dsteps.data());
+          copy_runs(row, rstride, rows, cs_inner, G, base.data(), offs.data(), dsteps.data(), stream);
         } else {
           for (std::int64_t r = 0; r < rows; ++r) {
             for (std::int64_t j = 0; j < G; ++j) {
@@ -249,6 +276,9 @@ bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8
         if (done) break;
       }
     }
+#if defined(__SSE2__)
+    if (stream) _mm_sfence();  // order the streaming stores before the pool's hand-off
+#endif
   };
   internal::parallel_run(groups, L.total_bytes, parallel, work);
   return true;
