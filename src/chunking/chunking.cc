@@ -53,6 +53,19 @@ void stored_shape(const ChunkLayout& L, std::size_t i, std::int64_t* out) {
 }
 
 // rows x G runs of `n` bytes: run (r, j) from src + r*sstride + j*n to base[j] + offs[j] + r*dsteps[j].
+// One run of n bytes; streaming stores when asked and the destination allows.
+inline void copy_run(std::uint8_t* d, const std::uint8_t* s, std::int64_t n, bool stream) {
+#if defined(__SSE2__)
+  if (stream && n % 16 == 0 && reinterpret_cast<std::uintptr_t>(d) % 16 == 0) {
+    auto* dv = reinterpret_cast<__m128i*>(d);
+    const auto* sv = reinterpret_cast<const __m128i*>(s);
+    for (std::int64_t v = 0; v < n / 16; ++v) _mm_stream_si128(dv + v, _mm_loadu_si128(sv + v));
+    return;
+  }
+#endif
+  std::memcpy(d, s, static_cast<std::size_t>(n));
+}
+
 template <std::int64_t N>
 void copy_runs_n(const std::uint8_t* src, std::int64_t sstride, std::int64_t rows, std::int64_t G,
                  std::uint8_t* const* base, const std::int64_t* offs, const std::int64_t* dsteps, bool stream) {
@@ -253,8 +266,7 @@ bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8
           for (std::int64_t r = 0; r < rows; ++r) {
             for (std::int64_t j = 0; j < G; ++j) {
               const auto uj = static_cast<std::size_t>(j);
-              std::memcpy(base[uj] + offs[uj] + r * dsteps[uj], row + r * rstride + j * cs_inner,
-                          static_cast<std::size_t>(run[uj]));
+              copy_run(base[uj] + offs[uj] + r * dsteps[uj], row + r * rstride + j * cs_inner, run[uj], stream);
             }
           }
         }
