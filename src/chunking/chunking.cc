@@ -113,6 +113,32 @@ void copy_runs(const std::uint8_t* src, std::int64_t sstride, std::int64_t rows,
   }
 }
 
+// Fills the part of padded chunk i that lies outside the array (the margin)
+// with the fill value, leaving the part the copy will write alone.
+void fill_margin(std::uint8_t* dst, const ChunkLayout& L, std::size_t i, const std::vector<std::uint8_t>& fill) {
+  const std::size_t nd = L.ndim();
+  std::array<std::int64_t, kMaxChunkDims> cs{}, ext{};
+  chunk_strides(L.chunk_size.data(), nd, L.itemsize, L.order, cs.data());
+  // Dimensions in the chunk's memory order, outermost first.
+  std::array<std::size_t, kMaxChunkDims> dims{};
+  for (std::size_t j = 0; j < nd; ++j) dims[j] = L.order == ChunkOrder::c ? j : nd - 1 - j;
+  for (std::size_t d = 0; d < nd; ++d) ext[d] = L.extent(i, d);
+  // need[l]: some dimension at level l or deeper is cut short.
+  std::array<bool, kMaxChunkDims + 1> need{};
+  for (std::size_t l = nd; l-- > 0;) need[l] = need[l + 1] || ext[dims[l]] < L.chunk_size[dims[l]];
+  auto rec = [&](auto&& self, std::uint8_t* p, std::size_t l) -> void {
+    const std::size_t d = dims[l];
+    if (l + 1 < nd && need[l + 1]) {
+      for (std::int64_t x = 0; x < ext[d]; ++x) self(self, p + x * cs[d], l + 1);
+    }
+    const std::int64_t tail = L.chunk_size[d] - ext[d];
+    if (tail > 0) {
+      internal::fill_pattern(p + ext[d] * cs[d], static_cast<std::size_t>(tail * cs[d]), fill.data(), L.itemsize);
+    }
+  };
+  rec(rec, dst, 0);
+}
+
 // The fast path of chunk_into when the source's innermost dimension is
 // contiguous and is also the chunks' innermost one: the source is walked in
 // its memory order, one "row group" at a time (the chunks that differ only in
@@ -189,7 +215,7 @@ bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8
         run[static_cast<std::size_t>(j)] = L.extent(i, inner) * k;
         bool partial = false;
         for (std::size_t d = 0; d < nd; ++d) partial |= L.extent(i, d) != cshape[d];
-        if (partial) internal::fill_pattern(dests[i], L.segments[i].length, fill.data(), L.itemsize);
+        if (partial) fill_margin(dests[i], L, i, fill);
         if (j == 0) {
           for (std::size_t d = 0; d < nd; ++d) {
             start[d] = L.bboxes[i * 2 * nd + d];
@@ -445,7 +471,7 @@ Status chunk_into(const ArrayView& src, const ChunkLayout& L, std::span<std::uin
         partial |= ext[d] != cshape[d];
       }
       std::uint8_t* dst = dests[i];
-      if (partial) internal::fill_pattern(dst, L.segments[i].length, fill.data(), k);
+      if (partial) fill_margin(dst, L, i, fill);
       internal::strided_copy(dst, cs.data(), s, src.strides.data(), ext.data(), nd, k);
     }
   };
