@@ -38,6 +38,7 @@ from ._core import (  # noqa: F401
     set_num_threads,
     write_intmap,
 )
+from .chunking import Chunks, chunk, frombytes, tobytes  # noqa: F401
 from .codecs import (  # noqa: F401
     DICT_TYPE_AUTO,
     DICT_TYPE_FULLDICT,
@@ -129,6 +130,10 @@ __all__ = [
     "decompress",
     "codec_level_range",
     "codec_default_level",
+    "chunk",
+    "tobytes",
+    "frombytes",
+    "Chunks",
     "MAGIC_NUMBERS",
     "HEADER_LENGTH",
     "FORMAT_VERSION",

@@ -19,4 +19,5 @@ NB_MODULE(_core, m) {
   bind_crc32c(m);
   bind_codecs(m);
   bind_zstd(m);
+  bind_chunking(m);
 }

@@ -1,0 +1,561 @@
+// segpack — chunked arrays: the grid plan, chunking into per-chunk
+// destinations or one buffer, and assembly (include/segpack/chunking.h).
+#include "segpack/chunking.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#include <numeric>
+#include <string>
+
+#include "chunking_internal.h"
+#include "segpack/internal/parallel.h"
+
+namespace segpack {
+
+namespace {
+
+std::string dims_text(std::span<const std::int64_t> v) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(v[i]);
+  }
+  if (v.size() == 1) s += ",";
+  return s + ")";
+}
+
+bool mul_ok(std::uint64_t a, std::uint64_t b, std::uint64_t* out) { return !__builtin_mul_overflow(a, b, out); }
+
+// Byte strides of a dense chunk of `cshape` in `order`.
+void chunk_strides(const std::int64_t* cshape, std::size_t nd, std::size_t k, ChunkOrder order, std::int64_t* out) {
+  std::int64_t s = static_cast<std::int64_t>(k);
+  if (order == ChunkOrder::c) {
+    for (std::size_t d = nd; d-- > 0;) {
+      out[d] = s;
+      s *= cshape[d];
+    }
+  } else {
+    for (std::size_t d = 0; d < nd; ++d) {
+      out[d] = s;
+      s *= cshape[d];
+    }
+  }
+}
+
+// The stored shape of chunk i: full size when padded, else its extent.
+void stored_shape(const ChunkLayout& L, std::size_t i, std::int64_t* out) {
+  for (std::size_t d = 0; d < L.ndim(); ++d) out[d] = L.edges == EdgePolicy::pad ? L.chunk_size[d] : L.extent(i, d);
+}
+
+// rows x G runs of `n` bytes: run (r, j) from src + r*sstride + j*n to base[j] + offs[j] + r*dsteps[j].
+// One run of n bytes; streaming stores when asked and the destination allows.
+inline void copy_run(std::uint8_t* d, const std::uint8_t* s, std::int64_t n, bool stream) {
+#if defined(__SSE2__)
+  if (stream && n % 16 == 0 && reinterpret_cast<std::uintptr_t>(d) % 16 == 0) {
+    auto* dv = reinterpret_cast<__m128i*>(d);
+    const auto* sv = reinterpret_cast<const __m128i*>(s);
+    for (std::int64_t v = 0; v < n / 16; ++v) _mm_stream_si128(dv + v, _mm_loadu_si128(sv + v));
+    return;
+  }
+#endif
+  std::memcpy(d, s, static_cast<std::size_t>(n));
+}
+
+template <std::int64_t N>
+void copy_runs_n(const std::uint8_t* src, std::int64_t sstride, std::int64_t rows, std::int64_t G,
+                 std::uint8_t* const* base, const std::int64_t* offs, const std::int64_t* dsteps, bool stream) {
+#if defined(__SSE2__)
+  if (stream) {
+    // Non-temporal stores: the output is far larger than the caches and is
+    // not read back here, so skip the read-for-ownership of every line.
+    bool aligned = true;
+    for (std::int64_t j = 0; j < G; ++j) {
+      aligned &= (reinterpret_cast<std::uintptr_t>(base[j] + offs[j]) % 16 == 0) && (dsteps[j] % 16 == 0);
+    }
+    if (aligned) {
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const std::uint8_t* s = src + r * sstride;
+        for (std::int64_t j = 0; j < G; ++j) {
+          auto* d = reinterpret_cast<__m128i*>(base[j] + offs[j] + r * dsteps[j]);
+          const auto* q = reinterpret_cast<const __m128i*>(s + j * N);
+          for (std::int64_t v = 0; v < N / 16; ++v) _mm_stream_si128(d + v, _mm_loadu_si128(q + v));
+        }
+      }
+      return;
+    }
+  }
+#endif
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const std::uint8_t* s = src + r * sstride;
+    for (std::int64_t j = 0; j < G; ++j) std::memcpy(base[j] + offs[j] + r * dsteps[j], s + j * N, N);
+  }
+}
+
+void copy_runs(const std::uint8_t* src, std::int64_t sstride, std::int64_t rows, std::int64_t n, std::int64_t G,
+               std::uint8_t* const* base, const std::int64_t* offs, const std::int64_t* dsteps, bool stream) {
+  switch (n) {
+    case 32: return copy_runs_n<32>(src, sstride, rows, G, base, offs, dsteps, stream);
+    case 64: return copy_runs_n<64>(src, sstride, rows, G, base, offs, dsteps, stream);
+    case 128: return copy_runs_n<128>(src, sstride, rows, G, base, offs, dsteps, stream);
+    case 256: return copy_runs_n<256>(src, sstride, rows, G, base, offs, dsteps, stream);
+    default:
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const std::uint8_t* s = src + r * sstride;
+        for (std::int64_t j = 0; j < G; ++j) {
+          std::memcpy(base[j] + offs[j] + r * dsteps[j], s + j * n, static_cast<std::size_t>(n));
+        }
+      }
+  }
+}
+
+// Fills the part of padded chunk i that lies outside the array (the margin)
+// with the fill value, leaving the part the copy will write alone.
+void fill_margin(std::uint8_t* dst, const ChunkLayout& L, std::size_t i, const std::vector<std::uint8_t>& fill) {
+  const std::size_t nd = L.ndim();
+  std::array<std::int64_t, kMaxChunkDims> cs{}, ext{};
+  chunk_strides(L.chunk_size.data(), nd, L.itemsize, L.order, cs.data());
+  // Dimensions in the chunk's memory order, outermost first.
+  std::array<std::size_t, kMaxChunkDims> dims{};
+  for (std::size_t j = 0; j < nd; ++j) dims[j] = L.order == ChunkOrder::c ? j : nd - 1 - j;
+  for (std::size_t d = 0; d < nd; ++d) ext[d] = L.extent(i, d);
+  // need[l]: some dimension at level l or deeper is cut short.
+  std::array<bool, kMaxChunkDims + 1> need{};
+  for (std::size_t l = nd; l-- > 0;) need[l] = need[l + 1] || ext[dims[l]] < L.chunk_size[dims[l]];
+  auto rec = [&](auto&& self, std::uint8_t* p, std::size_t l) -> void {
+    const std::size_t d = dims[l];
+    if (l + 1 < nd && need[l + 1]) {
+      for (std::int64_t x = 0; x < ext[d]; ++x) self(self, p + x * cs[d], l + 1);
+    }
+    const std::int64_t tail = L.chunk_size[d] - ext[d];
+    if (tail > 0) {
+      internal::fill_pattern(p + ext[d] * cs[d], static_cast<std::size_t>(tail * cs[d]), fill.data(), L.itemsize);
+    }
+  };
+  rec(rec, dst, 0);
+}
+
+// The fast path of chunk_into when the source's innermost dimension is
+// contiguous and is also the chunks' innermost one: the source is walked in
+// its memory order, one "row group" at a time (the chunks that differ only in
+// that dimension), each source row cut into runs that go to the group's
+// chunks; reads are long sequential streams, writes one stream per chunk.
+// Returns false (nothing done) when the layout does not qualify.
+bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8_t* const> dests,
+                const std::vector<std::uint8_t>& fill, const ParallelOptions& parallel) {
+  const std::size_t nd = L.ndim();
+  const auto k = static_cast<std::int64_t>(L.itemsize);
+  // `ci`: the chunks' innermost dimension; `inner`: the source's contiguous
+  // one. When they differ, each group is cut in slabs of R elements along ci
+  // and every (slab, row) block is transposed in registers / L1.
+  const std::size_t ci = L.order == ChunkOrder::c ? nd - 1 : 0;
+  std::size_t inner = ci;
+  if (L.count() == 0) return false;
+  if (src.strides[ci] != k) {
+    inner = nd;
+    for (std::size_t d = 0; d < nd; ++d) {
+      if (src.strides[d] == k && L.shape[d] > 1) inner = d;
+    }
+    if (inner == nd || L.shape[ci] <= 1) return false;
+  }
+  const bool mismatch = inner != ci;
+  // Outputs much larger than the last-level cache are written with streaming stores.
+  const bool stream = L.total_bytes >= (std::uint64_t{64} << 20);
+  // The other dimensions, outermost (largest |stride|) first.
+  std::array<std::size_t, kMaxChunkDims> outer{};
+  std::size_t m = 0;
+  for (std::size_t d = 0; d < nd; ++d) {
+    if (d != inner) outer[m++] = d;
+  }
+  auto mag = [&](std::size_t d) { return src.strides[d] < 0 ? -src.strides[d] : src.strides[d]; };
+  std::stable_sort(outer.begin(), outer.begin() + m, [&](std::size_t a, std::size_t b) { return mag(a) > mag(b); });
+  for (std::size_t j = 0; j < m; ++j) {
+    if (mag(outer[j]) < L.shape[inner] * k && L.shape[outer[j]] > 1) return false;  // interleaved with the rows
+  }
+  // List position of every grid point, by its F-linear index.
+  const std::size_t n = L.count();
+  std::vector<std::uint32_t> pos(n);
+  if (n > UINT32_MAX) return false;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::size_t f = 0;
+    for (std::size_t d = nd; d-- > 0;) f = f * static_cast<std::size_t>(L.grid_shape[d]) + L.grid_coords[i * nd + d];
+    pos[f] = static_cast<std::uint32_t>(i);
+  }
+  const std::int64_t G = L.grid_shape[inner];
+  const std::size_t groups = n / static_cast<std::size_t>(G);
+  std::int64_t f_inner = 1;  // F-linear stride of the inner grid dimension
+  for (std::size_t d = 0; d < inner; ++d) f_inner *= L.grid_shape[d];
+  auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
+    std::vector<std::int64_t> cstr(static_cast<std::size_t>(G) * nd), run(static_cast<std::size_t>(G));
+    std::vector<std::uint8_t*> base(static_cast<std::size_t>(G));
+    std::vector<std::int64_t> offsets, steps;
+    std::array<std::int64_t, kMaxChunkDims> g{}, start{}, ext{}, idx{}, cshape{};
+    for (std::size_t gi = begin; gi < end; ++gi) {
+      // Grid coordinates of the group (F-linear over the dimensions but `inner`).
+      std::size_t r = gi;
+      for (std::size_t d = 0; d < nd; ++d) {
+        if (d == inner) continue;
+        g[d] = static_cast<std::int64_t>(r % static_cast<std::size_t>(L.grid_shape[d]));
+        r /= static_cast<std::size_t>(L.grid_shape[d]);
+      }
+      std::int64_t f0 = 0, mul = 1;
+      for (std::size_t d = 0; d < nd; ++d) {
+        if (d != inner) f0 += g[d] * mul;
+        mul *= L.grid_shape[d];
+      }
+      for (std::int64_t j = 0; j < G; ++j) {
+        const std::size_t i = pos[static_cast<std::size_t>(f0 + j * f_inner)];
+        stored_shape(L, i, cshape.data());
+        chunk_strides(cshape.data(), nd, L.itemsize, L.order, &cstr[static_cast<std::size_t>(j) * nd]);
+        base[static_cast<std::size_t>(j)] = dests[i];
+        run[static_cast<std::size_t>(j)] = L.extent(i, inner) * k;
+        bool partial = false;
+        for (std::size_t d = 0; d < nd; ++d) partial |= L.extent(i, d) != cshape[d];
+        if (partial) fill_margin(dests[i], L, i, fill);
+        if (j == 0) {
+          for (std::size_t d = 0; d < nd; ++d) {
+            start[d] = L.bboxes[i * 2 * nd + d];
+            ext[d] = L.extent(i, d);
+          }
+        }
+      }
+      const std::int64_t cs_inner = L.chunk_size[inner] * k;
+      const std::uint8_t* row = src.data;
+      for (std::size_t d = 0; d < nd; ++d) {
+        if (d != inner) row += start[d] * src.strides[d];
+      }
+      if (mismatch) {
+        std::array<std::size_t, kMaxChunkDims> rest{};
+        std::size_t mr = 0;
+        for (std::size_t q = 0; q < m; ++q) {
+          if (outer[q] != ci) rest[mr++] = outer[q];
+        }
+        const std::int64_t R = k >= 8 ? 8 : 16;
+        for (std::int64_t a0 = 0; a0 < ext[ci]; a0 += R) {
+          const std::int64_t ea = std::min(R, ext[ci] - a0);
+          const std::uint8_t* r = row + a0 * src.strides[ci];
+          for (std::size_t q = 0; q < mr; ++q) idx[q] = 0;
+          for (;;) {
+            for (std::int64_t j = 0; j < G; ++j) {
+              const auto uj = static_cast<std::size_t>(j);
+              const std::int64_t* cs = &cstr[uj * nd];
+              std::int64_t off = a0 * cs[ci];
+              for (std::size_t q = 0; q < mr; ++q) off += idx[q] * cs[rest[q]];
+              internal::transpose_block(base[uj] + off, cs[inner], r + j * cs_inner, src.strides[ci], ea, run[uj] / k,
+                                        L.itemsize);
+            }
+            std::size_t q = mr;
+            bool done = true;
+            while (q > 0) {
+              --q;
+              const std::size_t d = rest[q];
+              r += src.strides[d];
+              if (++idx[q] < ext[d]) {
+                done = false;
+                break;
+              }
+              r -= src.strides[d] * ext[d];
+              idx[q] = 0;
+            }
+            if (done) break;
+          }
+        }
+        continue;
+      }
+      for (std::size_t j = 0; j < m; ++j) idx[j] = 0;
+      // The innermost of the other dimensions is the hot loop; the rest is an odometer.
+      const std::size_t dl = m > 0 ? outer[m - 1] : inner;
+      const std::int64_t rows = m > 0 ? ext[dl] : 1;
+      const std::int64_t rstride = m > 0 ? src.strides[dl] : 0;
+      bool uniform = true;
+      for (std::int64_t j = 0; j < G; ++j) uniform &= run[static_cast<std::size_t>(j)] == cs_inner;
+      std::vector<std::int64_t>& offs = offsets;
+      std::vector<std::int64_t>& dsteps = steps;
+      offs.assign(static_cast<std::size_t>(G), 0);
+      dsteps.resize(static_cast<std::size_t>(G));
+      for (std::int64_t j = 0; j < G; ++j)
+        dsteps[static_cast<std::size_t>(j)] = m > 0 ? cstr[static_cast<std::size_t>(j) * nd + dl] : 0;
+      for (;;) {
+        for (std::int64_t j = 0; j < G; ++j) {
+          std::int64_t off = 0;
+          const std::int64_t* cs = &cstr[static_cast<std::size_t>(j) * nd];
+          for (std::size_t q = 0; q + 1 < m; ++q) off += idx[q] * cs[outer[q]];
+          offs[static_cast<std::size_t>(j)] = off;
+        }
+        if (uniform) {
+          copy_runs(row, rstride, rows, cs_inner, G, base.data(), offs.data(), dsteps.data(), stream);
+        } else {
+          for (std::int64_t r = 0; r < rows; ++r) {
+            for (std::int64_t j = 0; j < G; ++j) {
+              const auto uj = static_cast<std::size_t>(j);
+              copy_run(base[uj] + offs[uj] + r * dsteps[uj], row + r * rstride + j * cs_inner, run[uj], stream);
+            }
+          }
+        }
+        if (m <= 1) break;
+        std::size_t q = m - 1;
+        bool done = false;
+        for (;;) {
+          if (q == 0) {
+            done = true;
+            break;
+          }
+          --q;
+          const std::size_t d = outer[q];
+          row += src.strides[d];
+          if (++idx[q] < ext[d]) break;
+          row -= src.strides[d] * ext[d];
+          idx[q] = 0;
+        }
+        if (done) break;
+      }
+    }
+#if defined(__SSE2__)
+    if (stream) _mm_sfence();  // order the streaming stores before the pool's hand-off
+#endif
+  };
+  internal::parallel_run(groups, L.total_bytes, parallel, work);
+  return true;
+}
+
+}  // namespace
+
+Result<ChunkLayout> plan_chunks(std::span<const std::int64_t> shape, std::span<const std::int64_t> chunk_size,
+                                std::size_t itemsize, const ChunkOptions& opts) {
+  const std::size_t nd = shape.size();
+  if (nd == 0 || nd > kMaxChunkDims) {
+    return invalid_argument("arrays of 1 to " + std::to_string(kMaxChunkDims) + " dimensions can be chunked, not " +
+                            std::to_string(nd));
+  }
+  if (chunk_size.size() != nd) {
+    return invalid_argument("chunk_size " + dims_text(chunk_size) + " has " + std::to_string(chunk_size.size()) +
+                            " values for an array of " + std::to_string(nd) + " dimensions");
+  }
+  if (itemsize == 0) return invalid_argument("the item size is 0");
+  if (!opts.fill.empty() && opts.fill.size() != itemsize) {
+    return invalid_argument("the fill value has " + std::to_string(opts.fill.size()) + " bytes, not the item size " +
+                            std::to_string(itemsize));
+  }
+  for (std::size_t d = 0; d < nd; ++d) {
+    if (chunk_size[d] < 1) {
+      return invalid_argument("chunk_size " + dims_text(chunk_size) + " must be positive in every dimension");
+    }
+    if (shape[d] < 0) return invalid_argument("negative shape " + dims_text(shape));
+  }
+  if (opts.edges == EdgePolicy::error) {
+    for (std::size_t d = 0; d < nd; ++d) {
+      if (shape[d] % chunk_size[d] != 0) {
+        return invalid_argument("chunk_size " + dims_text(chunk_size) + " must evenly divide the image shape " +
+                                dims_text(shape) + " (or choose edges='truncate' or 'pad')");
+      }
+    }
+  }
+  ChunkLayout L;
+  L.shape.assign(shape.begin(), shape.end());
+  L.chunk_size.assign(chunk_size.begin(), chunk_size.end());
+  L.itemsize = itemsize;
+  L.order = opts.order;
+  L.grid = opts.grid;
+  L.edges = opts.edges;
+  L.grid_shape.resize(nd);
+  std::uint64_t n = 1;
+  for (std::size_t d = 0; d < nd; ++d) {
+    L.grid_shape[d] = shape[d] / chunk_size[d] + (shape[d] % chunk_size[d] != 0);
+    if (!mul_ok(n, static_cast<std::uint64_t>(L.grid_shape[d]), &n) || n > (std::uint64_t{1} << 40)) {
+      return resource_exhausted("too many chunks for shape " + dims_text(shape));
+    }
+  }
+  if (n == 0) return L;
+  // Every grid point, in the requested order.
+  std::vector<std::int64_t> coords(n * nd);
+  {
+    std::array<std::int64_t, kMaxChunkDims> g{};
+    for (std::uint64_t i = 0; i < n; ++i) {
+      std::copy_n(g.begin(), nd, coords.begin() + static_cast<std::ptrdiff_t>(i * nd));
+      if (opts.grid == GridOrder::c) {
+        for (std::size_t d = nd; d-- > 0;) {
+          if (++g[d] < L.grid_shape[d]) break;
+          g[d] = 0;
+        }
+      } else {
+        for (std::size_t d = 0; d < nd; ++d) {
+          if (++g[d] < L.grid_shape[d]) break;
+          g[d] = 0;
+        }
+      }
+    }
+  }
+  if (opts.grid == GridOrder::morton) {
+    // Compressed Morton code: bit b of every dimension that still has bit b, dimension 0 lowest.
+    std::array<int, kMaxChunkDims> bits{};
+    int total = 0;
+    for (std::size_t d = 0; d < nd; ++d) {
+      while ((std::int64_t{1} << bits[d]) < L.grid_shape[d]) ++bits[d];
+      total += bits[d];
+    }
+    if (total > 64) return resource_exhausted("the grid is too large for a 64-bit Morton code");
+    std::vector<std::uint64_t> code(n);
+    for (std::uint64_t i = 0; i < n; ++i) {
+      std::uint64_t c = 0;
+      int out = 0;
+      for (int b = 0; b < 64 && out < total; ++b) {
+        for (std::size_t d = 0; d < nd; ++d) {
+          if (b < bits[d]) c |= static_cast<std::uint64_t>((coords[i * nd + d] >> b) & 1) << out++;
+        }
+      }
+      code[i] = c;
+    }
+    std::vector<std::uint64_t> perm(n);
+    std::iota(perm.begin(), perm.end(), 0);
+    std::sort(perm.begin(), perm.end(), [&](std::uint64_t a, std::uint64_t b) { return code[a] < code[b]; });
+    std::vector<std::int64_t> sorted(n * nd);
+    for (std::uint64_t i = 0; i < n; ++i) {
+      std::copy_n(coords.begin() + static_cast<std::ptrdiff_t>(perm[i] * nd), nd,
+                  sorted.begin() + static_cast<std::ptrdiff_t>(i * nd));
+    }
+    coords.swap(sorted);
+  }
+  L.grid_coords = std::move(coords);
+  L.bboxes.resize(n * 2 * nd);
+  L.segments.resize(n);
+  std::uint64_t off = 0;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    std::uint64_t bytes = itemsize;
+    for (std::size_t d = 0; d < nd; ++d) {
+      const std::int64_t start = L.grid_coords[i * nd + d] * chunk_size[d];
+      const std::int64_t stop = std::min(shape[d], start + chunk_size[d]);
+      L.bboxes[i * 2 * nd + d] = start;
+      L.bboxes[i * 2 * nd + nd + d] = stop;
+      const std::int64_t stored = opts.edges == EdgePolicy::pad ? chunk_size[d] : stop - start;
+      if (!mul_ok(bytes, static_cast<std::uint64_t>(stored), &bytes)) {
+        return resource_exhausted("the chunks of shape " + dims_text(shape) + " do not fit in 64 bits");
+      }
+    }
+    L.segments[i] = {off, bytes};
+    if (__builtin_add_overflow(off, bytes, &off)) {
+      return resource_exhausted("the chunks of shape " + dims_text(shape) + " do not fit in 64 bits");
+    }
+  }
+  L.total_bytes = off;
+  return L;
+}
+
+Status chunk_into(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8_t* const> dests,
+                  const ChunkOptions& opts) {
+  const std::size_t nd = L.ndim();
+  if (src.shape != L.shape || src.strides.size() != nd || src.itemsize != L.itemsize) {
+    return invalid_argument("the array (shape " + dims_text(src.shape) + ") does not match the chunk layout (shape " +
+                            dims_text(L.shape) + ")");
+  }
+  if (dests.size() != L.count()) {
+    return invalid_argument(std::to_string(dests.size()) + " destinations for " + std::to_string(L.count()) +
+                            " chunks");
+  }
+  const std::size_t k = L.itemsize;
+  std::vector<std::uint8_t> fill = opts.fill.empty() ? std::vector<std::uint8_t>(k, 0) : opts.fill;
+  if (chunk_rows(src, L, dests, fill, opts.parallel)) return Status::OK();
+  auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
+    std::array<std::int64_t, kMaxChunkDims> cshape{}, cs{}, ext{};
+    for (std::size_t i = begin; i < end; ++i) {
+      stored_shape(L, i, cshape.data());
+      chunk_strides(cshape.data(), nd, k, L.order, cs.data());
+      const std::uint8_t* s = src.data;
+      bool partial = false;
+      for (std::size_t d = 0; d < nd; ++d) {
+        s += L.bboxes[i * 2 * nd + d] * src.strides[d];
+        ext[d] = L.extent(i, d);
+        partial |= ext[d] != cshape[d];
+      }
+      std::uint8_t* dst = dests[i];
+      if (partial) fill_margin(dst, L, i, fill);
+      internal::strided_copy(dst, cs.data(), s, src.strides.data(), ext.data(), nd, k);
+    }
+  };
+  internal::parallel_run(L.count(), L.total_bytes, opts.parallel, work);
+  return Status::OK();
+}
+
+Result<ChunkedArray> chunk_array(const ArrayView& src, std::span<const std::int64_t> chunk_size,
+                                 const ChunkOptions& opts) {
+  SEGPACK_ASSIGN_OR_RETURN(ChunkLayout L, plan_chunks(src.shape, chunk_size, src.itemsize, opts));
+  if (L.total_bytes > SIZE_MAX) return resource_exhausted("the chunks do not fit in memory");
+  SEGPACK_ASSIGN_OR_RETURN(Buffer buf, arena_buffer(static_cast<std::size_t>(L.total_bytes)));
+  std::vector<std::uint8_t*> dests(L.count());
+  std::uint8_t* base = buf.mutable_span().data();
+  for (std::size_t i = 0; i < L.count(); ++i) dests[i] = base + L.segments[i].offset;
+  SEGPACK_RETURN_IF_ERROR(chunk_into(src, L, dests, opts));
+  std::vector<Segment> segs = L.segments;
+  ChunkedArray out{BufferWithSegments::adopt(std::move(buf), std::move(segs)), std::move(L)};
+  return out;
+}
+
+Status assemble_into(const MutableArrayView& dst, const ChunkLayout& L, std::span<const ByteSpan> chunks,
+                     std::span<const std::int64_t> region_start, const ParallelOptions& parallel) {
+  const std::size_t nd = L.ndim();
+  if (dst.itemsize != L.itemsize) {
+    return invalid_argument("the destination's item size " + std::to_string(dst.itemsize) + " is not the chunks' " +
+                            std::to_string(L.itemsize));
+  }
+  if (dst.shape.size() != nd || dst.strides.size() != nd) {
+    return invalid_argument("the destination has " + std::to_string(dst.shape.size()) + " dimensions, the array " +
+                            std::to_string(nd));
+  }
+  std::vector<std::int64_t> r0(nd, 0), r1(L.shape);
+  if (!region_start.empty()) {
+    if (region_start.size() != nd) return invalid_argument("the region has the wrong number of dimensions");
+    for (std::size_t d = 0; d < nd; ++d) {
+      r0[d] = region_start[d];
+      r1[d] = r0[d] + dst.shape[d];
+      if (r0[d] < 0 || dst.shape[d] < 0 || r1[d] > L.shape[d]) {
+        return invalid_argument("the region starting at " + dims_text(region_start) + " with shape " +
+                                dims_text(dst.shape) + " is outside the array of shape " + dims_text(L.shape));
+      }
+    }
+  } else if (dst.shape != L.shape) {
+    return invalid_argument("the destination's shape " + dims_text(dst.shape) + " is not the array's " +
+                            dims_text(L.shape));
+  }
+  if (chunks.size() != L.count()) {
+    return invalid_argument(std::to_string(chunks.size()) + " chunks given, the grid has " + std::to_string(L.count()));
+  }
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    if (chunks[i].size() != L.segments[i].length) {
+      return invalid_argument("chunk " + std::to_string(i) + " has " + std::to_string(chunks[i].size()) +
+                              " bytes, expected " + std::to_string(L.segments[i].length));
+    }
+  }
+  const std::size_t k = L.itemsize;
+  auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
+    std::array<std::int64_t, kMaxChunkDims> cshape{}, cs{}, ext{};
+    for (std::size_t i = begin; i < end; ++i) {
+      const std::int64_t* box = &L.bboxes[i * 2 * nd];
+      bool empty = false;
+      const std::uint8_t* s = chunks[i].data();
+      std::uint8_t* d = dst.data;
+      stored_shape(L, i, cshape.data());
+      chunk_strides(cshape.data(), nd, k, L.order, cs.data());
+      for (std::size_t j = 0; j < nd; ++j) {
+        const std::int64_t lo = std::max(box[j], r0[j]);
+        const std::int64_t hi = std::min(box[nd + j], r1[j]);
+        if (hi <= lo) {
+          empty = true;
+          break;
+        }
+        ext[j] = hi - lo;
+        s += (lo - box[j]) * cs[j];
+        d += (lo - r0[j]) * dst.strides[j];
+      }
+      if (!empty) internal::strided_copy(d, dst.strides.data(), s, cs.data(), ext.data(), nd, k);
+    }
+  };
+  std::uint64_t bytes = k;
+  for (std::size_t d = 0; d < nd; ++d) bytes *= static_cast<std::uint64_t>(dst.shape[d]);
+  internal::parallel_run(L.count(), bytes, parallel, work);
+  return Status::OK();
+}
+
+}  // namespace segpack
