@@ -208,14 +208,22 @@ std::string frame_params_text(const ZstdCompressParams& p) {
   if (p.write_content_size != def.write_content_size) s += " write_content_size=False";
   if (p.write_dict_id != def.write_dict_id) s += " write_dict_id=False";
   const std::pair<const char*, int> ints[] = {
-      {"window_log", p.window_log},       {"hash_log", p.hash_log},
-      {"chain_log", p.chain_log},         {"search_log", p.search_log},
-      {"min_match", p.min_match},         {"target_length", p.target_length},
-      {"strategy", p.strategy},           {"enable_ldm", p.enable_ldm},
-      {"ldm_hash_log", p.ldm_hash_log},   {"ldm_min_match", p.ldm_min_match},
-      {"ldm_bucket_size_log", p.ldm_bucket_size_log}, {"ldm_hash_rate_log", p.ldm_hash_rate_log},
-      {"threads", p.threads},             {"job_size", p.job_size},
-      {"overlap_log", p.overlap_log},     {"force_max_window", p.force_max_window},
+      {"window_log", p.window_log},
+      {"hash_log", p.hash_log},
+      {"chain_log", p.chain_log},
+      {"search_log", p.search_log},
+      {"min_match", p.min_match},
+      {"target_length", p.target_length},
+      {"strategy", p.strategy},
+      {"enable_ldm", p.enable_ldm},
+      {"ldm_hash_log", p.ldm_hash_log},
+      {"ldm_min_match", p.ldm_min_match},
+      {"ldm_bucket_size_log", p.ldm_bucket_size_log},
+      {"ldm_hash_rate_log", p.ldm_hash_rate_log},
+      {"threads", p.threads},
+      {"job_size", p.job_size},
+      {"overlap_log", p.overlap_log},
+      {"force_max_window", p.force_max_window},
       {"format", p.format},
   };
   for (const auto& [name, value] : ints) {
@@ -358,8 +366,9 @@ void bind_zstd(nb::module_& m) {
           "when `data` is not bytes-like, ValueError for a dict_type other than the DICT_TYPE_* constants and "
           "ZstdError (its ValueError or ZstdCompressionError twin) for DICT_TYPE_FULLDICT data that is not a "
           "full dictionary.")
-      .def("__len__", [](const PyZstdDict& d) { return d.dict->bytes().size(); }, nb::sig("def __len__(self) -> int"),
-           "Returns the size of the dictionary in bytes.")
+      .def(
+          "__len__", [](const PyZstdDict& d) { return d.dict->bytes().size(); }, nb::sig("def __len__(self) -> int"),
+          "Returns the size of the dictionary in bytes.")
       .def(
           "as_bytes",
           [](const PyZstdDict& d) {
@@ -369,14 +378,20 @@ void bind_zstd(nb::module_& m) {
           nb::sig("def as_bytes(self) -> bytes"),
           "Returns the dictionary bytes (to store it, or to rebuild it with ZstdCompressionDict(data)). Raises "
           "nothing.")
-      .def("dict_id", [](const PyZstdDict& d) { return d.dict->id(); }, nb::sig("def dict_id(self) -> int"),
-           "Returns the dictionary id in its header (what frames compressed with it record); 0 for raw content. "
-           "Raises nothing.")
-      .def_prop_ro("dict_type", [](const PyZstdDict& d) { return static_cast<int>(d.dict->type()); },
-                   nb::for_getter(nb::sig("def dict_type(self) -> int")),
-                   "DICT_TYPE_AUTO (0), DICT_TYPE_RAWCONTENT (1) or DICT_TYPE_FULLDICT (2).")
-      .def_prop_ro("k", [](const PyZstdDict& d) { return d.k; }, nb::for_getter(nb::sig("def k(self) -> int")), "Cover segment size chosen by training (or 0).")
-      .def_prop_ro("d", [](const PyZstdDict& d) { return d.d; }, nb::for_getter(nb::sig("def d(self) -> int")), "Cover dmer size chosen by training (or 0).")
+      .def(
+          "dict_id", [](const PyZstdDict& d) { return d.dict->id(); }, nb::sig("def dict_id(self) -> int"),
+          "Returns the dictionary id in its header (what frames compressed with it record); 0 for raw content. "
+          "Raises nothing.")
+      .def_prop_ro(
+          "dict_type", [](const PyZstdDict& d) { return static_cast<int>(d.dict->type()); },
+          nb::for_getter(nb::sig("def dict_type(self) -> int")),
+          "DICT_TYPE_AUTO (0), DICT_TYPE_RAWCONTENT (1) or DICT_TYPE_FULLDICT (2).")
+      .def_prop_ro(
+          "k", [](const PyZstdDict& d) { return d.k; }, nb::for_getter(nb::sig("def k(self) -> int")),
+          "Cover segment size chosen by training (or 0).")
+      .def_prop_ro(
+          "d", [](const PyZstdDict& d) { return d.d; }, nb::for_getter(nb::sig("def d(self) -> int")),
+          "Cover dmer size chosen by training (or 0).")
       .def(
           "precompute_compress",
           [](const PyZstdDict& d, int level, nb::handle compression_params) {
@@ -404,16 +419,17 @@ void bind_zstd(nb::module_& m) {
           "returns nothing. Unlike python-zstandard's, this does not change the frames later compressors write: "
           "segpack always shares one digest per level. Raises ValueError unless exactly one of level and "
           "compression_params is given, ZstdCompressionError when the dictionary is corrupt.")
-      .def("__reduce__",
-           [](nb::handle self) {
-             const PyZstdDict& d = *nb::inst_ptr<PyZstdDict>(self);
-             const ByteSpan b = d.dict->bytes();
-             nb::object cls = nb::borrow(reinterpret_cast<PyObject*>(Py_TYPE(self.ptr())));
-             return nb::make_tuple(cls, nb::make_tuple(nb::bytes(reinterpret_cast<const char*>(b.data()), b.size()),
-                                                       static_cast<int>(d.dict->type()), d.k, d.d));
-           },
-           nb::sig("def __reduce__(self) -> tuple[type[ZstdCompressionDict], tuple[bytes, int, int, int]]"),
-           "Returns what pickle needs to rebuild the dictionary: (class, (bytes, dict_type, k, d)).")
+      .def(
+          "__reduce__",
+          [](nb::handle self) {
+            const PyZstdDict& d = *nb::inst_ptr<PyZstdDict>(self);
+            const ByteSpan b = d.dict->bytes();
+            nb::object cls = nb::borrow(reinterpret_cast<PyObject*>(Py_TYPE(self.ptr())));
+            return nb::make_tuple(cls, nb::make_tuple(nb::bytes(reinterpret_cast<const char*>(b.data()), b.size()),
+                                                      static_cast<int>(d.dict->type()), d.k, d.d));
+          },
+          nb::sig("def __reduce__(self) -> tuple[type[ZstdCompressionDict], tuple[bytes, int, int, int]]"),
+          "Returns what pickle needs to rebuild the dictionary: (class, (bytes, dict_type, k, d)).")
       .def(
           "__repr__",
           [](const PyZstdDict& d) {
@@ -487,12 +503,12 @@ void bind_zstd(nb::module_& m) {
           "Sets the codec, level, zstd parameters ({name: int}, zstd only) and dictionary; returns nothing. "
           "Raises UnsupportedCompressionType for an unknown codec, ValueError for zstd parameters with another "
           "codec or an unknown parameter name, ZstdParameterError for a parameter out of libzstd's bounds.")
-      .def_prop_ro("codec", [](const PyCodecCompressor& c) { return codec_to_py(c.codec); },
-                   nb::for_getter(nb::sig("def codec(self) -> str | None")),
-                   "The codec name (None for no compression).")
-      .def_prop_ro("level", [](const PyCodecCompressor& c) { return c.level; },
-                   nb::for_getter(nb::sig("def level(self) -> int | None")),
-                   "The level (None: the codec's default).")
+      .def_prop_ro(
+          "codec", [](const PyCodecCompressor& c) { return codec_to_py(c.codec); },
+          nb::for_getter(nb::sig("def codec(self) -> str | None")), "The codec name (None for no compression).")
+      .def_prop_ro(
+          "level", [](const PyCodecCompressor& c) { return c.level; },
+          nb::for_getter(nb::sig("def level(self) -> int | None")), "The level (None: the codec's default).")
       .def(
           "compress",
           [](const PyCodecCompressor& c, nb::handle data) { return compress_to_bytes(data, c.codec, c.level, c.zstd); },
@@ -545,21 +561,22 @@ void bind_zstd(nb::module_& m) {
             if (c == Codec::zstd) check_codec(validate(p), c);
             new (self) PyCodecDecompressor{c, max_output_size, std::move(p)};
           },
-          nb::arg("codec").none() = "zstd", nb::arg("max_output_size") = nb::none(),
-          nb::arg("dict_data") = nb::none(), nb::arg("max_window_size") = 0, nb::arg("format") = 0,
+          nb::arg("codec").none() = "zstd", nb::arg("max_output_size") = nb::none(), nb::arg("dict_data") = nb::none(),
+          nb::arg("max_window_size") = 0, nb::arg("format") = 0,
           nb::sig("def __init__(self, codec: " SEGPACK_PY_CODEC " = 'zstd', max_output_size: int | None = None, "
                   "dict_data: ZstdCompressionDict | None = None, max_window_size: int = 0, format: int = 0) "
                   "-> None"),
           "Sets the codec, output cap and zstd settings (dictionary, window cap, frame format: zstd only); "
           "returns nothing. Raises UnsupportedCompressionType for an unknown codec, ValueError for zstd settings "
           "with another codec, ZstdParameterError for an unsupported format or window size.")
-      .def_prop_ro("codec", [](const PyCodecDecompressor& d) { return codec_to_py(d.codec); },
-                   nb::for_getter(nb::sig("def codec(self) -> str | None")),
-                   "The codec name (None for no compression).")
-      .def_prop_ro("max_output_size", [](const PyCodecDecompressor& d) { return d.max_output_size; },
-                   nb::for_getter(nb::sig("def max_output_size(self) -> int | None")),
-                   "Cap on one decompress() result and on a whole multi_decompress_to_buffer output (None: 4 GiB "
-                   "per item, 1 GiB per batch).")
+      .def_prop_ro(
+          "codec", [](const PyCodecDecompressor& d) { return codec_to_py(d.codec); },
+          nb::for_getter(nb::sig("def codec(self) -> str | None")), "The codec name (None for no compression).")
+      .def_prop_ro(
+          "max_output_size", [](const PyCodecDecompressor& d) { return d.max_output_size; },
+          nb::for_getter(nb::sig("def max_output_size(self) -> int | None")),
+          "Cap on one decompress() result and on a whole multi_decompress_to_buffer output (None: 4 GiB "
+          "per item, 1 GiB per batch).")
       .def(
           "decompress",
           [](const PyCodecDecompressor& d, nb::handle data, std::uint64_t max_output_size, bool, bool) {
@@ -586,7 +603,8 @@ void bind_zstd(nb::module_& m) {
           nb::sig("def multi_decompress_to_buffer(self, frames: " SEGPACK_PY_BATCH_INPUT
                   ", decompressed_sizes: " SEGPACK_PY_BYTES_LIKE
                   " | collections.abc.Iterable[int] | None = None, threads: int = 0) -> BufferWithSegmentsCollection"),
-          "Decodes every frame, in order, into ONE buffer; returns it as a BufferWithSegmentsCollection. decompressed_sizes: native "
+          "Decodes every frame, in order, into ONE buffer; returns it as a BufferWithSegmentsCollection. "
+          "decompressed_sizes: native "
           "u64 per frame (bytes-like as in python-zstandard, a numpy array or a list); 0 = read from the frame. "
           "threads as multi_compress_to_buffer. Raises DecompressionError (ZstdDecompressionError) for a corrupt "
           "frame, LimitExceededError (ZstdLimitExceededError) past max_output_size.")
@@ -605,8 +623,7 @@ void bind_zstd(nb::module_& m) {
           nb::sig("def __repr__(self) -> str"));
 
   m.def(
-      "zstd_check_params",
-      [](nb::handle params) { check_codec(validate(compress_params_from(params)), Codec::zstd); },
+      "zstd_check_params", [](nb::handle params) { check_codec(validate(compress_params_from(params)), Codec::zstd); },
       nb::arg("params"), nb::sig("def zstd_check_params(params: dict[str, int]) -> None"),
       "Returns nothing; raises ZstdParameterError naming the first zstd compression parameter out of bounds.");
   m.def(
@@ -625,7 +642,8 @@ void bind_zstd(nb::module_& m) {
       },
       nb::arg("level"), nb::arg("source_size") = 0, nb::arg("dict_size") = 0,
       nb::sig("def zstd_level_params(level: int, source_size: int = 0, dict_size: int = 0) -> dict[str, int]"),
-      "Returns the low-level parameters libzstd derives from a level for an input and dictionary size (ZSTD_getCParams), as {name: int}. Raises nothing.");
+      "Returns the low-level parameters libzstd derives from a level for an input and dictionary size "
+      "(ZSTD_getCParams), as {name: int}. Raises nothing.");
   m.def(
       "zstd_version",
       []() {
