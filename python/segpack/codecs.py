@@ -83,8 +83,8 @@ class Decompressor(_core._CodecDecompressor):
 
     def __init__(self, codec: _Codec = "zstd", max_output_size: int | None = None) -> None:
         """Sets the codec and the output cap; returns nothing. Raises
-        UnsupportedCompressionType for an unknown codec and OverflowError for a
-        negative ``max_output_size``."""
+        UnsupportedCompressionType for an unknown codec and TypeError for a
+        ``max_output_size`` that is not a non-negative int or None."""
         super().__init__(codec, max_output_size)
 
 
@@ -281,8 +281,9 @@ class ZstdDecompressor(Decompressor):
     ) -> None:
         """Sets the dictionary, window and output caps (see the class); returns
         nothing. Raises ZstdParameterError (a ValueError) for
-        ``format=FORMAT_ZSTD1_MAGICLESS``, TypeError for ``dict_data`` that is not
-        a dictionary and OverflowError for a negative cap."""
+        ``format=FORMAT_ZSTD1_MAGICLESS`` or a ``max_window_size`` outside libzstd's
+        bounds, and TypeError for ``dict_data`` that is not a dictionary or a
+        negative cap."""
         _core._CodecDecompressor.__init__(self, "zstd", max_output_size, _as_dict(dict_data), max_window_size, format)
 
 

@@ -363,9 +363,9 @@ void bind_zstd(nb::module_& m) {
           nb::sig("def __init__(self, data: " SEGPACK_PY_BYTES_LIKE
                   ", dict_type: int = 0, k: int = 0, d: int = 0) -> None"),
           "Makes a dictionary from a copy of `data` (any bytes-like object); returns nothing. Raises TypeError "
-          "when `data` is not bytes-like, ValueError for a dict_type other than the DICT_TYPE_* constants and "
-          "ZstdError (its ValueError or ZstdCompressionError twin) for DICT_TYPE_FULLDICT data that is not a "
-          "full dictionary.")
+          "when `data` is not bytes-like and ValueError for a dict_type other than the DICT_TYPE_* constants. "
+          "The data is parsed on first use: DICT_TYPE_FULLDICT data that is not a dictionary raises a ZstdError "
+          "then.")
       .def(
           "__len__", [](const PyZstdDict& d) { return d.dict->bytes().size(); }, nb::sig("def __len__(self) -> int"),
           "Returns the size of the dictionary in bytes.")
