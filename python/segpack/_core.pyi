@@ -926,6 +926,7 @@ def compress(data: Buffer | numpy.typing.NDArray[Any], codec: str | int | bytes 
 
     Raises TypeError when `data` is not bytes-like, UnsupportedCompressionType for an unknown codec,
     ValueError for a level out of the codec's range, CompressionError when compression fails.
+    Reuses this thread's codec context: no context is made per call. zstd errors are also ZstdError.
     """
 
 def decompress(data: Buffer | numpy.typing.NDArray[Any], codec: str | int | bytes | None = 'zstd', max_output: int | None = None) -> bytes:
@@ -935,6 +936,7 @@ def decompress(data: Buffer | numpy.typing.NDArray[Any], codec: str | int | byte
 
     Raises TypeError when `data` is not bytes-like, UnsupportedCompressionType for an unknown codec,
     DecompressionError on corrupt, truncated or trailing data, LimitExceededError beyond max_output.
+    Reuses this thread's codec context: no context is made per call. zstd errors are also ZstdError.
     """
 
 def codec_level_range(codec: str | int | bytes | None) -> tuple[int, int]:
@@ -951,28 +953,91 @@ def codec_default_level(codec: str | int | bytes | None) -> int:
     Raises UnsupportedCompressionType for an unknown codec.
     """
 
-def chunk_strided(address: int, shape: Sequence[int], strides: Sequence[int], itemsize: int, chunk_size: Sequence[int], order: str, grid: str, edges: str, fill: bytes, threads: int) -> tuple[BufferWithSegments, bytes, bytes, tuple[int, ...]]:
+class ZstdCompressionDict:
     """
-    Internal: use segpack.chunk. Cuts the strided array at `address` (kept alive by the caller)
-    into chunks in one new buffer, without the GIL.
-
-    Returns (chunks, grid coordinates as int64 bytes, bounding boxes as int64 bytes, grid shape).
-    Raises ValueError for bad chunk sizes, order, grid, edges or fill.
+    A zstd dictionary (python-zstandard's ZstdCompressionDict). `data` is copied; nothing is parsed until the dictionary is first used, which digests it once (per compression level, and once for decompression) for every compressor, decompressor and batch worker that uses it. dict_type: DICT_TYPE_AUTO (a full dictionary when `data` starts with the dictionary magic, raw content otherwise), DICT_TYPE_RAWCONTENT or DICT_TYPE_FULLDICT. k and d: the cover parameters train_dictionary chose (0 otherwise).
     """
 
-def tobytes_strided(address: int, shape: Sequence[int], strides: Sequence[int], itemsize: int, chunk_size: Sequence[int], order: str, threads: int) -> list[bytes]:
-    """
-    Internal: use segpack.tobytes. Every chunk (grid in Fortran order, edges='error') as its own
-    bytes object, written in place without the GIL.
+    def __init__(self, data: Buffer | numpy.typing.NDArray[Any], dict_type: int = 0, k: int = 0, d: int = 0) -> None:
+        """
+        Makes a dictionary from a copy of `data` (any bytes-like object); returns nothing. Raises TypeError when `data` is not bytes-like and ValueError for a dict_type other than the DICT_TYPE_* constants. The data is parsed on first use: DICT_TYPE_FULLDICT data that is not a dictionary raises a ZstdError then.
+        """
 
-    Returns the list of bytes. Raises ValueError for bad chunk sizes or order.
+    def __len__(self) -> int:
+        """Returns the size of the dictionary in bytes."""
+
+    def as_bytes(self) -> bytes:
+        """
+        Returns the dictionary bytes (to store it, or to rebuild it with ZstdCompressionDict(data)). Raises nothing.
+        """
+
+    def dict_id(self) -> int:
+        """
+        Returns the dictionary id in its header (what frames compressed with it record); 0 for raw content. Raises nothing.
+        """
+
+    @property
+    def dict_type(self) -> int:
+        """
+        DICT_TYPE_AUTO (0), DICT_TYPE_RAWCONTENT (1) or DICT_TYPE_FULLDICT (2).
+        """
+
+    @property
+    def k(self) -> int:
+        """Cover segment size chosen by training (or 0)."""
+
+    @property
+    def d(self) -> int:
+        """Cover dmer size chosen by training (or 0)."""
+
+    def precompute_compress(self, level: int = 0, compression_params: Any | None = None) -> None:
+        """
+        Digests the dictionary for compression at `level` now instead of on first use (or for compression_params.compression_level: a ZstdCompressionParameters, segpack's or python-zstandard's); returns nothing. Unlike python-zstandard's, this does not change the frames later compressors write: segpack always shares one digest per level. Raises ValueError unless exactly one of level and compression_params is given, ZstdCompressionError when the dictionary is corrupt.
+        """
+
+    def __reduce__(self) -> tuple[type[ZstdCompressionDict], tuple[bytes, int, int, int]]:
+        """
+        Returns what pickle needs to rebuild the dictionary: (class, (bytes, dict_type, k, d)).
+        """
+
+    def __repr__(self) -> str: ...
+
+def train_dictionary(dict_size: int, samples: list[bytes] | list[Buffer | numpy.typing.NDArray[Any]], k: int = 0, d: int = 0, f: int = 0, split_point: float = 0.0, accel: int = 0, notifications: int = 0, dict_id: int = 0, level: int = 0, steps: int = 0, threads: int = 0) -> ZstdCompressionDict:
+    """
+    Trains a zstd dictionary of at most `dict_size` bytes from `samples` (a list of bytes-like objects) with libzstd's fastCover trainer, as python-zstandard's train_dictionary (same arguments and defaults: with steps and threads 0 it tries 4 values of k with d = 8, as ZDICT_trainFromBuffer does). Returns a ZstdCompressionDict (DICT_TYPE_FULLDICT) with the chosen k and d. Raises ZstdParameterError (a ValueError) when libzstd cannot train one, e.g. from too few or too small samples, and TypeError when `samples` is not a list of bytes-like objects.
     """
 
-def assemble_strided(address: int, dst_shape: Sequence[int], dst_strides: Sequence[int], itemsize: int, shape: Sequence[int], chunk_size: Sequence[int], order: str, grid: str, edges: str, region_start: Sequence[int], chunks: Sequence[Buffer | numpy.typing.NDArray[Any]] | BufferWithSegments, threads: int) -> None:
-    """
-    Internal: use segpack.frombytes. Writes the chunks of an array of `shape` into the writable
-    strided destination at `address` (the whole array, or the box at region_start), without the GIL.
+class _CodecCompressor:
+    def __init__(self, codec: str | int | bytes | None = 'zstd', level: int | None = None, params: dict[str, int] | None = None, dict_data: ZstdCompressionDict | None = None) -> None: ...
+    @property
+    def codec(self) -> str | None: ...
+    @property
+    def level(self) -> int | None: ...
+    def compress(self, data: Buffer | numpy.typing.NDArray[Any]) -> bytes: ...
+    def multi_compress_to_buffer(self, data: Sequence[Buffer | numpy.typing.NDArray[Any]] | BufferWithSegments | BufferWithSegmentsCollection, threads: int = 0) -> BufferWithSegmentsCollection: ...
+    def __repr__(self) -> str: ...
 
-    Returns None. Raises ValueError for a layout, chunk count or chunk size that does not match,
-    TypeError for a chunk that is not bytes-like.
+class _CodecDecompressor:
+    def __init__(self, codec: str | int | bytes | None = 'zstd', max_output_size: int | None = None, dict_data: ZstdCompressionDict | None = None, max_window_size: int = 0, format: int = 0) -> None: ...
+    @property
+    def codec(self) -> str | None: ...
+    @property
+    def max_output_size(self) -> int | None: ...
+    def decompress(self, data: Buffer | numpy.typing.NDArray[Any], max_output_size: int = 0, read_across_frames: bool = False, allow_extra_data: bool = True) -> bytes: ...
+    def multi_decompress_to_buffer(self, frames: Sequence[Buffer | numpy.typing.NDArray[Any]] | BufferWithSegments | BufferWithSegmentsCollection, decompressed_sizes: Buffer | numpy.typing.NDArray[Any] | Iterable[int] | None = None, threads: int = 0) -> BufferWithSegmentsCollection: ...
+    def __repr__(self) -> str: ...
+
+def zstd_check_params(params: dict[str, int]) -> None:
+    """
+    Returns nothing; raises ZstdParameterError naming the first zstd compression parameter out of bounds.
+    """
+
+def zstd_level_params(level: int, source_size: int = 0, dict_size: int = 0) -> dict[str, int]:
+    """
+    Returns the low-level parameters libzstd derives from a level for an input and dictionary size (ZSTD_getCParams), as {name: int}. Raises nothing.
+    """
+
+def zstd_version() -> tuple[int, int, int]:
+    """
+    Returns the version of the libzstd segpack runs with, as (major, minor, patch).
     """

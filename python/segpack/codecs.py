@@ -22,8 +22,27 @@ frames (``format=FORMAT_ZSTD1_MAGICLESS``, a ``ZstdParameterError``).
 from __future__ import annotations
 
 import os
+from typing import Protocol
 
 from . import _core
+
+#: What a codec argument may be: a name ('zstd', 'gzip', 'br', 'lzma'), None
+#: (no compression), or mapbuffer's integer and 4-byte tag spellings.
+_Codec = str | int | bytes | None
+
+
+class _DictLike(Protocol):
+    """A zstd dictionary: segpack's ZstdCompressionDict or python-zstandard's."""
+
+    def as_bytes(self) -> bytes: ...
+
+
+class _ParamsLike(Protocol):
+    """Compression parameters: segpack's ZstdCompressionParameters or python-zstandard's."""
+
+    @property
+    def compression_level(self) -> int: ...
+
 
 #: python-zstandard's dictionary types (``ZstdCompressionDict(dict_type=...)``).
 DICT_TYPE_AUTO = 0
@@ -34,8 +53,8 @@ FORMAT_ZSTD1 = 0
 FORMAT_ZSTD1_MAGICLESS = 1
 #: The libzstd version segpack runs with, as (major, minor, patch). Frames are
 #: byte-identical to python-zstandard's when its ``ZSTD_VERSION`` is the same.
-ZSTD_VERSION = _core.zstd_version()
-MAX_COMPRESSION_LEVEL = _core.codec_level_range("zstd")[1]
+ZSTD_VERSION: tuple[int, int, int] = _core.zstd_version()
+MAX_COMPRESSION_LEVEL: int = _core.codec_level_range("zstd")[1]
 
 ZstdCompressionDict = _core.ZstdCompressionDict
 train_dictionary = _core.train_dictionary
@@ -49,7 +68,10 @@ class Compressor(_core._CodecCompressor):
     Raises ValueError for a level outside the codec's range and
     UnsupportedCompressionType for an unknown codec."""
 
-    def __init__(self, codec="zstd", level=None):
+    def __init__(self, codec: _Codec = "zstd", level: int | None = None) -> None:
+        """Sets the codec and level; returns nothing. Raises ValueError for a level
+        outside the codec's range (``codec_level_range``) and
+        UnsupportedCompressionType for an unknown codec."""
         _check_level(codec, level)
         super().__init__(codec, level)
 
@@ -59,7 +81,10 @@ class Decompressor(_core._CodecDecompressor):
     (one item for ``decompress``, the whole batch for ``multi_decompress_to_buffer``;
     None: 4 GiB per item, 1 GiB per batch)."""
 
-    def __init__(self, codec="zstd", max_output_size=None):
+    def __init__(self, codec: _Codec = "zstd", max_output_size: int | None = None) -> None:
+        """Sets the codec and the output cap; returns nothing. Raises
+        UnsupportedCompressionType for an unknown codec and TypeError for a
+        ``max_output_size`` that is not a non-negative int or None."""
         super().__init__(codec, max_output_size)
 
 
@@ -74,7 +99,7 @@ class ZstdCompressionParameters:
     ValueError) naming a parameter outside libzstd's bounds, and
     ZstdParameterError for ``format=FORMAT_ZSTD1_MAGICLESS`` (not supported)."""
 
-    _NAMES = (
+    _NAMES: tuple[str, ...] = (
         "format",
         "compression_level",
         "window_log",
@@ -100,28 +125,33 @@ class ZstdCompressionParameters:
 
     def __init__(
         self,
-        format=0,
-        compression_level=0,
-        window_log=0,
-        hash_log=0,
-        chain_log=0,
-        search_log=0,
-        min_match=0,
-        target_length=0,
-        strategy=-1,
-        write_content_size=1,
-        write_checksum=0,
-        write_dict_id=0,
-        job_size=0,
-        overlap_log=-1,
-        force_max_window=0,
-        enable_ldm=0,
-        ldm_hash_log=0,
-        ldm_min_match=0,
-        ldm_bucket_size_log=0,
-        ldm_hash_rate_log=-1,
-        threads=0,
-    ):
+        format: int = 0,
+        compression_level: int = 0,
+        window_log: int = 0,
+        hash_log: int = 0,
+        chain_log: int = 0,
+        search_log: int = 0,
+        min_match: int = 0,
+        target_length: int = 0,
+        strategy: int = -1,
+        write_content_size: int = 1,
+        write_checksum: int = 0,
+        write_dict_id: int = 0,
+        job_size: int = 0,
+        overlap_log: int = -1,
+        force_max_window: int = 0,
+        enable_ldm: int = 0,
+        ldm_hash_log: int = 0,
+        ldm_min_match: int = 0,
+        ldm_bucket_size_log: int = 0,
+        ldm_hash_rate_log: int = -1,
+        threads: int = 0,
+    ) -> None:
+        """Stores the parameters as attributes of the same names (ints); returns
+        nothing. Raises ValueError for a compression_level outside zstd's range,
+        ZstdParameterError (a ValueError) naming a parameter outside libzstd's
+        bounds or for ``format=FORMAT_ZSTD1_MAGICLESS``, and TypeError for a
+        value that is not an integer."""
         self.format = int(format)
         self.compression_level = int(compression_level)
         self.window_log = int(window_log)
@@ -147,16 +177,20 @@ class ZstdCompressionParameters:
         _core.zstd_check_params(_params_of(self))
 
     @staticmethod
-    def from_level(level, source_size=0, dict_size=0, **kwargs):
-        """Parameters derived from a compression level for an input of
-        ``source_size`` bytes and a dictionary of ``dict_size`` bytes (0:
-        unknown), as libzstd derives them; ``kwargs`` override any of them."""
+    def from_level(
+        level: int, source_size: int = 0, dict_size: int = 0, **kwargs: int
+    ) -> ZstdCompressionParameters:
+        """Returns the parameters libzstd derives from a compression level for an
+        input of ``source_size`` bytes and a dictionary of ``dict_size`` bytes (0:
+        unknown), as a new ZstdCompressionParameters; ``kwargs`` (any of the
+        constructor's arguments) override any of them. Raises what the
+        constructor raises."""
         derived = _core.zstd_level_params(level, source_size, dict_size)
         for name, value in derived.items():
             kwargs.setdefault(name, value)
         return ZstdCompressionParameters(**kwargs)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         fields = ", ".join(f"{n}={getattr(self, n)}" for n in self._NAMES if getattr(self, n))
         return f"ZstdCompressionParameters({fields})"
 
@@ -182,14 +216,20 @@ class ZstdCompressor(Compressor):
 
     def __init__(
         self,
-        level=3,
-        dict_data=None,
-        compression_params=None,
-        write_checksum=None,
-        write_content_size=None,
-        write_dict_id=None,
-        threads=0,
-    ):
+        level: int = 3,
+        dict_data: _DictLike | None = None,
+        compression_params: _ParamsLike | None = None,
+        write_checksum: bool | None = None,
+        write_content_size: bool | None = None,
+        write_dict_id: bool | None = None,
+        threads: int = 0,
+    ) -> None:
+        """Sets the level, dictionary and frame parameters (see the class); returns
+        nothing. Raises ValueError for a level above the maximum or for
+        ``compression_params`` with any of the four frame arguments,
+        ZstdParameterError (a ValueError) for parameters libzstd refuses, and
+        TypeError for ``dict_data`` that is not a dictionary."""
+        params: dict[str, int]
         if threads < 0:
             threads = _cpu_count()
         if compression_params is not None:
@@ -232,7 +272,18 @@ class ZstdDecompressor(Decompressor):
     (trailing bytes that are not a frame raise) and frames without a content
     size; see ``Decompressor.decompress``."""
 
-    def __init__(self, dict_data=None, max_window_size=0, format=FORMAT_ZSTD1, max_output_size=None):
+    def __init__(
+        self,
+        dict_data: _DictLike | None = None,
+        max_window_size: int = 0,
+        format: int = FORMAT_ZSTD1,
+        max_output_size: int | None = None,
+    ) -> None:
+        """Sets the dictionary, window and output caps (see the class); returns
+        nothing. Raises ZstdParameterError (a ValueError) for
+        ``format=FORMAT_ZSTD1_MAGICLESS`` or a ``max_window_size`` outside libzstd's
+        bounds, and TypeError for ``dict_data`` that is not a dictionary or a
+        negative cap."""
         _core._CodecDecompressor.__init__(self, "zstd", max_output_size, _as_dict(dict_data), max_window_size, format)
 
 
@@ -263,9 +314,9 @@ _PARAM_KEYS = {
 }
 
 
-def _params_of(p):
+def _params_of(p: object) -> dict[str, int]:
     """The parameters of a ZstdCompressionParameters (ours or python-zstandard's)."""
-    out = {}
+    out: dict[str, int] = {}
     for attr, key in _PARAM_KEYS.items():
         value = int(getattr(p, attr))
         if value == -1 and attr in ("strategy", "overlap_log", "ldm_hash_rate_log"):
@@ -274,7 +325,7 @@ def _params_of(p):
     return out
 
 
-def _check_level(codec, level):
+def _check_level(codec: _Codec, level: int | None) -> None:
     if level is None:
         return
     lo, hi = _core.codec_level_range(codec)
@@ -282,17 +333,17 @@ def _check_level(codec, level):
         raise ValueError(f"level {level} is outside {lo}..{hi} for codec {codec!r}")
 
 
-def _cpu_count():
+def _cpu_count() -> int:
     return os.cpu_count() or 1
 
 
 # python-zstandard dictionaries, converted once each (a new ZstdCompressionDict
 # would be digested again): the last few, held so their ids stay theirs.
-_FOREIGN_DICTS: dict = {}
+_FOREIGN_DICTS: dict[int, tuple[_DictLike, ZstdCompressionDict]] = {}
 _FOREIGN_DICTS_MAX = 16
 
 
-def _as_dict(d):
+def _as_dict(d: _DictLike | None) -> ZstdCompressionDict | None:
     if d is None or isinstance(d, ZstdCompressionDict):
         return d
     as_bytes = getattr(d, "as_bytes", None)

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "py_batch.h"
@@ -189,6 +190,48 @@ struct PyCodecDecompressor {
 
 std::string level_text(const std::optional<int>& level) { return level ? std::to_string(*level) : "None"; }
 
+// The class name of a codec object (a Python subclass's: Compressor, ZstdCompressor, ...).
+std::string class_name(nb::handle self) {
+  const char* n = Py_TYPE(self.ptr())->tp_name;
+  const char* dot = std::strrchr(n, '.');
+  return dot != nullptr ? dot + 1 : n;
+}
+
+// ZstdCompressor / ZstdDecompressor name their codec already.
+bool implies_zstd(const std::string& name) { return name.rfind("Zstd", 0) == 0; }
+
+// The zstd frame and low-level parameters not at their default, as " name=value" each.
+std::string frame_params_text(const ZstdCompressParams& p) {
+  const ZstdCompressParams def;
+  std::string s;
+  if (p.write_checksum != def.write_checksum) s += " write_checksum=True";
+  if (p.write_content_size != def.write_content_size) s += " write_content_size=False";
+  if (p.write_dict_id != def.write_dict_id) s += " write_dict_id=False";
+  const std::pair<const char*, int> ints[] = {
+      {"window_log", p.window_log},
+      {"hash_log", p.hash_log},
+      {"chain_log", p.chain_log},
+      {"search_log", p.search_log},
+      {"min_match", p.min_match},
+      {"target_length", p.target_length},
+      {"strategy", p.strategy},
+      {"enable_ldm", p.enable_ldm},
+      {"ldm_hash_log", p.ldm_hash_log},
+      {"ldm_min_match", p.ldm_min_match},
+      {"ldm_bucket_size_log", p.ldm_bucket_size_log},
+      {"ldm_hash_rate_log", p.ldm_hash_rate_log},
+      {"threads", p.threads},
+      {"job_size", p.job_size},
+      {"overlap_log", p.overlap_log},
+      {"force_max_window", p.force_max_window},
+      {"format", p.format},
+  };
+  for (const auto& [name, value] : ints) {
+    if (value != 0) s += std::string(" ") + name + "=" + std::to_string(value);
+  }
+  return s;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- errors, codec names
@@ -316,21 +359,39 @@ void bind_zstd(nb::module_& m) {
                                      Codec::zstd);
             new (self) PyZstdDict{std::move(dict), k, d};
           },
-          nb::arg("data"), nb::arg("dict_type") = 0, nb::arg("k") = 0, nb::arg("d") = 0)
-      .def("__len__", [](const PyZstdDict& d) { return d.dict->bytes().size(); }, "Size of the dictionary in bytes.")
+          nb::arg("data"), nb::arg("dict_type") = 0, nb::arg("k") = 0, nb::arg("d") = 0,
+          nb::sig("def __init__(self, data: " SEGPACK_PY_BYTES_LIKE
+                  ", dict_type: int = 0, k: int = 0, d: int = 0) -> None"),
+          "Makes a dictionary from a copy of `data` (any bytes-like object); returns nothing. Raises TypeError "
+          "when `data` is not bytes-like and ValueError for a dict_type other than the DICT_TYPE_* constants. "
+          "The data is parsed on first use: DICT_TYPE_FULLDICT data that is not a dictionary raises a ZstdError "
+          "then.")
+      .def(
+          "__len__", [](const PyZstdDict& d) { return d.dict->bytes().size(); }, nb::sig("def __len__(self) -> int"),
+          "Returns the size of the dictionary in bytes.")
       .def(
           "as_bytes",
           [](const PyZstdDict& d) {
             const ByteSpan b = d.dict->bytes();
             return nb::bytes(reinterpret_cast<const char*>(b.data()), b.size());
           },
-          "The dictionary bytes (to store it, or to rebuild it with ZstdCompressionDict(data)).")
-      .def("dict_id", [](const PyZstdDict& d) { return d.dict->id(); },
-           "The dictionary id in its header (what frames compressed with it record); 0 for raw content.")
-      .def_prop_ro("dict_type", [](const PyZstdDict& d) { return static_cast<int>(d.dict->type()); },
-                   "DICT_TYPE_AUTO (0), DICT_TYPE_RAWCONTENT (1) or DICT_TYPE_FULLDICT (2).")
-      .def_prop_ro("k", [](const PyZstdDict& d) { return d.k; }, "Cover segment size chosen by training (or 0).")
-      .def_prop_ro("d", [](const PyZstdDict& d) { return d.d; }, "Cover dmer size chosen by training (or 0).")
+          nb::sig("def as_bytes(self) -> bytes"),
+          "Returns the dictionary bytes (to store it, or to rebuild it with ZstdCompressionDict(data)). Raises "
+          "nothing.")
+      .def(
+          "dict_id", [](const PyZstdDict& d) { return d.dict->id(); }, nb::sig("def dict_id(self) -> int"),
+          "Returns the dictionary id in its header (what frames compressed with it record); 0 for raw content. "
+          "Raises nothing.")
+      .def_prop_ro(
+          "dict_type", [](const PyZstdDict& d) { return static_cast<int>(d.dict->type()); },
+          nb::for_getter(nb::sig("def dict_type(self) -> int")),
+          "DICT_TYPE_AUTO (0), DICT_TYPE_RAWCONTENT (1) or DICT_TYPE_FULLDICT (2).")
+      .def_prop_ro(
+          "k", [](const PyZstdDict& d) { return d.k; }, nb::for_getter(nb::sig("def k(self) -> int")),
+          "Cover segment size chosen by training (or 0).")
+      .def_prop_ro(
+          "d", [](const PyZstdDict& d) { return d.d; }, nb::for_getter(nb::sig("def d(self) -> int")),
+          "Cover dmer size chosen by training (or 0).")
       .def(
           "precompute_compress",
           [](const PyZstdDict& d, int level, nb::handle compression_params) {
@@ -351,23 +412,34 @@ void bind_zstd(nb::module_& m) {
             check_codec(st, Codec::zstd);
           },
           nb::arg("level") = 0, nb::arg("compression_params") = nb::none(),
+          nb::sig("def precompute_compress(self, level: int = 0, compression_params: typing.Any | None = None) "
+                  "-> None"),
           "Digests the dictionary for compression at `level` now instead of on first use (or for "
-          "compression_params.compression_level). Unlike python-zstandard's, this does not change the frames "
-          "later compressors write: segpack always shares one digest per level. Raises ZstdCompressionError "
-          "when the dictionary is corrupt.")
-      .def("__reduce__",
-           [](nb::handle self) {
-             const PyZstdDict& d = *nb::inst_ptr<PyZstdDict>(self);
-             const ByteSpan b = d.dict->bytes();
-             nb::object cls = nb::borrow(reinterpret_cast<PyObject*>(Py_TYPE(self.ptr())));
-             return nb::make_tuple(cls, nb::make_tuple(nb::bytes(reinterpret_cast<const char*>(b.data()), b.size()),
-                                                       static_cast<int>(d.dict->type()), d.k, d.d));
-           })
-      .def("__repr__", [](const PyZstdDict& d) {
-        return "<ZstdCompressionDict id=" + std::to_string(d.dict->id()) +
-               " size=" + std::to_string(d.dict->bytes().size()) +
-               " type=" + std::to_string(static_cast<int>(d.dict->type())) + ">";
-      });
+          "compression_params.compression_level: a ZstdCompressionParameters, segpack's or python-zstandard's); "
+          "returns nothing. Unlike python-zstandard's, this does not change the frames later compressors write: "
+          "segpack always shares one digest per level. Raises ValueError unless exactly one of level and "
+          "compression_params is given, ZstdCompressionError when the dictionary is corrupt.")
+      .def(
+          "__reduce__",
+          [](nb::handle self) {
+            const PyZstdDict& d = *nb::inst_ptr<PyZstdDict>(self);
+            const ByteSpan b = d.dict->bytes();
+            nb::object cls = nb::borrow(reinterpret_cast<PyObject*>(Py_TYPE(self.ptr())));
+            return nb::make_tuple(cls, nb::make_tuple(nb::bytes(reinterpret_cast<const char*>(b.data()), b.size()),
+                                                      static_cast<int>(d.dict->type()), d.k, d.d));
+          },
+          nb::sig("def __reduce__(self) -> tuple[type[ZstdCompressionDict], tuple[bytes, int, int, int]]"),
+          "Returns what pickle needs to rebuild the dictionary: (class, (bytes, dict_type, k, d)).")
+      .def(
+          "__repr__",
+          [](const PyZstdDict& d) {
+            std::string s = "<segpack.ZstdCompressionDict dict_id=" + std::to_string(d.dict->id()) +
+                            " size=" + std::to_string(d.dict->bytes().size()) +
+                            " type=" + std::to_string(static_cast<int>(d.dict->type()));
+            if (d.k != 0 || d.d != 0) s += " k=" + std::to_string(d.k) + " d=" + std::to_string(d.d);
+            return s + ">";
+          },
+          nb::sig("def __repr__(self) -> str"));
 
   m.def(
       "train_dictionary",
@@ -397,11 +469,16 @@ void bind_zstd(nb::module_& m) {
       nb::arg("dict_size"), nb::arg("samples"), nb::arg("k") = 0, nb::arg("d") = 0, nb::arg("f") = 0,
       nb::arg("split_point") = 0.0, nb::arg("accel") = 0, nb::arg("notifications") = 0, nb::arg("dict_id") = 0,
       nb::arg("level") = 0, nb::arg("steps") = 0, nb::arg("threads") = 0,
+      nb::sig("def train_dictionary(dict_size: int, samples: list[bytes] | list[" SEGPACK_PY_BYTES_LIKE
+              "], k: int = 0, d: int = 0, f: int = 0, split_point: float = 0.0, accel: int = 0, "
+              "notifications: int = 0, dict_id: int = 0, level: int = 0, steps: int = 0, threads: int = 0) "
+              "-> ZstdCompressionDict"),
       "Trains a zstd dictionary of at most `dict_size` bytes from `samples` (a list of bytes-like objects) with "
       "libzstd's fastCover trainer, as python-zstandard's train_dictionary (same arguments and defaults: with "
       "steps and threads 0 it tries 4 values of k with d = 8, as ZDICT_trainFromBuffer does). Returns a "
       "ZstdCompressionDict (DICT_TYPE_FULLDICT) with the chosen k and d. Raises ZstdParameterError (a "
-      "ValueError) when libzstd cannot train one, e.g. from too few or too small samples.");
+      "ValueError) when libzstd cannot train one, e.g. from too few or too small samples, and TypeError when "
+      "`samples` is not a list of bytes-like objects.");
 
   nb::class_<PyCodecCompressor>(m, "_CodecCompressor",
                                 "C++ base of segpack.Compressor: the codec, level and zstd parameters, and the "
@@ -420,35 +497,51 @@ void bind_zstd(nb::module_& m) {
             new (self) PyCodecCompressor{c, level, std::move(p)};
           },
           nb::arg("codec").none() = "zstd", nb::arg("level") = nb::none(), nb::arg("params") = nb::none(),
-          nb::arg("dict_data") = nb::none())
-      .def_prop_ro("codec", [](const PyCodecCompressor& c) { return codec_to_py(c.codec); },
-                   "The codec name (None for no compression).")
-      .def_prop_ro("level", [](const PyCodecCompressor& c) { return c.level; },
-                   "The level (None: the codec's default).")
+          nb::arg("dict_data") = nb::none(),
+          nb::sig("def __init__(self, codec: " SEGPACK_PY_CODEC " = 'zstd', level: int | None = None, "
+                  "params: dict[str, int] | None = None, dict_data: ZstdCompressionDict | None = None) -> None"),
+          "Sets the codec, level, zstd parameters ({name: int}, zstd only) and dictionary; returns nothing. "
+          "Raises UnsupportedCompressionType for an unknown codec, ValueError for zstd parameters with another "
+          "codec or an unknown parameter name, ZstdParameterError for a parameter out of libzstd's bounds.")
+      .def_prop_ro(
+          "codec", [](const PyCodecCompressor& c) { return codec_to_py(c.codec); },
+          nb::for_getter(nb::sig("def codec(self) -> str | None")), "The codec name (None for no compression).")
+      .def_prop_ro(
+          "level", [](const PyCodecCompressor& c) { return c.level; },
+          nb::for_getter(nb::sig("def level(self) -> int | None")), "The level (None: the codec's default).")
       .def(
           "compress",
           [](const PyCodecCompressor& c, nb::handle data) { return compress_to_bytes(data, c.codec, c.level, c.zstd); },
-          nb::arg("data"),
-          "One item (any bytes-like object), compressed as bytes. Reuses this thread's context for the codec and "
-          "parameters (no context per call); the GIL is released for items of 32 KiB and more.")
+          nb::arg("data"), nb::sig("def compress(self, data: " SEGPACK_PY_BYTES_LIKE ") -> bytes"),
+          "Returns one item (any bytes-like object) compressed as bytes: one whole frame or stream. Reuses this "
+          "thread's context for the codec and parameters (no context per call); the GIL is released for items of "
+          "32 KiB and more. Raises TypeError for data that is not bytes-like, CompressionError "
+          "(ZstdCompressionError for zstd) when the codec fails.")
       .def(
           "multi_compress_to_buffer",
           [](const PyCodecCompressor& c, nb::handle data, int threads) {
             return multi_compress(data, c.codec, c.level, threads, c.zstd);
           },
           nb::arg("data"), nb::arg("threads") = 0,
-          "Every item of `data` (a list of bytes-like objects, a BufferWithSegments or a "
+          nb::sig("def multi_compress_to_buffer(self, data: " SEGPACK_PY_BATCH_INPUT
+                  ", threads: int = 0) -> BufferWithSegmentsCollection"),
+          "Returns every item of `data` (a list of bytes-like objects, a BufferWithSegments or a "
           "BufferWithSegmentsCollection), in order, as a BufferWithSegmentsCollection backed by one buffer. "
-          "threads: < 0 every pool worker, 0 or 1 the calling thread, n at most n (python-zstandard's rule).")
-      .def("__repr__", [](nb::handle self) {
-        const PyCodecCompressor& c = *nb::inst_ptr<PyCodecCompressor>(self);
-        std::string s = std::string("<") + Py_TYPE(self.ptr())->tp_name + " codec=" +
-                        std::string(codec_name(c.codec)) + " level=" + level_text(c.level);
-        if (c.zstd.dictionary) s += " dict_id=" + std::to_string(c.zstd.dictionary->id());
-        if (c.zstd.write_checksum) s += " checksum";
-        if (!c.zstd.write_content_size) s += " no-content-size";
-        return s + ">";
-      });
+          "threads: < 0 every pool worker, 0 or 1 the calling thread, n at most n (python-zstandard's rule). Raises "
+          "TypeError for an item that is not bytes-like, CompressionError (ZstdCompressionError) when the codec "
+          "fails.")
+      .def(
+          "__repr__",
+          [](nb::handle self) {
+            const PyCodecCompressor& c = *nb::inst_ptr<PyCodecCompressor>(self);
+            const std::string name = class_name(self);
+            std::string s = "<segpack." + name;
+            if (!implies_zstd(name)) s += " codec=" + std::string(codec_name(c.codec));
+            s += " level=" + level_text(c.level) + frame_params_text(c.zstd);
+            if (c.zstd.dictionary) s += " dict_id=" + std::to_string(c.zstd.dictionary->id());
+            return s + ">";
+          },
+          nb::sig("def __repr__(self) -> str"));
 
   nb::class_<PyCodecDecompressor>(m, "_CodecDecompressor",
                                   "C++ base of segpack.Decompressor: the codec, output cap and zstd parameters, and "
@@ -468,13 +561,22 @@ void bind_zstd(nb::module_& m) {
             if (c == Codec::zstd) check_codec(validate(p), c);
             new (self) PyCodecDecompressor{c, max_output_size, std::move(p)};
           },
-          nb::arg("codec").none() = "zstd", nb::arg("max_output_size") = nb::none(),
-          nb::arg("dict_data") = nb::none(), nb::arg("max_window_size") = 0, nb::arg("format") = 0)
-      .def_prop_ro("codec", [](const PyCodecDecompressor& d) { return codec_to_py(d.codec); },
-                   "The codec name (None for no compression).")
-      .def_prop_ro("max_output_size", [](const PyCodecDecompressor& d) { return d.max_output_size; },
-                   "Cap on one decompress() result and on a whole multi_decompress_to_buffer output (None: 4 GiB "
-                   "per item, 1 GiB per batch).")
+          nb::arg("codec").none() = "zstd", nb::arg("max_output_size") = nb::none(), nb::arg("dict_data") = nb::none(),
+          nb::arg("max_window_size") = 0, nb::arg("format") = 0,
+          nb::sig("def __init__(self, codec: " SEGPACK_PY_CODEC " = 'zstd', max_output_size: int | None = None, "
+                  "dict_data: ZstdCompressionDict | None = None, max_window_size: int = 0, format: int = 0) "
+                  "-> None"),
+          "Sets the codec, output cap and zstd settings (dictionary, window cap, frame format: zstd only); "
+          "returns nothing. Raises UnsupportedCompressionType for an unknown codec, ValueError for zstd settings "
+          "with another codec, ZstdParameterError for an unsupported format or window size.")
+      .def_prop_ro(
+          "codec", [](const PyCodecDecompressor& d) { return codec_to_py(d.codec); },
+          nb::for_getter(nb::sig("def codec(self) -> str | None")), "The codec name (None for no compression).")
+      .def_prop_ro(
+          "max_output_size", [](const PyCodecDecompressor& d) { return d.max_output_size; },
+          nb::for_getter(nb::sig("def max_output_size(self) -> int | None")),
+          "Cap on one decompress() result and on a whole multi_decompress_to_buffer output (None: 4 GiB "
+          "per item, 1 GiB per batch).")
       .def(
           "decompress",
           [](const PyCodecDecompressor& d, nb::handle data, std::uint64_t max_output_size, bool, bool) {
@@ -484,7 +586,9 @@ void bind_zstd(nb::module_& m) {
           },
           nb::arg("data"), nb::arg("max_output_size") = 0, nb::arg("read_across_frames") = false,
           nb::arg("allow_extra_data") = true,
-          "One whole item, as bytes. `max_output_size` (0: the object's) caps the result. All of `data` is "
+          nb::sig("def decompress(self, data: " SEGPACK_PY_BYTES_LIKE ", max_output_size: int = 0, "
+                  "read_across_frames: bool = False, allow_extra_data: bool = True) -> bytes"),
+          "Returns one whole item, as bytes. `max_output_size` (0: the object's) caps the result. All of `data` is "
           "decoded: concatenated zstd frames are decoded whole and trailing bytes that are not a frame raise "
           "(python-zstandard stops after the first frame and ignores what follows unless "
           "allow_extra_data=False); read_across_frames and allow_extra_data are accepted for compatibility. "
@@ -496,22 +600,32 @@ void bind_zstd(nb::module_& m) {
             return multi_decompress(frames, decompressed_sizes, d.codec, threads, d.max_output_size, d.zstd);
           },
           nb::arg("frames"), nb::arg("decompressed_sizes") = nb::none(), nb::arg("threads") = 0,
-          "Every frame, in order, into ONE buffer, as a BufferWithSegmentsCollection. decompressed_sizes: native "
+          nb::sig("def multi_decompress_to_buffer(self, frames: " SEGPACK_PY_BATCH_INPUT
+                  ", decompressed_sizes: " SEGPACK_PY_BYTES_LIKE
+                  " | collections.abc.Iterable[int] | None = None, threads: int = 0) -> BufferWithSegmentsCollection"),
+          "Decodes every frame, in order, into ONE buffer; returns it as a BufferWithSegmentsCollection. "
+          "decompressed_sizes: native "
           "u64 per frame (bytes-like as in python-zstandard, a numpy array or a list); 0 = read from the frame. "
-          "threads as multi_compress_to_buffer.")
-      .def("__repr__", [](nb::handle self) {
-        const PyCodecDecompressor& d = *nb::inst_ptr<PyCodecDecompressor>(self);
-        std::string s = std::string("<") + Py_TYPE(self.ptr())->tp_name + " codec=" + std::string(codec_name(d.codec));
-        if (d.max_output_size) s += " max_output_size=" + std::to_string(*d.max_output_size);
-        if (d.zstd.dictionary) s += " dict_id=" + std::to_string(d.zstd.dictionary->id());
-        if (d.zstd.max_window_size) s += " max_window_size=" + std::to_string(d.zstd.max_window_size);
-        return s + ">";
-      });
+          "threads as multi_compress_to_buffer. Raises DecompressionError (ZstdDecompressionError) for a corrupt "
+          "frame, LimitExceededError (ZstdLimitExceededError) past max_output_size.")
+      .def(
+          "__repr__",
+          [](nb::handle self) {
+            const PyCodecDecompressor& d = *nb::inst_ptr<PyCodecDecompressor>(self);
+            const std::string name = class_name(self);
+            std::string s = "<segpack." + name;
+            if (!implies_zstd(name)) s += " codec=" + std::string(codec_name(d.codec));
+            if (d.max_output_size) s += " max_output_size=" + std::to_string(*d.max_output_size);
+            if (d.zstd.max_window_size) s += " max_window_size=" + std::to_string(d.zstd.max_window_size);
+            if (d.zstd.dictionary) s += " dict_id=" + std::to_string(d.zstd.dictionary->id());
+            return s + ">";
+          },
+          nb::sig("def __repr__(self) -> str"));
 
   m.def(
-      "zstd_check_params",
-      [](nb::handle params) { check_codec(validate(compress_params_from(params)), Codec::zstd); },
-      nb::arg("params"), "Raises ZstdParameterError naming the first zstd compression parameter out of bounds.");
+      "zstd_check_params", [](nb::handle params) { check_codec(validate(compress_params_from(params)), Codec::zstd); },
+      nb::arg("params"), nb::sig("def zstd_check_params(params: dict[str, int]) -> None"),
+      "Returns nothing; raises ZstdParameterError naming the first zstd compression parameter out of bounds.");
   m.def(
       "zstd_level_params",
       [](int level, std::uint64_t source_size, std::size_t dict_size) {
@@ -527,14 +641,17 @@ void bind_zstd(nb::module_& m) {
         return d;
       },
       nb::arg("level"), nb::arg("source_size") = 0, nb::arg("dict_size") = 0,
-      "The low-level parameters libzstd derives from a level for an input and dictionary size (ZSTD_getCParams).");
+      nb::sig("def zstd_level_params(level: int, source_size: int = 0, dict_size: int = 0) -> dict[str, int]"),
+      "Returns the low-level parameters libzstd derives from a level for an input and dictionary size "
+      "(ZSTD_getCParams), as {name: int}. Raises nothing.");
   m.def(
       "zstd_version",
       []() {
         const unsigned v = zstd_version_number();
         return nb::make_tuple(v / 10000, v / 100 % 100, v % 100);
       },
-      "The version of the libzstd segpack runs with, as (major, minor, patch).");
+      nb::sig("def zstd_version() -> tuple[int, int, int]"),
+      "Returns the version of the libzstd segpack runs with, as (major, minor, patch).");
 }
 
 }  // namespace segpack::py

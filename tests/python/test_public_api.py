@@ -15,17 +15,7 @@ import segpack
 import segpack.errors
 
 # Members still without a full docstring, each with the reason it may wait.
-PENDING = {
-    # TODO after zstd merge: segpack/codecs.py is rewritten on branch `zstd`; document these there.
-    "Compressor.__init__": "codecs.py rewritten on branch zstd",
-    "Compressor.compress": "codecs.py rewritten on branch zstd",
-    "Compressor.multi_compress_to_buffer": "codecs.py rewritten on branch zstd",
-    "Decompressor.__init__": "codecs.py rewritten on branch zstd",
-    "Decompressor.decompress": "codecs.py rewritten on branch zstd",
-    "Decompressor.multi_decompress_to_buffer": "codecs.py rewritten on branch zstd",
-    "ZstdCompressor.__init__": "codecs.py rewritten on branch zstd",
-    "ZstdDecompressor.__init__": "codecs.py rewritten on branch zstd",
-}
+PENDING: dict[str, str] = {}
 
 
 def own_docs(obj):

@@ -60,3 +60,37 @@ def test_buffer_reprs():
     assert repr(b[1]) == "<BufferSegment offset=3 len=3>"
     c = segpack.BufferWithSegmentsCollection(b, b)
     assert repr(c) == "<BufferWithSegmentsCollection buffers=2 segments=4>"
+
+
+def test_codec_object_reprs():
+    assert repr(segpack.Compressor("gzip", 6)) == "<segpack.Compressor codec=gzip level=6>"
+    assert repr(segpack.Compressor("br")) == "<segpack.Compressor codec=br level=None>"
+    assert repr(segpack.ZstdCompressor()) == "<segpack.ZstdCompressor level=3>"
+    assert (
+        repr(segpack.ZstdCompressor(level=5, write_checksum=True, write_content_size=False))
+        == "<segpack.ZstdCompressor level=5 write_checksum=True write_content_size=False>"
+    )
+    params = segpack.ZstdCompressionParameters(compression_level=2, window_log=20)
+    # ZstdCompressionParameters' write_dict_id defaults to 0, as python-zstandard's
+    assert repr(segpack.ZstdCompressor(compression_params=params)) == (
+        "<segpack.ZstdCompressor level=2 write_dict_id=False window_log=20>"
+    )
+    d = segpack.ZstdCompressionDict(b"raw content " * 8, dict_type=1)
+    assert repr(d) == f"<segpack.ZstdCompressionDict dict_id=0 size={len(d)} type=1>"
+    samples = [b"sample %d " % i + b"payload " * (i % 5 + 1) for i in range(300)]
+    trained = segpack.train_dictionary(1024, samples, threads=1)
+    assert re.fullmatch(
+        rf"<segpack.ZstdCompressionDict dict_id={trained.dict_id()} size={len(trained)} type=2 k=\d+ d=\d+>",
+        repr(trained),
+    )
+    assert repr(segpack.ZstdCompressor(dict_data=trained)) == (
+        f"<segpack.ZstdCompressor level=3 dict_id={trained.dict_id()}>"
+    )
+    assert repr(segpack.Decompressor("lzma")) == "<segpack.Decompressor codec=lzma>"
+    assert repr(segpack.Decompressor("zstd", max_output_size=100)) == (
+        "<segpack.Decompressor codec=zstd max_output_size=100>"
+    )
+    assert repr(segpack.ZstdDecompressor()) == "<segpack.ZstdDecompressor>"
+    assert repr(segpack.ZstdDecompressor(dict_data=trained, max_window_size=1 << 20, max_output_size=5)) == (
+        f"<segpack.ZstdDecompressor max_output_size=5 max_window_size=1048576 dict_id={trained.dict_id()}>"
+    )

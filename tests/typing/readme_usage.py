@@ -145,9 +145,48 @@ assert_type(out, segpack.BufferWithSegmentsCollection)
 assert_type(out[0], segpack.BufferSegment)
 assert_type(out[0:2], list[segpack.BufferSegment])
 assert out.tolist() == items
-# TODO after zstd merge: segpack.codecs is not annotated yet (branch zstd rewrites it), so
-# this call's result is Any here; assert its type once it is.
 out = segpack.ZstdDecompressor().multi_decompress_to_buffer(frames, decompressed_sizes=sizes)
+assert_type(out, segpack.BufferWithSegmentsCollection)
+assert out.tolist() == items
+
+# ---- python-zstandard's objects: compressors, dictionaries, parameters
+samples = [b"segment %d: " % i + b"vertex data " * (i % 7 + 1) for i in range(400)]
+zdict = segpack.train_dictionary(dict_size=2048, samples=samples, threads=1)
+assert_type(zdict, segpack.ZstdCompressionDict)
+assert_type(zdict.dict_id(), int)
+assert_type(zdict.as_bytes(), bytes)
+assert_type(len(zdict), int)
+assert_type(zdict.dict_type, int)
+assert_type((zdict.k, zdict.d), tuple[int, int])
+zdict.precompute_compress(level=3)
+raw_dict = segpack.ZstdCompressionDict(zdict.as_bytes(), dict_type=segpack.DICT_TYPE_FULLDICT)
+assert raw_dict.dict_id() == zdict.dict_id()
+zc = segpack.ZstdCompressor(level=3, dict_data=zdict, write_checksum=True)
+assert_type(zc, segpack.ZstdCompressor)
+frame = zc.compress(samples[0])
+assert_type(frame, bytes)
+assert_type(zc.multi_compress_to_buffer(samples, threads=1), segpack.BufferWithSegmentsCollection)
+assert_type(zc.level, int | None)
+zd = segpack.ZstdDecompressor(dict_data=zdict, max_window_size=0, max_output_size=1 << 20)
+assert_type(zd.decompress(frame), bytes)
+assert zd.decompress(frame) == samples[0]
+params = segpack.ZstdCompressionParameters.from_level(5, source_size=len(samples[0]), write_checksum=1)
+assert_type(params, segpack.ZstdCompressionParameters)
+assert_type(params.window_log, int)
+zp = segpack.ZstdCompressor(compression_params=params)
+assert segpack.ZstdDecompressor().decompress(zp.compress(b"abc")) == b"abc"
+gz = segpack.Compressor("gzip", level=6)
+assert_type(gz.compress(b"abc"), bytes)
+assert_type(gz.codec, str | None)
+gunzip = segpack.Decompressor(codec="gzip", max_output_size=100)
+assert_type(gunzip.decompress(gz.compress(b"abc")), bytes)
+assert_type(gunzip.max_output_size, int | None)
+assert_type(segpack.ZSTD_VERSION, tuple[int, int, int])
+assert_type(segpack.MAX_COMPRESSION_LEVEL, int)
+try:
+    segpack.ZstdDecompressor().decompress(b"not a frame")
+except segpack.ZstdDecompressionError as zstd_error:
+    assert isinstance(zstd_error, segpack.ZstdError) and isinstance(zstd_error, segpack.DecompressionError)
 segpack.set_num_threads(4)
 assert_type(segpack.get_num_threads(), int)
 
