@@ -1041,3 +1041,29 @@ def zstd_version() -> tuple[int, int, int]:
     """
     Returns the version of the libzstd segpack runs with, as (major, minor, patch).
     """
+
+def chunk_strided(address: int, shape: Sequence[int], strides: Sequence[int], itemsize: int, chunk_size: Sequence[int], order: str, grid: str, edges: str, fill: bytes, threads: int) -> tuple[BufferWithSegments, bytes, bytes, tuple[int, ...]]:
+    """
+    Internal: use segpack.chunk. Cuts the strided array at `address` (kept alive by the caller)
+    into chunks in one new buffer, without the GIL.
+
+    Returns (chunks, grid coordinates as int64 bytes, bounding boxes as int64 bytes, grid shape).
+    Raises ValueError for bad chunk sizes, order, grid, edges or fill.
+    """
+
+def tobytes_strided(address: int, shape: Sequence[int], strides: Sequence[int], itemsize: int, chunk_size: Sequence[int], order: str, threads: int) -> list[bytes]:
+    """
+    Internal: use segpack.tobytes. Every chunk (grid in Fortran order, edges='error') as its own
+    bytes object, written in place without the GIL.
+
+    Returns the list of bytes. Raises ValueError for bad chunk sizes or order.
+    """
+
+def assemble_strided(address: int, dst_shape: Sequence[int], dst_strides: Sequence[int], itemsize: int, shape: Sequence[int], chunk_size: Sequence[int], order: str, grid: str, edges: str, region_start: Sequence[int], chunks: Sequence[Buffer | numpy.typing.NDArray[Any]] | BufferWithSegments, threads: int) -> None:
+    """
+    Internal: use segpack.frombytes. Writes the chunks of an array of `shape` into the writable
+    strided destination at `address` (the whole array, or the box at region_start), without the GIL.
+
+    Returns None. Raises ValueError for a layout, chunk count or chunk size that does not match,
+    TypeError for a chunk that is not bytes-like.
+    """
