@@ -1,6 +1,6 @@
 # segpack — the only commands a newcomer needs:
 #   make demo   install what is missing, build, run the fragment-fusion demo
-#   make test   install what is missing, build, run ctest (Release, then
+#   make test   install what is missing, check formatting (make lint), build, run ctest (Release, then
 #               ASan+UBSan with libFuzzer runs), pytest, and the peers' own
 #               test suites against segpack (make test-peers)
 #   make bench  side-by-side benchmarks against the peer packages
@@ -72,7 +72,7 @@ test-py: build-py
 test-peers: build-py
 	$(PY) tests/peers/run.py
 
-test: test-cpp test-sanitize test-py test-peers
+test: lint test-cpp test-sanitize test-py test-peers
 
 demo: build-py
 	$(PY) demo/fragment_fusion.py

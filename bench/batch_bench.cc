@@ -4,12 +4,11 @@
 // from bench/bench_segments.py.
 #include <benchmark/benchmark.h>
 
-#include "bench_data.h"
-
 #include <atomic>
 #include <random>
 #include <vector>
 
+#include "bench_data.h"
 #include "segpack/batch.h"
 #include "segpack/thread_pool.h"
 
@@ -44,7 +43,8 @@ void BM_DecompressBatch(benchmark::State& state) {
   const auto data = sample(16 << 20);
   const std::size_t isz = static_cast<std::size_t>(state.range(1));
   std::vector<segpack::ByteSpan> items;
-  for (std::size_t i = 0; i < data.size(); i += isz) items.emplace_back(data.data() + i, std::min(isz, data.size() - i));
+  for (std::size_t i = 0; i < data.size(); i += isz)
+    items.emplace_back(data.data() + i, std::min(isz, data.size() - i));
   auto packed = segpack::compress_batch(items, segpack::Codec::zstd, 1);
   std::vector<segpack::ByteSpan> frames;
   for (std::size_t i = 0; i < packed->size(); ++i) frames.push_back((*packed)[i]);

@@ -40,6 +40,7 @@ above 1 means segpack is faster.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import lzma
 import os
@@ -49,8 +50,6 @@ import sys
 import time
 import zlib
 from importlib.metadata import version
-
-import gc
 
 import segpack
 from bench_segments import mixed_data
@@ -121,29 +120,49 @@ def bench_one_shot(runs: int, quick: bool) -> None:
         dump(f"mixed_{isz // 1024}k.items", items)
         dump(f"mixed_{isz // 1024}k.frames", frames)
 
-        t_zs, t_sp, t_mod, t_zl = best_of_each([
-            lambda: [zc.compress(x) for x in items],
-            lambda: [sc.compress(x) for x in items],
-            lambda: [segpack.compress(x, "zstd") for x in items],
-            lambda: [zlib.compress(x, 6) for x in items],
-        ], runs)
-        row(f"(a) compress, {label} items, zstd-3: `ZstdCompressor().compress` / `segpack.compress`",
-            f"{per_item(t_sp, n)} / {per_item(t_mod, n)}", f"{per_item(t_zs, n)}",
-            f"**{t_zs / t_sp:.2f}×** / {t_zs / t_mod:.2f}×")
-        row(f"(a) compress, {label} items: zlib.compress(level 6), for scale", "—", per_item(t_zl, n),
-            f"({t_zl / t_sp:.2f}× segpack zstd)")
+        t_zs, t_sp, t_mod, t_zl = best_of_each(
+            [
+                lambda: [zc.compress(x) for x in items],
+                lambda: [sc.compress(x) for x in items],
+                lambda: [segpack.compress(x, "zstd") for x in items],
+                lambda: [zlib.compress(x, 6) for x in items],
+            ],
+            runs,
+        )
+        row(
+            f"(a) compress, {label} items, zstd-3: `ZstdCompressor().compress` / `segpack.compress`",
+            f"{per_item(t_sp, n)} / {per_item(t_mod, n)}",
+            f"{per_item(t_zs, n)}",
+            f"**{t_zs / t_sp:.2f}×** / {t_zs / t_mod:.2f}×",
+        )
+        row(
+            f"(a) compress, {label} items: zlib.compress(level 6), for scale",
+            "—",
+            per_item(t_zl, n),
+            f"({t_zl / t_sp:.2f}× segpack zstd)",
+        )
 
-        t_zs, t_sp, t_mod, t_zl = best_of_each([
-            lambda: [zd.decompress(f) for f in frames],
-            lambda: [sd.decompress(f) for f in frames],
-            lambda: [segpack.decompress(f, "zstd") for f in frames],
-            lambda: [zlib.decompress(f) for f in zframes],
-        ], runs)
-        row(f"(a) decompress, {label} items, zstd-3: `ZstdDecompressor().decompress` / `segpack.decompress`",
-            f"{per_item(t_sp, n)} / {per_item(t_mod, n)}", f"{per_item(t_zs, n)}",
-            f"**{t_zs / t_sp:.2f}×** / {t_zs / t_mod:.2f}×")
-        row(f"(a) decompress, {label} items: zlib.decompress, for scale", "—", per_item(t_zl, n),
-            f"({t_zl / t_sp:.2f}× segpack zstd)")
+        t_zs, t_sp, t_mod, t_zl = best_of_each(
+            [
+                lambda: [zd.decompress(f) for f in frames],
+                lambda: [sd.decompress(f) for f in frames],
+                lambda: [segpack.decompress(f, "zstd") for f in frames],
+                lambda: [zlib.decompress(f) for f in zframes],
+            ],
+            runs,
+        )
+        row(
+            f"(a) decompress, {label} items, zstd-3: `ZstdDecompressor().decompress` / `segpack.decompress`",
+            f"{per_item(t_sp, n)} / {per_item(t_mod, n)}",
+            f"{per_item(t_zs, n)}",
+            f"**{t_zs / t_sp:.2f}×** / {t_zs / t_mod:.2f}×",
+        )
+        row(
+            f"(a) decompress, {label} items: zlib.decompress, for scale",
+            "—",
+            per_item(t_zl, n),
+            f"({t_zl / t_sp:.2f}× segpack zstd)",
+        )
 
 
 def bench_other_codecs(runs: int) -> None:
@@ -161,23 +180,36 @@ def bench_other_codecs(runs: int) -> None:
         r = max(2, runs // 2) if codec == "lzma" else runs
         comp, decomp, what = peers[codec]
         if comp is None:
-            t_c, t_d = best_of_each([
-                lambda: [segpack.compress(x, codec) for x in items],
-                lambda: [segpack.decompress(f, codec) for f in frames],
-            ], r)
-            row(f"(b) {codec}, 1 KiB items, default level: compress / decompress",
-                f"{per_item(t_c, n)} / {per_item(t_d, n)}", "—", "—")
+            t_c, t_d = best_of_each(
+                [
+                    lambda: [segpack.compress(x, codec) for x in items],
+                    lambda: [segpack.decompress(f, codec) for f in frames],
+                ],
+                r,
+            )
+            row(
+                f"(b) {codec}, 1 KiB items, default level: compress / decompress",
+                f"{per_item(t_c, n)} / {per_item(t_d, n)}",
+                "—",
+                "—",
+            )
             continue
         pframes = [comp(x) for x in items]
-        t_c, t_pc, t_d, t_pd = best_of_each([
-            lambda: [segpack.compress(x, codec) for x in items],
-            lambda: [comp(x) for x in items],
-            lambda: [segpack.decompress(f, codec) for f in frames],
-            lambda: [decomp(f) for f in pframes],
-        ], r)
-        row(f"(b) {codec}, 1 KiB items, default level: compress / decompress (peer: {what})",
-            f"{per_item(t_c, n)} / {per_item(t_d, n)}", f"{per_item(t_pc, n)} / {per_item(t_pd, n)}",
-            f"{t_pc / t_c:.2f}× / {t_pd / t_d:.2f}×")
+        t_c, t_pc, t_d, t_pd = best_of_each(
+            [
+                lambda: [segpack.compress(x, codec) for x in items],
+                lambda: [comp(x) for x in items],
+                lambda: [segpack.decompress(f, codec) for f in frames],
+                lambda: [decomp(f) for f in pframes],
+            ],
+            r,
+        )
+        row(
+            f"(b) {codec}, 1 KiB items, default level: compress / decompress (peer: {what})",
+            f"{per_item(t_c, n)} / {per_item(t_d, n)}",
+            f"{per_item(t_pc, n)} / {per_item(t_pd, n)}",
+            f"{t_pc / t_c:.2f}× / {t_pd / t_d:.2f}×",
+        )
 
 
 def records(n: int, seed: int) -> list[bytes]:
@@ -186,7 +218,7 @@ def records(n: int, seed: int) -> list[bytes]:
     rng = random.Random(seed)
     kinds = ["mesh", "skeleton", "annotation", "segment", "synapse"]
     out = []
-    for i in range(n):
+    for _ in range(n):
         objs, size = [], 0
         while size < 1024:
             o = {
@@ -223,21 +255,33 @@ def bench_dictionary(runs: int, quick: bool) -> None:
         assert sd.multi_decompress_to_buffer(frames, threads=2).tolist() == items
         t = {}
         for th in (1, 2):
-            t[("zs", th)], t[("sp", th)] = best_of_each([
-                lambda: zd.multi_decompress_to_buffer(frames, threads=th),
-                lambda: sd.multi_decompress_to_buffer(frames, threads=th),
-            ], runs)
-        row(f"(c) multi_decompress_to_buffer, {n // 1000}k JSON records of 1 KiB, {name}, zstd-3 "
+            t[("zs", th)], t[("sp", th)] = best_of_each(
+                [
+                    lambda: zd.multi_decompress_to_buffer(frames, threads=th),
+                    lambda: sd.multi_decompress_to_buffer(frames, threads=th),
+                ],
+                runs,
+            )
+        row(
+            f"(c) multi_decompress_to_buffer, {n // 1000}k JSON records of 1 KiB, {name}, zstd-3 "
             f"(ratio {ratio:.1f}), threads=1 / 2",
             f"{mbps(total, t[('sp', 1)])} / {mbps(total, t[('sp', 2)])}",
             f"{mbps(total, t[('zs', 1)])} / {mbps(total, t[('zs', 2)])}",
-            f"**{t[('zs', 1)] / t[('sp', 1)]:.2f}× / {t[('zs', 2)] / t[('sp', 2)]:.2f}×**")
-        t_loop, t_sloop = best_of_each([
-            lambda: [zd.decompress(f) for f in frames],
-            lambda: [sd.decompress(f) for f in frames],
-        ], runs)
-        row(f"(c) same, one-shot `decompress` loop, {name}", per_item(t_sloop, n), per_item(t_loop, n),
-            f"{t_loop / t_sloop:.2f}×")
+            f"**{t[('zs', 1)] / t[('sp', 1)]:.2f}× / {t[('zs', 2)] / t[('sp', 2)]:.2f}×**",
+        )
+        t_loop, t_sloop = best_of_each(
+            [
+                lambda: [zd.decompress(f) for f in frames],
+                lambda: [sd.decompress(f) for f in frames],
+            ],
+            runs,
+        )
+        row(
+            f"(c) same, one-shot `decompress` loop, {name}",
+            per_item(t_sloop, n),
+            per_item(t_loop, n),
+            f"{t_loop / t_sloop:.2f}×",
+        )
 
 
 def main() -> None:
@@ -256,10 +300,12 @@ def main() -> None:
         bench_other_codecs(runs)
     if "c" in a.only:
         bench_dictionary(runs, a.quick)
-    head = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, load "
-            f"{os.getloadavg()[0]:.1f}, Python {platform.python_version()}, zstandard {version('zstandard')} "
-            f"(libzstd {'.'.join(map(str, zstandard.ZSTD_VERSION))}), segpack's libzstd "
-            f"{'.'.join(map(str, segpack.ZSTD_VERSION))}, {time.strftime('%Y-%m-%d %H:%M')}")
+    head = (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, load "
+        f"{os.getloadavg()[0]:.1f}, Python {platform.python_version()}, zstandard {version('zstandard')} "
+        f"(libzstd {'.'.join(map(str, zstandard.ZSTD_VERSION))}), segpack's libzstd "
+        f"{'.'.join(map(str, segpack.ZSTD_VERSION))}, {time.strftime('%Y-%m-%d %H:%M')}"
+    )
     table = ["| benchmark | segpack | peer | ratio |", "|---|---:|---:|---:|"]
     table += ["| " + " | ".join(r) + " |" for r in ROWS]
     print("\n" + head + "\n\n" + "\n".join(table))

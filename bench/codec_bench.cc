@@ -3,11 +3,10 @@
 // Python peers live in bench/*.py and docs/benchmarks.md.
 #include <benchmark/benchmark.h>
 
-#include "bench_data.h"
-
 #include <random>
 #include <vector>
 
+#include "bench_data.h"
 #include "segpack/codec.h"
 
 namespace {

@@ -49,10 +49,15 @@ def profile(script: str, args: list[str]) -> collections.Counter:
         # A fixed hash seed and no OpenBLAS thread (numpy's, spinning in the
         # background): the two runs then differ only by the passes.
         env = dict(os.environ, PYTHONHASHSEED="0", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
-        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, script, *args],
-                       check=True, capture_output=True, env=env)
-        txt = subprocess.run(["callgrind_annotate", "--threshold=100", out], check=True, capture_output=True,
-                             text=True).stdout
+        subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, script, *args],
+            check=True,
+            capture_output=True,
+            env=env,
+        )
+        txt = subprocess.run(
+            ["callgrind_annotate", "--threshold=100", out], check=True, capture_output=True, text=True
+        ).stdout
     by_object = collections.Counter()
     for line in txt.splitlines():
         m = re.match(r"\s*([\d,]+) \([^)]*\)\s+(.*)$", line)
@@ -66,7 +71,9 @@ def profile(script: str, args: list[str]) -> collections.Counter:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", type=int, action="append", help="item size (default: 1024 and 65536)")
-    ap.add_argument("--op", choices=["c", "d"], action="append", help="c = compress, d = decompress (default both)")
+    ap.add_argument(
+        "--op", choices=["c", "d"], action="append", help="c = compress, d = decompress (default both)"
+    )
     ap.add_argument("--passes", type=int, default=3)
     a = ap.parse_args()
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
@@ -83,8 +90,11 @@ def main() -> None:
                     diff = collections.Counter({k: full[k] - base.get(k, 0) for k in full})
                     total = sum(v for v in diff.values() if v > 0) // per
                     parts = ", ".join(f"{k} {v // per:,}" for k, v in diff.most_common(4) if v > 0)
-                    print(f"{'compress' if op == 'c' else 'decompress'} {size // 1024} KiB, {which}: "
-                          f"{total:,} instructions per item ({parts})", flush=True)
+                    print(
+                        f"{'compress' if op == 'c' else 'decompress'} {size // 1024} KiB, {which}: "
+                        f"{total:,} instructions per item ({parts})",
+                        flush=True,
+                    )
     finally:
         os.unlink(script)
 

@@ -23,17 +23,14 @@ void BM_Crc32c(benchmark::State& state, segpack::Crc32cBackend backend, bool aut
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(size));
 }
 
-void apply_sizes(benchmark::internal::Benchmark* b) {
-  b->Arg(64)->Arg(4 << 10)->Arg(1 << 20)->Arg(64 << 20);
-}
+void apply_sizes(benchmark::internal::Benchmark* b) { b->Arg(64)->Arg(4 << 10)->Arg(1 << 20)->Arg(64 << 20); }
 
 const bool registered = [] {
   for (auto backend : segpack::crc32c_available_backends()) {
     const std::string name = "Crc32c/" + std::string(segpack::crc32c_backend_name(backend));
     benchmark::RegisterBenchmark(name.c_str(), BM_Crc32c, backend, false)->Apply(apply_sizes);
   }
-  benchmark::RegisterBenchmark("Crc32c/auto", BM_Crc32c, segpack::crc32c_active_backend(), true)
-      ->Apply(apply_sizes);
+  benchmark::RegisterBenchmark("Crc32c/auto", BM_Crc32c, segpack::crc32c_active_backend(), true)->Apply(apply_sizes);
   return true;
 }();
 

@@ -152,9 +152,9 @@ void dump_compress(benchmark::State& state, const std::vector<std::vector<std::u
     }
   }
   ZSTD_freeCCtx(c);
-  state.counters["per_item"] = benchmark::Counter(static_cast<double>(in.size()),
-                                                  benchmark::Counter::kIsIterationInvariantRate |
-                                                      benchmark::Counter::kInvert);  // seconds per item
+  state.counters["per_item"] = benchmark::Counter(
+      static_cast<double>(in.size()),
+      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);  // seconds per item
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * total(in)));
 }
 
@@ -179,9 +179,9 @@ void dump_decompress(benchmark::State& state, const std::vector<std::vector<std:
     }
   }
   ZSTD_freeDCtx(d);
-  state.counters["per_item"] = benchmark::Counter(static_cast<double>(frames.size()),
-                                                  benchmark::Counter::kIsIterationInvariantRate |
-                                                      benchmark::Counter::kInvert);  // seconds per item
+  state.counters["per_item"] = benchmark::Counter(
+      static_cast<double>(frames.size()),
+      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);  // seconds per item
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
 }
 

@@ -195,18 +195,28 @@ def dict_seed(dict_type, dict_bytes, frame):
 
 
 def zstd_dict_corpus():
-    samples = [b'{"id": %d, "type": "%s", "tags": ["proofread", "soma"]}\n' % (i, b"mesh" if i % 3 else b"skeleton")
-               * 4 for i in range(400)]
+    samples = [
+        b'{"id": %d, "type": "%s", "tags": ["proofread", "soma"]}\n'
+        % (i, b"mesh" if i % 3 else b"skeleton")
+        * 4
+        for i in range(400)
+    ]
     d = segpack.train_dictionary(2048, samples)
     raw = segpack.ZstdCompressionDict(samples[0] * 4, dict_type=segpack.DICT_TYPE_RAWCONTENT)
     item = samples[7]
     with_d = segpack.ZstdCompressor(dict_data=d).compress(item)
     write("zstd_dict", "trained.bin", dict_seed(0, d.as_bytes(), with_d))
     write("zstd_dict", "trained_full.bin", dict_seed(2, d.as_bytes(), with_d))
-    write("zstd_dict", "trained_checksum.bin",
-          dict_seed(0, d.as_bytes(), segpack.ZstdCompressor(dict_data=d, write_checksum=True).compress(item)))
-    write("zstd_dict", "raw_content.bin",
-          dict_seed(1, raw.as_bytes(), segpack.ZstdCompressor(dict_data=raw).compress(item)))
+    write(
+        "zstd_dict",
+        "trained_checksum.bin",
+        dict_seed(0, d.as_bytes(), segpack.ZstdCompressor(dict_data=d, write_checksum=True).compress(item)),
+    )
+    write(
+        "zstd_dict",
+        "raw_content.bin",
+        dict_seed(1, raw.as_bytes(), segpack.ZstdCompressor(dict_data=raw).compress(item)),
+    )
     write("zstd_dict", "missing_dict.bin", dict_seed(0, b"", with_d))
     bad = d.as_bytes()[:8] + b"\xff" * 32 + d.as_bytes()[40:]
     write("zstd_dict", "corrupt_tables.bin", dict_seed(0, bad, with_d))

@@ -80,7 +80,7 @@ Result<BufferWithSegments> compress_batch(std::span<const ByteSpan> items, Codec
 /// `zstd` (Codec::zstd only): the dictionary (digested once, shared by every
 /// worker) and max_window_size.
 Result<BufferWithSegments> decompress_batch(std::span<const ByteSpan> frames, Codec codec,
-                                            std::span<const std::uint64_t> sizes = {},
-                                            const BatchOptions& opts = {}, const ZstdDecompressParams& zstd = {});
+                                            std::span<const std::uint64_t> sizes = {}, const BatchOptions& opts = {},
+                                            const ZstdDecompressParams& zstd = {});
 
 }  // namespace segpack

@@ -33,8 +33,7 @@ class Buffer {
 
   /// Wraps memory kept alive by `owner`. `owner` may be null only for memory
   /// with static lifetime. Nothing is copied.
-  Buffer(const std::uint8_t* data, std::size_t size, std::shared_ptr<const void> owner,
-         bool writable = false) noexcept
+  Buffer(const std::uint8_t* data, std::size_t size, std::shared_ptr<const void> owner, bool writable = false) noexcept
       : data_(data), size_(size), owner_(std::move(owner)), writable_(writable) {}
 
   /// Takes ownership of a vector (no copy). The result is writable.

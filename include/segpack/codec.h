@@ -37,8 +37,7 @@ struct ContextAccess;
 enum class Codec : std::uint8_t { none = 0, gzip, brotli, zstd, lzma };
 
 /// All codecs, for tests and iteration.
-inline constexpr std::array<Codec, 5> kAllCodecs = {Codec::none, Codec::gzip, Codec::brotli, Codec::zstd,
-                                                    Codec::lzma};
+inline constexpr std::array<Codec, 5> kAllCodecs = {Codec::none, Codec::gzip, Codec::brotli, Codec::zstd, Codec::lzma};
 
 /// Canonical name: "none", "gzip", "br", "zstd", "lzma" (mapbuffer's names).
 std::string_view codec_name(Codec c) noexcept;

@@ -47,7 +47,6 @@ inline std::uint32_t crc32c(std::span<const std::uint8_t> bytes) noexcept {
 
 /// Same as crc32c_extend with a named backend. Precondition: crc32c_backend_available(b)
 /// (otherwise the portable backend is used).
-std::uint32_t crc32c_extend_with(Crc32cBackend b, std::uint32_t crc, const void* data,
-                                 std::size_t size) noexcept;
+std::uint32_t crc32c_extend_with(Crc32cBackend b, std::uint32_t crc, const void* data, std::size_t size) noexcept;
 
 }  // namespace segpack

@@ -152,8 +152,8 @@ class MapBufferReader {
  private:
   std::size_t eytzinger_find_(std::uint64_t key) const noexcept;
   static Result<MapBufferReader> open_parts(Buffer header, Buffer index, Buffer whole,
-                                            std::shared_ptr<RangeSource> source,
-                                            std::optional<std::uint64_t> total, MapBufferReadOptions opts);
+                                            std::shared_ptr<RangeSource> source, std::optional<std::uint64_t> total,
+                                            MapBufferReadOptions opts);
 
   MapBufferHeader header_;
   MapBufferReadOptions opts_;

@@ -73,7 +73,8 @@ class [[nodiscard]] Status {
  public:
   Status() noexcept = default;
   Status(ErrorCode code, std::string message, ErrorCategory category = ErrorCategory::general)
-      : code_(code), category_(code == ErrorCode::ok ? ErrorCategory::general : category),
+      : code_(code),
+        category_(code == ErrorCode::ok ? ErrorCategory::general : category),
         message_(std::move(message)) {}
 
   static Status OK() noexcept { return Status(); }
@@ -127,7 +128,7 @@ class [[nodiscard]] Result {
   static_assert(!std::is_same_v<T, Status>, "use Status directly");
 
  public:
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}        // NOLINT
   Result(Status status) : v_(std::in_place_index<1>, std::move(status)) {  // NOLINT
     if (std::get<1>(v_).ok()) v_.template emplace<1>(ErrorCode::internal, "Result built from an OK status");
   }

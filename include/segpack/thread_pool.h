@@ -46,9 +46,8 @@ class ChunkFn {
  public:
   template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, ChunkFn>>>
   ChunkFn(F& f) noexcept  // NOLINT(google-explicit-constructor)
-      : obj_(static_cast<void*>(&f)), call_([](void* o, std::size_t w, std::size_t b, std::size_t e) {
-          (*static_cast<F*>(o))(w, b, e);
-        }) {}
+      : obj_(static_cast<void*>(&f)),
+        call_([](void* o, std::size_t w, std::size_t b, std::size_t e) { (*static_cast<F*>(o))(w, b, e); }) {}
   void operator()(std::size_t worker, std::size_t begin, std::size_t end) const { call_(obj_, worker, begin, end); }
 
  private:

@@ -49,7 +49,7 @@ class ZstdDictionary {
   /// Errors: invalid_argument (a type value outside ZstdDictType),
   /// resource_exhausted (out of memory).
   static Result<std::shared_ptr<const ZstdDictionary>> make(ByteSpan bytes,
-                                                           ZstdDictType type = ZstdDictType::automatic);
+                                                            ZstdDictType type = ZstdDictType::automatic);
 
   ZstdDictionary(const ZstdDictionary&) = delete;
   ZstdDictionary& operator=(const ZstdDictionary&) = delete;
@@ -81,26 +81,26 @@ class ZstdDictionary {
 /// the choice to libzstd. Values are checked against libzstd's bounds when a
 /// context is made (invalid_argument naming the parameter).
 struct ZstdCompressParams {
-  bool write_checksum = false;      ///< ZSTD_c_checksumFlag: 4-byte content checksum per frame
-  bool write_content_size = true;   ///< ZSTD_c_contentSizeFlag: decompressed size in the header
-  bool write_dict_id = true;        ///< ZSTD_c_dictIDFlag: dictionary id in the header
-  int window_log = 0;               ///< ZSTD_c_windowLog
-  int hash_log = 0;                 ///< ZSTD_c_hashLog
-  int chain_log = 0;                ///< ZSTD_c_chainLog
-  int search_log = 0;               ///< ZSTD_c_searchLog
-  int min_match = 0;                ///< ZSTD_c_minMatch
-  int target_length = 0;            ///< ZSTD_c_targetLength
-  int strategy = 0;                 ///< ZSTD_c_strategy (1 fast .. 9 btultra2)
-  int enable_ldm = 0;               ///< ZSTD_c_enableLongDistanceMatching (0 auto, 1 on, 2 off)
-  int ldm_hash_log = 0;             ///< ZSTD_c_ldmHashLog
-  int ldm_min_match = 0;            ///< ZSTD_c_ldmMinMatch
-  int ldm_bucket_size_log = 0;      ///< ZSTD_c_ldmBucketSizeLog
-  int ldm_hash_rate_log = 0;        ///< ZSTD_c_ldmHashRateLog
-  int threads = 0;                  ///< ZSTD_c_nbWorkers: libzstd's own threads within one frame
-  int job_size = 0;                 ///< ZSTD_c_jobSize (with threads)
-  int overlap_log = 0;              ///< ZSTD_c_overlapLog (with threads)
-  int force_max_window = 0;         ///< ZSTD_c_forceMaxWindow (0 or 1)
-  int format = 0;                   ///< 0 = zstd1 frames; magicless frames are not supported
+  bool write_checksum = false;     ///< ZSTD_c_checksumFlag: 4-byte content checksum per frame
+  bool write_content_size = true;  ///< ZSTD_c_contentSizeFlag: decompressed size in the header
+  bool write_dict_id = true;       ///< ZSTD_c_dictIDFlag: dictionary id in the header
+  int window_log = 0;              ///< ZSTD_c_windowLog
+  int hash_log = 0;                ///< ZSTD_c_hashLog
+  int chain_log = 0;               ///< ZSTD_c_chainLog
+  int search_log = 0;              ///< ZSTD_c_searchLog
+  int min_match = 0;               ///< ZSTD_c_minMatch
+  int target_length = 0;           ///< ZSTD_c_targetLength
+  int strategy = 0;                ///< ZSTD_c_strategy (1 fast .. 9 btultra2)
+  int enable_ldm = 0;              ///< ZSTD_c_enableLongDistanceMatching (0 auto, 1 on, 2 off)
+  int ldm_hash_log = 0;            ///< ZSTD_c_ldmHashLog
+  int ldm_min_match = 0;           ///< ZSTD_c_ldmMinMatch
+  int ldm_bucket_size_log = 0;     ///< ZSTD_c_ldmBucketSizeLog
+  int ldm_hash_rate_log = 0;       ///< ZSTD_c_ldmHashRateLog
+  int threads = 0;                 ///< ZSTD_c_nbWorkers: libzstd's own threads within one frame
+  int job_size = 0;                ///< ZSTD_c_jobSize (with threads)
+  int overlap_log = 0;             ///< ZSTD_c_overlapLog (with threads)
+  int force_max_window = 0;        ///< ZSTD_c_forceMaxWindow (0 or 1)
+  int format = 0;                  ///< 0 = zstd1 frames; magicless frames are not supported
   /// Optional dictionary (null: none). Kept alive by every context using it.
   std::shared_ptr<const ZstdDictionary> dictionary;
 

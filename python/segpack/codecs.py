@@ -21,6 +21,7 @@ frames (``format=FORMAT_ZSTD1_MAGICLESS``, a ``ZstdParameterError``).
 
 from __future__ import annotations
 
+import atexit
 import os
 from typing import Protocol
 
@@ -284,7 +285,9 @@ class ZstdDecompressor(Decompressor):
         ``format=FORMAT_ZSTD1_MAGICLESS`` or a ``max_window_size`` outside libzstd's
         bounds, and TypeError for ``dict_data`` that is not a dictionary or a
         negative cap."""
-        _core._CodecDecompressor.__init__(self, "zstd", max_output_size, _as_dict(dict_data), max_window_size, format)
+        _core._CodecDecompressor.__init__(
+            self, "zstd", max_output_size, _as_dict(dict_data), max_window_size, format
+        )
 
 
 # ---------------------------------------------------------------- helpers
@@ -341,6 +344,9 @@ def _cpu_count() -> int:
 # would be digested again): the last few, held so their ids stay theirs.
 _FOREIGN_DICTS: dict[int, tuple[_DictLike, ZstdCompressionDict]] = {}
 _FOREIGN_DICTS_MAX = 16
+# Emptied at exit, before the extension is torn down (nanobind reports objects
+# still alive then as leaks).
+atexit.register(_FOREIGN_DICTS.clear)
 
 
 def _as_dict(d: _DictLike | None) -> ZstdCompressionDict | None:

@@ -1,9 +1,10 @@
 // segpack._core: the nanobind module. Feature bindings live in py_*.cc (see
 // bindings.h); the shared helpers in py_errors, py_buffers, py_keys,
 // py_sources, py_codecs and py_map (the machinery of the map types).
+#include "bindings.h"
+
 #include <nanobind/nanobind.h>
 
-#include "bindings.h"
 #include "py_errors.h"
 #include "py_zstd.h"
 

@@ -1,5 +1,7 @@
 // The batch functions multi_compress_to_buffer / multi_decompress_to_buffer
 // (python-zstandard's API, any codec) and the size of the library's pool.
+#include "py_batch.h"
+
 #include <nanobind/nanobind.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
@@ -10,13 +12,12 @@
 #include <vector>
 
 #include "bindings.h"
-#include "py_batch.h"
 #include "py_buffers.h"
 #include "py_codecs.h"
 #include "py_errors.h"
 #include "py_segments.h"
-#include "py_zstd.h"
 #include "py_sig.h"
+#include "py_zstd.h"
 #include "segpack/batch.h"
 #include "segpack/segments.h"
 #include "segpack/thread_pool.h"
@@ -189,8 +190,9 @@ void bind_batch(nb::module_& m) {
       },
       nb::arg("frames"), nb::arg("decompressed_sizes") = nb::none(), nb::arg("codec").none() = "zstd",
       nb::arg("threads") = -1, nb::arg("max_output_size") = nb::none(),
-      nb::sig("def multi_decompress_to_buffer(frames: " SEGPACK_PY_BATCH_INPUT ", decompressed_sizes: "
-              SEGPACK_PY_BYTES_LIKE " | collections.abc.Iterable[int] | None = None, codec: " SEGPACK_PY_CODEC
+      nb::sig("def multi_decompress_to_buffer(frames: " SEGPACK_PY_BATCH_INPUT
+              ", decompressed_sizes: " SEGPACK_PY_BYTES_LIKE
+              " | collections.abc.Iterable[int] | None = None, codec: " SEGPACK_PY_CODEC
               " = 'zstd', threads: int = -1, max_output_size: int | None = None) -> BufferWithSegmentsCollection"),
       "Decompresses every frame (whole streams of `codec`) on the library's thread pool, without the\n"
       "GIL, into ONE buffer.\n\n"
@@ -202,13 +204,15 @@ void bind_batch(nb::module_& m) {
       "there is no frame or decompressed_sizes does not have one entry per frame,\n"
       "UnsupportedCompressionType for an unknown codec, DecompressionError naming the first item that\n"
       "is corrupt, truncated or not of its stated size, LimitExceededError beyond max_output_size.");
-  m.def("set_num_threads", [](nb::handle n) { check(set_default_pool_size(pool_size_from(n))); },
-        nb::arg("n").none(), nb::sig("def set_num_threads(n: int) -> None"),
-        "Sets the number of workers of the library's thread pool (0: automatic, the number of cores or\n"
-        "SEGPACK_NUM_THREADS) and returns None; the pool is remade at its next use.\n\n"
-        "Raises TypeError when n is not an int (bool included), ValueError for a negative n or one above 1024.");
-  m.def("get_num_threads", []() { return default_pool_size(); },
-        "Returns the number of workers of the library's thread pool, the calling thread included.");
+  m.def(
+      "set_num_threads", [](nb::handle n) { check(set_default_pool_size(pool_size_from(n))); }, nb::arg("n").none(),
+      nb::sig("def set_num_threads(n: int) -> None"),
+      "Sets the number of workers of the library's thread pool (0: automatic, the number of cores or\n"
+      "SEGPACK_NUM_THREADS) and returns None; the pool is remade at its next use.\n\n"
+      "Raises TypeError when n is not an int (bool included), ValueError for a negative n or one above 1024.");
+  m.def(
+      "get_num_threads", []() { return default_pool_size(); },
+      "Returns the number of workers of the library's thread pool, the calling thread included.");
 }
 
 }  // namespace segpack::py

@@ -5,10 +5,9 @@
 #include <nanobind/nanobind.h>
 
 #include <cstddef>
-#include <vector>
-
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "segpack/buffer.h"
 #include "segpack/codec.h"

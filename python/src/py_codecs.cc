@@ -13,8 +13,8 @@
 #include "bindings.h"
 #include "py_buffers.h"
 #include "py_errors.h"
-#include "py_zstd.h"
 #include "py_sig.h"
+#include "py_zstd.h"
 
 namespace segpack::py {
 
@@ -83,14 +83,16 @@ void bind_codecs(nb::module_& m) {
       "Raises TypeError when `data` is not bytes-like, UnsupportedCompressionType for an unknown codec,\n"
       "DecompressionError on corrupt, truncated or trailing data, LimitExceededError beyond max_output.\n"
       "Reuses this thread's codec context: no context is made per call. zstd errors are also ZstdError.");
-  m.def("codec_level_range", [](nb::handle codec) { return codec_level_range(codec_from_arg(codec)); },
-        nb::arg("codec").none(), nb::sig("def codec_level_range(codec: " SEGPACK_PY_CODEC ") -> tuple[int, int]"),
-        "Returns the (lowest, highest) compression level `codec` accepts ((0, 0) for None).\n\n"
-        "Raises UnsupportedCompressionType for an unknown codec.");
-  m.def("codec_default_level", [](nb::handle codec) { return codec_default_level(codec_from_arg(codec)); },
-        nb::arg("codec").none(), nb::sig("def codec_default_level(codec: " SEGPACK_PY_CODEC ") -> int"),
-        "Returns the level `codec` uses when none is given (mapbuffer's default for it).\n\n"
-        "Raises UnsupportedCompressionType for an unknown codec.");
+  m.def(
+      "codec_level_range", [](nb::handle codec) { return codec_level_range(codec_from_arg(codec)); },
+      nb::arg("codec").none(), nb::sig("def codec_level_range(codec: " SEGPACK_PY_CODEC ") -> tuple[int, int]"),
+      "Returns the (lowest, highest) compression level `codec` accepts ((0, 0) for None).\n\n"
+      "Raises UnsupportedCompressionType for an unknown codec.");
+  m.def(
+      "codec_default_level", [](nb::handle codec) { return codec_default_level(codec_from_arg(codec)); },
+      nb::arg("codec").none(), nb::sig("def codec_default_level(codec: " SEGPACK_PY_CODEC ") -> int"),
+      "Returns the level `codec` uses when none is given (mapbuffer's default for it).\n\n"
+      "Raises UnsupportedCompressionType for an unknown codec.");
 }
 
 }  // namespace segpack::py

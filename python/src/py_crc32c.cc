@@ -29,13 +29,17 @@ void bind_crc32c(nb::module_& m) {
       "Returns the CRC-32C (Castagnoli) of `data` as an int; `value` continues an earlier checksum,\n"
       "so crc32c(b, crc32c(a)) == crc32c(a + b).\n\n"
       "Raises TypeError when `data` is not bytes-like or `value` not an int in [0, 2**32).");
-  m.def("crc32c_backend", []() { return std::string(crc32c_backend_name(crc32c_active_backend())); },
-        "Returns the name of the crc32c implementation in use (e.g. 'isal', 'sse42', 'portable').");
-  m.def("crc32c_backends", []() {
-    std::vector<std::string> out;
-    for (auto b : crc32c_available_backends()) out.emplace_back(crc32c_backend_name(b));
-    return out;
-  }, "Returns the names of the crc32c implementations this machine can run (for tests and benchmarks).");
+  m.def(
+      "crc32c_backend", []() { return std::string(crc32c_backend_name(crc32c_active_backend())); },
+      "Returns the name of the crc32c implementation in use (e.g. 'isal', 'sse42', 'portable').");
+  m.def(
+      "crc32c_backends",
+      []() {
+        std::vector<std::string> out;
+        for (auto b : crc32c_available_backends()) out.emplace_back(crc32c_backend_name(b));
+        return out;
+      },
+      "Returns the names of the crc32c implementations this machine can run (for tests and benchmarks).");
   m.def(
       "crc32c_with",
       [](const std::string& backend, nb::handle data, std::uint32_t value) {

@@ -34,16 +34,16 @@ constexpr std::size_t kCategories = static_cast<std::size_t>(ErrorCategory::enco
 // columns general, format, codec, decode, encode. A new code or category
 // needs its row or column here (the row count is checked below).
 constexpr Exc kTable[][kCategories] = {
-    {runtime,            runtime,            runtime,           runtime,            runtime},      // ok
-    {value,              value,              value,             value,              value},        // invalid_argument
-    {truncated,          truncated,          truncated,         decompression,      compression},  // out_of_range
-    {checksum,           checksum,           checksum,          checksum,           compression},  // data_loss
-    {validation,         validation,         validation,        decompression,      compression},  // corrupt
+    {runtime, runtime, runtime, runtime, runtime},                                                 // ok
+    {value, value, value, value, value},                                                           // invalid_argument
+    {truncated, truncated, truncated, decompression, compression},                                 // out_of_range
+    {checksum, checksum, checksum, checksum, compression},                                         // data_loss
+    {validation, validation, validation, decompression, compression},                              // corrupt
     {unsupported_format, unsupported_format, unsupported_codec, unsupported_format, compression},  // unsupported
-    {limit,              limit,              limit,             limit,              compression},  // resource_exhausted
-    {os,                 os,                 os,                os,                 compression},  // io_error
-    {key,                key,                key,               key,                compression},  // not_found
-    {runtime,            runtime,            runtime,           runtime,            compression},  // internal
+    {limit, limit, limit, limit, compression},                                                     // resource_exhausted
+    {os, os, os, os, compression},                                                                 // io_error
+    {key, key, key, key, compression},                                                             // not_found
+    {runtime, runtime, runtime, runtime, compression},                                             // internal
 };
 static_assert(sizeof(kTable) / sizeof(kTable[0]) == kCodes);
 

@@ -17,9 +17,9 @@
 #include "py_errors.h"
 #include "py_keys.h"
 #include "py_map.h"
-#include "segpack/get_many.h"
 #include "py_sig.h"
 #include "py_sources.h"
+#include "segpack/get_many.h"
 #include "segpack/intmap.h"
 
 namespace segpack::py {
@@ -92,34 +92,36 @@ void bind_intmap(nb::module_& m) {
       "m[key] = value overwrites a value in place (writable data only). A missing key raises KeyError, a\n"
       "key that is not an integer TypeError, any use of a closed map ValueError, corrupt data a\n"
       "segpack.ValidationError subclass.");
-  cls.def("__init__",
-          [](PyIntMap* self, nb::handle data) {
-            PyIntMap im;  // moved in once open: nanobind does not destroy an instance whose __init__ raised
-            im.open_data(
-                data,
-                [](nb::handle d) {
-                  auto pairs = pairs_of(d);
-                  return build_intmap_bytes(pairs);
-                },
-                [](Buffer b) { return IntMapReader::open(std::move(b)); },
-                [](std::shared_ptr<PySliceSource> s) { return IntMapReader::open_source(std::move(s)); });
-            new (self) PyIntMap(std::move(im));
-          },
-          nb::arg("data") = nb::none(),
-          nb::sig("def __init__(self, data: _typeshed.SupportsItems[" SEGPACK_PY_KEY ", " SEGPACK_PY_KEY "] | collections.abc.Iterable[tuple[" SEGPACK_PY_KEY ", " SEGPACK_PY_KEY "]] | "
-                  SEGPACK_PY_MAP_SOURCE " | None = None) -> None"),
-          "Opens serialized data, or builds a new map from a dict.\n\n"
-          "data: a dict (or any object with items() and keys()) of int keys to int values, built into a\n"
-          "  new map; serialized data, bytes-like (bytes, bytearray, memoryview, numpy uint8 array, mmap;\n"
-          "  used without a copy); a path or an open binary file (memory-mapped); an object whose\n"
-          "  __getitem__ takes a slice and returns bytes (a range reader); None: an empty map.\n\n"
-          "data may also be (key, value) pairs to build from: a list or tuple of 2-tuples, or an iterator,\n"
-          "generator or other iterable of them (an object with __getitem__ other than a list or tuple is a\n"
-          "range reader, and a bytes-like object is a map's bytes). Duplicate keys raise ValueError.\n"
-          "\n"
-          "Raises TypeError for data of another type or a key or value that is not an integer, ValueError\n"
-          "for a key or value outside [0, 2**64), OSError when a file cannot be opened or mapped, and a\n"
-          "ValidationError subclass when the header or size is invalid.");
+  cls.def(
+      "__init__",
+      [](PyIntMap* self, nb::handle data) {
+        PyIntMap im;  // moved in once open: nanobind does not destroy an instance whose __init__ raised
+        im.open_data(
+            data,
+            [](nb::handle d) {
+              auto pairs = pairs_of(d);
+              return build_intmap_bytes(pairs);
+            },
+            [](Buffer b) { return IntMapReader::open(std::move(b)); },
+            [](std::shared_ptr<PySliceSource> s) { return IntMapReader::open_source(std::move(s)); });
+        new (self) PyIntMap(std::move(im));
+      },
+      nb::arg("data") = nb::none(),
+      nb::sig("def __init__(self, data: _typeshed.SupportsItems[" SEGPACK_PY_KEY ", " SEGPACK_PY_KEY
+              "] | collections.abc.Iterable[tuple[" SEGPACK_PY_KEY ", " SEGPACK_PY_KEY "]] | " SEGPACK_PY_MAP_SOURCE
+              " | None = None) -> None"),
+      "Opens serialized data, or builds a new map from a dict.\n\n"
+      "data: a dict (or any object with items() and keys()) of int keys to int values, built into a\n"
+      "  new map; serialized data, bytes-like (bytes, bytearray, memoryview, numpy uint8 array, mmap;\n"
+      "  used without a copy); a path or an open binary file (memory-mapped); an object whose\n"
+      "  __getitem__ takes a slice and returns bytes (a range reader); None: an empty map.\n\n"
+      "data may also be (key, value) pairs to build from: a list or tuple of 2-tuples, or an iterator,\n"
+      "generator or other iterable of them (an object with __getitem__ other than a list or tuple is a\n"
+      "range reader, and a bytes-like object is a map's bytes). Duplicate keys raise ValueError.\n"
+      "\n"
+      "Raises TypeError for data of another type or a key or value that is not an integer, ValueError\n"
+      "for a key or value outside [0, 2**64), OSError when a file cannot be opened or mapped, and a\n"
+      "ValidationError subclass when the header or size is invalid.");
   bind_map_methods(cls, m,
                    {.value_type = "int",
                     .value = "an int",
@@ -130,110 +132,118 @@ void bind_intmap(nb::module_& m) {
                     .validate = "Checks the key order (the header and size were checked when it opened).\n"
                                 "Returns True or raises a ValidationError subclass."});
   cls.def_static(
-      "from_arrays",
-      [](nb::handle keys, nb::handle values) {
-        nb::object np = nb::module_::import_("numpy");
-        nb::object k = np.attr("ascontiguousarray")(keys, "<u8");
-        nb::object v = np.attr("ascontiguousarray")(values, "<u8");
-        auto kb = buffer_from_object(k.ptr());
-        auto vb = buffer_from_object(v.ptr());
-        if (kb->size() != vb->size()) throw nb::value_error("keys and values differ in length");
-        std::size_t n = kb->size() / 8;
-        std::vector<std::pair<std::uint64_t, std::uint64_t>> pairs(n);
-        for (std::size_t i = 0; i < n; ++i) {
-          std::memcpy(&pairs[i].first, kb->data() + 8 * i, 8);
-          std::memcpy(&pairs[i].second, vb->data() + 8 * i, 8);
-        }
-        nb::bytes built = build_intmap_bytes(pairs);
-        return nb::module_::import_("segpack").attr("IntMap")(built);
-      },
-      nb::arg("keys"), nb::arg("values"),
-      nb::sig("def from_arrays(keys: numpy.typing.ArrayLike, values: numpy.typing.ArrayLike) -> IntMap"),
-      "Returns a new in-memory IntMap of keys[i] -> values[i], from two equal-length integer arrays\n"
-      "(anything numpy.ascontiguousarray turns into uint64).\n\n"
-      "Raises ValueError when the lengths differ or a key repeats, and what numpy raises for input it\n"
-      "cannot convert.")
-      .def("getindex",
-           [](PyIntMap& self, Py_ssize_t i) {
-             self.require_open();
-             return self.reader.value_at(self.position(i));
-           },
-           nb::sig("def getindex(self, index: int, /) -> int"),
-           "Returns the value at position `index` of the index (negative: from the end).\n\n"
-           "Raises IndexError when out of range and ValueError when the IntMap is closed.")
-      .def("setindex",
-           [](PyIntMap& self, Py_ssize_t i, std::uint64_t v) {
-             self.require_open();
-             check(set_intmap_value(self.reader, self.position(i), v));
-           },
-           nb::sig("def setindex(self, index: int, value: int, /) -> None"),
-           "Overwrites the value at position `index` of the index, in place, and returns None.\n\n"
-           "Raises IndexError when out of range, ValueError when the IntMap is closed or its data is\n"
-           "read-only (bytes, a mapped file), TypeError when the value is not an int in [0, 2**64).")
-      .def("index",
-           [](PyIntMap& self) {
-             self.require_open();
-             Buffer pairs = self.reader.buffer().slice_unchecked(kIntMapHeaderSize, 16 * self.reader.size());
-             return pairs_array(std::move(pairs), self.reader.size());
-           },
-           nb::sig("def index(self) -> " SEGPACK_PY_U64_ARRAY),
-           "Returns the (key, value) pairs as a read-only N x 2 numpy uint64 view, in index order; it keeps\n"
-           "the data alive.\n\nRaises ValueError when the IntMap is closed.")
-      .def_prop_ro("format_version", [](PyIntMap& self) {
-        self.require_open();
-        return self.reader.version();
-      }, "The format version read from the header.\n\nRaises ValueError when the IntMap is closed.")
-      .def("get_many",
-           [](PyIntMap& self, nb::handle keys, std::optional<std::uint64_t> dflt, int threads) -> nb::object {
-             self.require_open();
-             const BatchKeys keys_in(keys);
-             const std::vector<std::uint64_t>& ks = keys_in.values;
-             if (!dflt) keys_in.reject_invalid();
-             auto* out = new std::vector<std::uint64_t>(ks.size());
-             nb::capsule owner(out, [](void* p) noexcept { delete static_cast<std::vector<std::uint64_t>*>(p); });
-             ParallelOptions batch;
-             batch.threads = threads_from(threads);
-             const IntMapReader reader = self.reader;
-             Status st;
-             {
-               nb::gil_scoped_release nogil;
-               st = get_many(reader, ks, *out, dflt, batch);
-             }
-             if (!st.ok()) {
-               if (st.code() == ErrorCode::not_found) {
-                 keys_in.raise_first_missing([&](std::uint64_t k) { return reader.find(k).has_value(); });
-               }
-               throw_status(st);
-             }
-             for (std::size_t i = 0; keys_in.any_invalid() && i < ks.size(); ++i) {
-               if (keys_in.invalid(i)) (*out)[i] = *dflt;
-             }
-             const std::size_t shape[1] = {out->size()};
-             nb::ndarray<nb::numpy, std::uint64_t, nb::ndim<1>> arr(out->data(), 1, shape, owner);
-             return nb::cast(arr);
-           },
-           nb::arg("keys"), nb::arg("default") = nb::none(), nb::arg("threads") = -1,
-           nb::sig("def get_many(self, keys: collections.abc.Iterable[" SEGPACK_PY_KEY
-                   "], default: int | None = None, threads: int = -1) -> " SEGPACK_PY_U64_ARRAY),
-           "Returns the values of many keys as a new numpy uint64 array, value i = the value of keys[i].\n\n"
-           "keys: a numpy integer array (read without per-key Python work) or any iterable of ints.\n"
-           "The lookups run on the library's thread pool without the GIL.\n"
-           "default: the value for missing keys (None: a missing key raises KeyError).\n"
-           "threads: < 0 every pool worker, 0 or 1 the calling thread, n at most n.\n\n"
-           "Raises KeyError naming the first missing key, TypeError for a key that is not an integer,\n"
-           "ValueError when the IntMap is closed.")
-      .def("tobytes",
-           [](PyIntMap& self) -> nb::object {
-             self.require_open();
-             if (self.pyobj.is_valid() && !self.pyobj.is_none() && PyObject_CheckBuffer(self.pyobj.ptr())) {
-               return self.pyobj;
-             }
-             return memoryview_of(self.reader.buffer());
-           },
-           nb::sig("def tobytes(self) -> " SEGPACK_PY_BUFFER),
-           "Returns the serialized map: the bytes-like object it was built as or opened on (bytes for a\n"
-           "built map), or a read-only memoryview over a memory-mapped file or a range reader's data.\n\n"
-           "Raises ValueError when the IntMap is closed.");
+         "from_arrays",
+         [](nb::handle keys, nb::handle values) {
+           nb::object np = nb::module_::import_("numpy");
+           nb::object k = np.attr("ascontiguousarray")(keys, "<u8");
+           nb::object v = np.attr("ascontiguousarray")(values, "<u8");
+           auto kb = buffer_from_object(k.ptr());
+           auto vb = buffer_from_object(v.ptr());
+           if (kb->size() != vb->size()) throw nb::value_error("keys and values differ in length");
+           std::size_t n = kb->size() / 8;
+           std::vector<std::pair<std::uint64_t, std::uint64_t>> pairs(n);
+           for (std::size_t i = 0; i < n; ++i) {
+             std::memcpy(&pairs[i].first, kb->data() + 8 * i, 8);
+             std::memcpy(&pairs[i].second, vb->data() + 8 * i, 8);
+           }
+           nb::bytes built = build_intmap_bytes(pairs);
+           return nb::module_::import_("segpack").attr("IntMap")(built);
+         },
+         nb::arg("keys"), nb::arg("values"),
+         nb::sig("def from_arrays(keys: numpy.typing.ArrayLike, values: numpy.typing.ArrayLike) -> IntMap"),
+         "Returns a new in-memory IntMap of keys[i] -> values[i], from two equal-length integer arrays\n"
+         "(anything numpy.ascontiguousarray turns into uint64).\n\n"
+         "Raises ValueError when the lengths differ or a key repeats, and what numpy raises for input it\n"
+         "cannot convert.")
+      .def(
+          "getindex",
+          [](PyIntMap& self, Py_ssize_t i) {
+            self.require_open();
+            return self.reader.value_at(self.position(i));
+          },
+          nb::sig("def getindex(self, index: int, /) -> int"),
+          "Returns the value at position `index` of the index (negative: from the end).\n\n"
+          "Raises IndexError when out of range and ValueError when the IntMap is closed.")
+      .def(
+          "setindex",
+          [](PyIntMap& self, Py_ssize_t i, std::uint64_t v) {
+            self.require_open();
+            check(set_intmap_value(self.reader, self.position(i), v));
+          },
+          nb::sig("def setindex(self, index: int, value: int, /) -> None"),
+          "Overwrites the value at position `index` of the index, in place, and returns None.\n\n"
+          "Raises IndexError when out of range, ValueError when the IntMap is closed or its data is\n"
+          "read-only (bytes, a mapped file), TypeError when the value is not an int in [0, 2**64).")
+      .def(
+          "index",
+          [](PyIntMap& self) {
+            self.require_open();
+            Buffer pairs = self.reader.buffer().slice_unchecked(kIntMapHeaderSize, 16 * self.reader.size());
+            return pairs_array(std::move(pairs), self.reader.size());
+          },
+          nb::sig("def index(self) -> " SEGPACK_PY_U64_ARRAY),
+          "Returns the (key, value) pairs as a read-only N x 2 numpy uint64 view, in index order; it keeps\n"
+          "the data alive.\n\nRaises ValueError when the IntMap is closed.")
+      .def_prop_ro(
+          "format_version",
+          [](PyIntMap& self) {
+            self.require_open();
+            return self.reader.version();
+          },
+          "The format version read from the header.\n\nRaises ValueError when the IntMap is closed.")
+      .def(
+          "get_many",
+          [](PyIntMap& self, nb::handle keys, std::optional<std::uint64_t> dflt, int threads) -> nb::object {
+            self.require_open();
+            const BatchKeys keys_in(keys);
+            const std::vector<std::uint64_t>& ks = keys_in.values;
+            if (!dflt) keys_in.reject_invalid();
+            auto* out = new std::vector<std::uint64_t>(ks.size());
+            nb::capsule owner(out, [](void* p) noexcept { delete static_cast<std::vector<std::uint64_t>*>(p); });
+            ParallelOptions batch;
+            batch.threads = threads_from(threads);
+            const IntMapReader reader = self.reader;
+            Status st;
+            {
+              nb::gil_scoped_release nogil;
+              st = get_many(reader, ks, *out, dflt, batch);
+            }
+            if (!st.ok()) {
+              if (st.code() == ErrorCode::not_found) {
+                keys_in.raise_first_missing([&](std::uint64_t k) { return reader.find(k).has_value(); });
+              }
+              throw_status(st);
+            }
+            for (std::size_t i = 0; keys_in.any_invalid() && i < ks.size(); ++i) {
+              if (keys_in.invalid(i)) (*out)[i] = *dflt;
+            }
+            const std::size_t shape[1] = {out->size()};
+            nb::ndarray<nb::numpy, std::uint64_t, nb::ndim<1>> arr(out->data(), 1, shape, owner);
+            return nb::cast(arr);
+          },
+          nb::arg("keys"), nb::arg("default") = nb::none(), nb::arg("threads") = -1,
+          nb::sig("def get_many(self, keys: collections.abc.Iterable[" SEGPACK_PY_KEY
+                  "], default: int | None = None, threads: int = -1) -> " SEGPACK_PY_U64_ARRAY),
+          "Returns the values of many keys as a new numpy uint64 array, value i = the value of keys[i].\n\n"
+          "keys: a numpy integer array (read without per-key Python work) or any iterable of ints.\n"
+          "The lookups run on the library's thread pool without the GIL.\n"
+          "default: the value for missing keys (None: a missing key raises KeyError).\n"
+          "threads: < 0 every pool worker, 0 or 1 the calling thread, n at most n.\n\n"
+          "Raises KeyError naming the first missing key, TypeError for a key that is not an integer,\n"
+          "ValueError when the IntMap is closed.")
+      .def(
+          "tobytes",
+          [](PyIntMap& self) -> nb::object {
+            self.require_open();
+            if (self.pyobj.is_valid() && !self.pyobj.is_none() && PyObject_CheckBuffer(self.pyobj.ptr())) {
+              return self.pyobj;
+            }
+            return memoryview_of(self.reader.buffer());
+          },
+          nb::sig("def tobytes(self) -> " SEGPACK_PY_BUFFER),
+          "Returns the serialized map: the bytes-like object it was built as or opened on (bytes for a\n"
+          "built map), or a read-only memoryview over a memory-mapped file or a range reader's data.\n\n"
+          "Raises ValueError when the IntMap is closed.");
 
   m.def(
       "write_intmap",
@@ -251,8 +261,9 @@ void bind_intmap(nb::module_& m) {
         check(st);
       },
       nb::arg("path"), nb::arg("data"),
-      nb::sig("def write_intmap(path: " SEGPACK_PY_PATH ", data: _typeshed.SupportsItems[" SEGPACK_PY_KEY ", "
-              SEGPACK_PY_KEY "] | collections.abc.Iterable[tuple[" SEGPACK_PY_KEY ", " SEGPACK_PY_KEY "]]) -> None"),
+      nb::sig("def write_intmap(path: " SEGPACK_PY_PATH ", data: _typeshed.SupportsItems[" SEGPACK_PY_KEY
+              ", " SEGPACK_PY_KEY "] | collections.abc.Iterable[tuple[" SEGPACK_PY_KEY ", " SEGPACK_PY_KEY
+              "]]) -> None"),
       "Writes the dict (or any object with items()) `data` of int keys to int values, or (key, value)\n"
       "pairs, as an IntMap file\n"
       "at `path`, atomically (a temporary file renamed over it); returns None.\n\n"

@@ -200,8 +200,7 @@ struct MapBase {
   /// copy.copy(): a new map of the same type and options over shared_data().
   nb::object shallow_copy(nb::handle me) {
     require_open();
-    return open_map_type(nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(me.ptr()))), shared_data(),
-                         self().options());
+    return open_map_type(nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(me.ptr()))), shared_data(), self().options());
   }
 
   /// `m.buffer = data`: opens `data` as a new map of the same type and
@@ -381,14 +380,15 @@ void bind_map_methods(nb::class_<M>& cls, nb::module_& m, const MapDocs& docs) {
   const std::string items_sig = "def items(self) -> collections.abc.Iterator[tuple[int, " + vt + "]]";
   const std::string todict_sig = "def todict(self) -> dict[int, " + vt + "]";
   const std::string validate_buffer_sig = "def validate_buffer(buf: " + std::string(docs.data_type) + ") -> bool";
-  const std::string get_doc = "Returns the value stored under `label`, or `default` when no such key is stored (as\n"
-                              "dict.get does).\nThe value is " +
-                              std::string(docs.value) + ".\n\nRaises TypeError when `label` is not an integer, " +
-                              closed + "." + errors;
-  const std::string find_doc = "Returns the position of `label` in the index (the order of keys(), index() and\n"
-                               "getindex()), or None when it is not stored.\n\n"
-                               "Raises TypeError when `label` is not an integer, " +
-                               closed + ".";
+  const std::string get_doc =
+      "Returns the value stored under `label`, or `default` when no such key is stored (as\n"
+      "dict.get does).\nThe value is " +
+      std::string(docs.value) + ".\n\nRaises TypeError when `label` is not an integer, " + closed + "." + errors;
+  const std::string find_doc =
+      "Returns the position of `label` in the index (the order of keys(), index() and\n"
+      "getindex()), or None when it is not stored.\n\n"
+      "Raises TypeError when `label` is not an integer, " +
+      closed + ".";
   const std::string values_doc =
       "Returns an iterator over the values, in index order: " + std::string(docs.iter_value) + "." + iter_raises;
   const std::string items_doc = "Returns an iterator over the (key, value) pairs, in index order.\nValues are " +
@@ -398,11 +398,15 @@ void bind_map_methods(nb::class_<M>& cls, nb::module_& m, const MapDocs& docs) {
   const std::string header_doc =
       "The header bytes at the start of the data (magic, format version, ...).\n\nRaises " + closed + ".";
   const std::string validate_doc = std::string(docs.validate) + "\n\nRaises " + closed + ".";
-  const std::string validate_buffer_doc = "Opens `buf` as a " + name + " and runs validate() on it.\n\n"
+  const std::string validate_buffer_doc = "Opens `buf` as a " + name +
+                                          " and runs validate() on it.\n\n"
                                           "Returns True, or raises what the constructor and validate() raise.";
-  const std::string close_doc = "Releases the buffer, mapping or range reader and returns None; closing twice does\n"
-                                "nothing. Using the " + name + " afterwards raises ValueError; views handed out\n"
-                                "earlier (index(), memoryviews, zero-copy segments) keep what they need alive.";
+  const std::string close_doc =
+      "Releases the buffer, mapping or range reader and returns None; closing twice does\n"
+      "nothing. Using the " +
+      name +
+      " afterwards raises ValueError; views handed out\n"
+      "earlier (index(), memoryviews, zero-copy segments) keep what they need alive.";
   const std::string enter_doc = "Returns the " + name + " itself: `with " + name + "(...) as m:` closes it on exit.";
   const std::string exit_doc = "Closes the " + name + " (see close()); returns False, so exceptions propagate.";
 
@@ -417,56 +421,70 @@ void bind_map_methods(nb::class_<M>& cls, nb::module_& m, const MapDocs& docs) {
            return self.lookup(pos);
          },
          nb::arg("label"), nb::arg("default") = nb::none(), nb::sig(docs.get_sig), get_doc.c_str())
-      .def("find_index_position",
-           [](M& self, nb::handle key) -> nb::object {
-             self.require_open();
-             std::size_t pos = 0;
-             const KeyLookup r = find_key(self.reader, key.ptr(), &pos);
-             if (r == KeyLookup::type_error) throw nb::python_error();
-             return r == KeyLookup::found ? nb::object(nb::int_(pos)) : nb::object(nb::none());
-           },
-           nb::sig("def find_index_position(self, label: typing.SupportsIndex, /) -> int | None"), find_doc.c_str())
-      .def("keys", [iter_of](nb::handle self) { return iter_of(self, IterMode::keys); },
-           nb::sig("def keys(self) -> collections.abc.Iterator[int]"),
-           ("Returns an iterator over the keys (ints), in index order." + keys_raises).c_str())
-      .def("values", [iter_of](nb::handle self) { return iter_of(self, IterMode::values); },
-           nb::sig(values_sig.c_str()), values_doc.c_str())
-      .def("items", [iter_of](nb::handle self) { return iter_of(self, IterMode::items); },
-           nb::sig(items_sig.c_str()), items_doc.c_str())
-      .def("__iter__", [iter_of](nb::handle self) { return iter_of(self, IterMode::keys); },
-           nb::sig("def __iter__(self) -> collections.abc.Iterator[int]"),
-           ("iter(m): an iterator over the keys, as keys() returns." + keys_raises).c_str())
-      .def("todict",
-           [](M& self) {
-             self.require_open();
-             nb::dict d;
-             for (std::size_t i = 0; i < self.reader.size(); ++i) {
-               d[nb::steal(PyLong_FromUnsignedLongLong(self.reader.key_at(i)))] = self.value(i);
-             }
-             return d;
-           },
-           nb::sig(todict_sig.c_str()), todict_doc.c_str())
-      .def_prop_ro("header",
-                   [](M& self) {
-                     self.require_open();
-                     auto h = self.reader.header_bytes();
-                     return nb::bytes(reinterpret_cast<const char*>(h.data()), h.size());
-                   },
-                   header_doc.c_str())
-      .def_prop_ro("closed", [](M& self) { return !self.open; },
-                   "True once close() has run (or a with block has ended), False before.")
-      .def("validate", [](M& self) { return self.validate(); }, validate_doc.c_str())
+      .def(
+          "find_index_position",
+          [](M& self, nb::handle key) -> nb::object {
+            self.require_open();
+            std::size_t pos = 0;
+            const KeyLookup r = find_key(self.reader, key.ptr(), &pos);
+            if (r == KeyLookup::type_error) throw nb::python_error();
+            return r == KeyLookup::found ? nb::object(nb::int_(pos)) : nb::object(nb::none());
+          },
+          nb::sig("def find_index_position(self, label: typing.SupportsIndex, /) -> int | None"), find_doc.c_str())
+      .def(
+          "keys", [iter_of](nb::handle self) { return iter_of(self, IterMode::keys); },
+          nb::sig("def keys(self) -> collections.abc.Iterator[int]"),
+          ("Returns an iterator over the keys (ints), in index order." + keys_raises).c_str())
+      .def(
+          "values", [iter_of](nb::handle self) { return iter_of(self, IterMode::values); }, nb::sig(values_sig.c_str()),
+          values_doc.c_str())
+      .def(
+          "items", [iter_of](nb::handle self) { return iter_of(self, IterMode::items); }, nb::sig(items_sig.c_str()),
+          items_doc.c_str())
+      .def(
+          "__iter__", [iter_of](nb::handle self) { return iter_of(self, IterMode::keys); },
+          nb::sig("def __iter__(self) -> collections.abc.Iterator[int]"),
+          ("iter(m): an iterator over the keys, as keys() returns." + keys_raises).c_str())
+      .def(
+          "todict",
+          [](M& self) {
+            self.require_open();
+            nb::dict d;
+            for (std::size_t i = 0; i < self.reader.size(); ++i) {
+              d[nb::steal(PyLong_FromUnsignedLongLong(self.reader.key_at(i)))] = self.value(i);
+            }
+            return d;
+          },
+          nb::sig(todict_sig.c_str()), todict_doc.c_str())
+      .def_prop_ro(
+          "header",
+          [](M& self) {
+            self.require_open();
+            auto h = self.reader.header_bytes();
+            return nb::bytes(reinterpret_cast<const char*>(h.data()), h.size());
+          },
+          header_doc.c_str())
+      .def_prop_ro(
+          "closed", [](M& self) { return !self.open; },
+          "True once close() has run (or a with block has ended), False before.")
+      .def(
+          "validate", [](M& self) { return self.validate(); }, validate_doc.c_str())
       .def_static(
           "validate_buffer",
           [](nb::handle buf) { return nb::module_::import_("segpack").attr(M::kName)(buf).attr("validate")(); },
           nb::arg("buf"), nb::sig(validate_buffer_sig.c_str()), validate_buffer_doc.c_str())
-      .def("close", [](M& self) { self.close(); }, close_doc.c_str())
-      .def("__enter__", [](nb::handle self) { return nb::borrow(self); },
-           nb::sig("def __enter__(self) -> typing_extensions.Self"), enter_doc.c_str())
-      .def("__exit__", [](M& self, nb::args) {
-        self.close();
-        return false;
-      }, nb::sig("def __exit__(self, *args: object) -> typing.Literal[False]"), exit_doc.c_str())
+      .def(
+          "close", [](M& self) { self.close(); }, close_doc.c_str())
+      .def(
+          "__enter__", [](nb::handle self) { return nb::borrow(self); },
+          nb::sig("def __enter__(self) -> typing_extensions.Self"), enter_doc.c_str())
+      .def(
+          "__exit__",
+          [](M& self, nb::args) {
+            self.close();
+            return false;
+          },
+          nb::sig("def __exit__(self, *args: object) -> typing.Literal[False]"), exit_doc.c_str())
       .def_prop_rw(
           "buffer", [](nb::handle self) { return self.attr("tobytes")(); },
           [](nb::handle self, nb::handle data) { nb::inst_ptr<M>(self)->reopen(self, data); },
@@ -475,20 +493,23 @@ void bind_map_methods(nb::class_<M>& cls, nb::module_& m, const MapDocs& docs) {
           "The serialized bytes, as tobytes() returns them. Assigning reopens the map over the new data (any "
           "data the constructor takes) with the same options, validated as by the constructor; on error the "
           "map is left as it was (TypeError / ValidationError as the constructor raises them).")
-      .def("__reduce_ex__", [](nb::handle self, int protocol) { return nb::inst_ptr<M>(self)->reduce(self, protocol); },
-           nb::arg("protocol"),
-           nb::sig("def __reduce_ex__(self, protocol: typing.SupportsIndex, /) -> tuple[typing.Any, ...]"),
-           "Returns the pickle reduction; unpickling reopens the map through the constructor (validated), with the same "
-           "options. In-memory maps pickle as their bytes (protocol 5: one pickle.PickleBuffer, out of band "
-           "with a buffer_callback, no copy), maps opened from a path or an open file as the file's absolute "
-           "path (reopened on load, so the file must still be there), maps over a range reader as the "
-           "reader object. copy.deepcopy goes through here too: it shares bytes objects and files, and "
-           "copies writable memory.")
-      .def("__copy__", [](nb::handle self) { return nb::inst_ptr<M>(self)->shallow_copy(self); },
-           nb::sig("def __copy__(self) -> typing_extensions.Self"),
-           "Returns a new map over the same memory, file or range reader, with the same options.")
-      .def("__repr__", [](const M& self) { return self.describe(); },
-           "repr(m): the map's source (path, size or reader type), item count, codec and state.");
+      .def(
+          "__reduce_ex__", [](nb::handle self, int protocol) { return nb::inst_ptr<M>(self)->reduce(self, protocol); },
+          nb::arg("protocol"),
+          nb::sig("def __reduce_ex__(self, protocol: typing.SupportsIndex, /) -> tuple[typing.Any, ...]"),
+          "Returns the pickle reduction; unpickling reopens the map through the constructor (validated), with the same "
+          "options. In-memory maps pickle as their bytes (protocol 5: one pickle.PickleBuffer, out of band "
+          "with a buffer_callback, no copy), maps opened from a path or an open file as the file's absolute "
+          "path (reopened on load, so the file must still be there), maps over a range reader as the "
+          "reader object. copy.deepcopy goes through here too: it shares bytes objects and files, and "
+          "copies writable memory.")
+      .def(
+          "__copy__", [](nb::handle self) { return nb::inst_ptr<M>(self)->shallow_copy(self); },
+          nb::sig("def __copy__(self) -> typing_extensions.Self"),
+          "Returns a new map over the same memory, file or range reader, with the same options.")
+      .def(
+          "__repr__", [](const M& self) { return self.describe(); },
+          "repr(m): the map's source (path, size or reader type), item count, codec and state.");
 }
 
 }  // namespace segpack::py

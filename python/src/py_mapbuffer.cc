@@ -18,9 +18,9 @@
 #include "py_keys.h"
 #include "py_map.h"
 #include "py_segments.h"
-#include "segpack/get_many.h"
 #include "py_sig.h"
 #include "py_sources.h"
+#include "segpack/get_many.h"
 #include "segpack/mapbuffer.h"
 
 namespace segpack::py {
@@ -220,16 +220,16 @@ struct PyMapBuffer : MapBase<PyMapBuffer, MapBufferReader> {
     if (reader.in_memory() && codec == Codec::none && !want_view) {
       auto p = reader.payload_span(i);
       if (!p.ok()) raise(p.status());
-      v = nb::steal(PyBytes_FromStringAndSize(reinterpret_cast<const char*>(p->data()),
-                                              static_cast<Py_ssize_t>(p->size())));
+      v = nb::steal(
+          PyBytes_FromStringAndSize(reinterpret_cast<const char*>(p->data()), static_cast<Py_ssize_t>(p->size())));
     } else if (codec == Codec::none) {
       auto p = reader.payload(i);
       if (!p.ok()) raise(p.status());
       if (want_view) {
         v = memoryview_of(std::move(*p));
       } else {
-        v = nb::steal(PyBytes_FromStringAndSize(reinterpret_cast<const char*>(p->data()),
-                                                static_cast<Py_ssize_t>(p->size())));
+        v = nb::steal(
+            PyBytes_FromStringAndSize(reinterpret_cast<const char*>(p->data()), static_cast<Py_ssize_t>(p->size())));
       }
     } else {
       scratch.clear();
@@ -318,7 +318,7 @@ void init_mapbuffer(PyMapBuffer* self, nb::handle data, nb::handle compress, nb:
 struct PyMapBufferWriter {
   std::optional<MapBufferFileWriter> w;
   nb::object tobytesfn;
-  std::string path;            // as given, for repr
+  std::string path;  // as given, for repr
   Codec codec = Codec::none;
   std::size_t items = 0;       // added so far, or committed
   const char* state = "open";  // "committed", "aborted", "failed" (commit raised): closed
@@ -386,9 +386,9 @@ void bind_mapbuffer(nb::module_& m) {
   cls.def("__init__", &init_mapbuffer, nb::arg("data") = nb::none(), nb::arg("compress") = nb::none(),
           nb::arg("tobytesfn") = nb::none(), nb::arg("frombytesfn") = nb::none(), nb::arg("check_crc") = true,
           nb::arg("compute_crc") = true, nb::arg("index_cache") = nb::none(), nb::kw_only(),
-          nb::arg("level") = nb::none(),
-          nb::arg("zero_copy") = false, nb::arg("max_output") = nb::none(),
-          nb::sig("def __init__(self, data: _typeshed.SupportsItems[" SEGPACK_PY_KEY ", typing.Any] | collections.abc.Iterable[tuple[" SEGPACK_PY_KEY
+          nb::arg("level") = nb::none(), nb::arg("zero_copy") = false, nb::arg("max_output") = nb::none(),
+          nb::sig("def __init__(self, data: _typeshed.SupportsItems[" SEGPACK_PY_KEY
+                  ", typing.Any] | collections.abc.Iterable[tuple[" SEGPACK_PY_KEY
                   ", typing.Any]] | " SEGPACK_PY_MAP_SOURCE " | None = None, compress: " SEGPACK_PY_CODEC
                   " = None, tobytesfn: " SEGPACK_PY_TOBYTESFN " = None, frombytesfn: " SEGPACK_PY_FROMBYTESFN
                   " = None, check_crc: bool = True, compute_crc: bool = True, index_cache: " SEGPACK_PY_PATH
@@ -430,100 +430,110 @@ void bind_mapbuffer(nb::module_& m) {
        .errors = "\nA corrupt item raises a ValidationError subclass (ChecksumError, DecompressionError, ...).",
        .validate = "Checks everything: header, offsets, Eytzinger order, every crc, that every item decodes.\n"
                    "Returns True or raises a ValidationError subclass naming the item."});
-  cls.def("view",
-          [](PyMapBuffer& self, nb::handle key) -> nb::object {
+  cls.def(
+         "view",
+         [](PyMapBuffer& self, nb::handle key) -> nb::object {
+           self.require_open();
+           const std::size_t pos = find_key_or_raise(self.reader, key);
+           nb::object saved = self.frombytesfn;
+           self.frombytesfn = nb::none();
+           nb::object v;
+           try {
+             v = self.read_value(pos, true);
+           } catch (...) {
+             self.frombytesfn = saved;
+             throw;
+           }
+           self.frombytesfn = saved;
+           return v;
+         },
+         nb::arg("label"), nb::sig("def view(self, label: " SEGPACK_PY_KEY ") -> memoryview"),
+         "Returns the value stored under `label` as a read-only memoryview: zero-copy over the buffer or\n"
+         "mapping for uncompressed maps (it keeps the mapping alive, even after close()); a view of the\n"
+         "decompressed bytes otherwise. frombytesfn is not applied.\n\n"
+         "Raises KeyError when the key is not stored, TypeError when it is not an integer, ValueError\n"
+         "when the MapBuffer is closed, a ValidationError subclass when the item is corrupt.")
+      .def(
+          "getindex",
+          [](PyMapBuffer& self, nb::handle i) {
+            self.require_open();
+            return self.lookup(self.position(i));
+          },
+          nb::sig("def getindex(self, index: int, /) -> typing.Any"),
+          "Returns the value at position `index` of the index (negative: from the end), as m[key] does.\n\n"
+          "Raises IndexError when out of range, ValueError when the MapBuffer is closed, a ValidationError\n"
+          "subclass when the item is corrupt.")
+      .def(
+          "setindex",
+          [](PyMapBuffer& self, nb::handle i, nb::handle value) {
+            self.require_open();
+            std::size_t pos = self.position(i);
+            nb::object key = nb::steal(PyLong_FromUnsignedLongLong(self.reader.key_at(pos)));
+            nb::object me = nb::find(self);
+            if (PyObject_SetItem(me.ptr(), key.ptr(), value.ptr()) != 0) throw nb::python_error();
+          },
+          nb::sig("def setindex(self, index: int, value: typing.Any, /) -> None"),
+          "Overwrites the value at position `index` of the index, as m[key] = value does (same stored\n"
+          "size), and returns None.\n\n"
+          "Raises IndexError when out of range, TypeError when the value is not bytes-like (after tobytesfn),\n"
+          "ValueError when the MapBuffer is closed, its data is read-only (bytes, a mapped file) or the new\n"
+          "value's stored size differs.")
+      .def(
+          "size",
+          [](PyMapBuffer& self, nb::handle key) {
             self.require_open();
             const std::size_t pos = find_key_or_raise(self.reader, key);
-            nb::object saved = self.frombytesfn;
-            self.frombytesfn = nb::none();
-            nb::object v;
-            try {
-              v = self.read_value(pos, true);
-            } catch (...) {
-              self.frombytesfn = saved;
-              throw;
+            auto r = self.reader.item_range(pos);
+            if (!r.ok()) self.raise(r.status());
+            if (!r->second) {
+              auto p = self.reader.payload(pos);
+              if (!p.ok()) self.raise(p.status());
+              return static_cast<std::uint64_t>(p->size());
             }
-            self.frombytesfn = saved;
-            return v;
+            std::uint64_t n = *r->second - r->first;
+            return n - (self.reader.header().version == 1 ? 4 : 0);
           },
-          nb::arg("label"), nb::sig("def view(self, label: " SEGPACK_PY_KEY ") -> memoryview"),
-          "Returns the value stored under `label` as a read-only memoryview: zero-copy over the buffer or\n"
-          "mapping for uncompressed maps (it keeps the mapping alive, even after close()); a view of the\n"
-          "decompressed bytes otherwise. frombytesfn is not applied.\n\n"
+          nb::arg("label"), nb::sig("def size(self, label: " SEGPACK_PY_KEY ") -> int"),
+          "Returns the stored (possibly compressed) size in bytes of the value under `label`, without its crc.\n\n"
           "Raises KeyError when the key is not stored, TypeError when it is not an integer, ValueError\n"
-          "when the MapBuffer is closed, a ValidationError subclass when the item is corrupt.")
-      .def("getindex", [](PyMapBuffer& self, nb::handle i) {
-        self.require_open();
-        return self.lookup(self.position(i));
-      }, nb::sig("def getindex(self, index: int, /) -> typing.Any"),
-           "Returns the value at position `index` of the index (negative: from the end), as m[key] does.\n\n"
-           "Raises IndexError when out of range, ValueError when the MapBuffer is closed, a ValidationError\n"
-           "subclass when the item is corrupt.")
-      .def("setindex",
-           [](PyMapBuffer& self, nb::handle i, nb::handle value) {
-             self.require_open();
-             std::size_t pos = self.position(i);
-             nb::object key = nb::steal(PyLong_FromUnsignedLongLong(self.reader.key_at(pos)));
-             nb::object me = nb::find(self);
-             if (PyObject_SetItem(me.ptr(), key.ptr(), value.ptr()) != 0) throw nb::python_error();
-           },
-           nb::sig("def setindex(self, index: int, value: typing.Any, /) -> None"),
-           "Overwrites the value at position `index` of the index, as m[key] = value does (same stored\n"
-           "size), and returns None.\n\n"
-           "Raises IndexError when out of range, TypeError when the value is not bytes-like (after tobytesfn),\n"
-           "ValueError when the MapBuffer is closed, its data is read-only (bytes, a mapped file) or the new\n"
-           "value's stored size differs.")
-      .def("size",
-           [](PyMapBuffer& self, nb::handle key) {
-             self.require_open();
-             const std::size_t pos = find_key_or_raise(self.reader, key);
-             auto r = self.reader.item_range(pos);
-             if (!r.ok()) self.raise(r.status());
-             if (!r->second) {
-               auto p = self.reader.payload(pos);
-               if (!p.ok()) self.raise(p.status());
-               return static_cast<std::uint64_t>(p->size());
-             }
-             std::uint64_t n = *r->second - r->first;
-             return n - (self.reader.header().version == 1 ? 4 : 0);
-           },
-           nb::arg("label"), nb::sig("def size(self, label: " SEGPACK_PY_KEY ") -> int"),
-           "Returns the stored (possibly compressed) size in bytes of the value under `label`, without its crc.\n\n"
-           "Raises KeyError when the key is not stored, TypeError when it is not an integer, ValueError\n"
-           "when the MapBuffer is closed.")
-      .def("index",
-           [](PyMapBuffer& self) {
-             self.require_open();
-             return pairs_array(self.reader.index_bytes(), self.reader.size());
-           },
-           nb::sig("def index(self) -> " SEGPACK_PY_U64_ARRAY),
-           "Returns the index as a read-only N x 2 numpy uint64 view (key, offset of the item), in index\n"
-           "order; it keeps the data alive.\n\nRaises ValueError when the MapBuffer is closed.")
-      .def("datasize",
-           [](PyMapBuffer& self) -> nb::object {
-             self.require_open();
-             auto d = self.reader.datasize();
-             if (!d) return nb::none();
-             return nb::int_(*d);
-           },
-           nb::sig("def datasize(self) -> int | None"),
-           "Returns the size in bytes of the data section (every stored item), or None when it is not known\n"
-           "(an empty map).\n\nRaises ValueError when the MapBuffer is closed.")
-      .def_prop_ro("compress",
-                   [](PyMapBuffer& self) {
-                     self.require_open();
-                     return codec_to_py(self.reader.header().codec);
-                   },
-                   nb::for_getter(nb::sig("def compress(self) -> str | None")),
-                   "The codec of the stored values: None, 'gzip', 'br', 'zstd' or 'lzma'.\n\n"
-                   "Raises ValueError when the MapBuffer is closed.")
-      .def_prop_ro("format_version",
-                   [](PyMapBuffer& self) {
-                     self.require_open();
-                     return self.reader.header().version;
-                   },
-                   "The format version: 1 (values carry a crc32c) or 0 (no checksums).\n\n"
-                   "Raises ValueError when the MapBuffer is closed.")
+          "when the MapBuffer is closed.")
+      .def(
+          "index",
+          [](PyMapBuffer& self) {
+            self.require_open();
+            return pairs_array(self.reader.index_bytes(), self.reader.size());
+          },
+          nb::sig("def index(self) -> " SEGPACK_PY_U64_ARRAY),
+          "Returns the index as a read-only N x 2 numpy uint64 view (key, offset of the item), in index\n"
+          "order; it keeps the data alive.\n\nRaises ValueError when the MapBuffer is closed.")
+      .def(
+          "datasize",
+          [](PyMapBuffer& self) -> nb::object {
+            self.require_open();
+            auto d = self.reader.datasize();
+            if (!d) return nb::none();
+            return nb::int_(*d);
+          },
+          nb::sig("def datasize(self) -> int | None"),
+          "Returns the size in bytes of the data section (every stored item), or None when it is not known\n"
+          "(an empty map).\n\nRaises ValueError when the MapBuffer is closed.")
+      .def_prop_ro(
+          "compress",
+          [](PyMapBuffer& self) {
+            self.require_open();
+            return codec_to_py(self.reader.header().codec);
+          },
+          nb::for_getter(nb::sig("def compress(self) -> str | None")),
+          "The codec of the stored values: None, 'gzip', 'br', 'zstd' or 'lzma'.\n\n"
+          "Raises ValueError when the MapBuffer is closed.")
+      .def_prop_ro(
+          "format_version",
+          [](PyMapBuffer& self) {
+            self.require_open();
+            return self.reader.header().version;
+          },
+          "The format version: 1 (values carry a crc32c) or 0 (no checksums).\n\n"
+          "Raises ValueError when the MapBuffer is closed.")
       .def_prop_rw(
           "check_crc", [](PyMapBuffer& self) { return self.reader.options().check_crc; },
           [](PyMapBuffer& self, bool on) { self.reader = self.reader.with_check_crc(on); },
@@ -536,8 +546,9 @@ void bind_mapbuffer(nb::module_& m) {
           },
           "Whether m[key] and get() return read-only memoryviews (zero-copy for uncompressed maps) instead\n"
           "of bytes; settable.")
-      .def_prop_ro("compute_crc", [](PyMapBuffer& self) { return self.compute_crc; },
-                   "Whether maps built by this object (dict2buf()) carry crc32c checksums (format version 1).")
+      .def_prop_ro(
+          "compute_crc", [](PyMapBuffer& self) { return self.compute_crc; },
+          "Whether maps built by this object (dict2buf()) carry crc32c checksums (format version 1).")
       .def_prop_rw(
           "tobytesfn", [](PyMapBuffer& self) { return self.tobytesfn; },
           [](PyMapBuffer& self, nb::object f) { self.tobytesfn = std::move(f); }, nb::arg("fn").none(),
@@ -554,87 +565,91 @@ void bind_mapbuffer(nb::module_& m) {
           nb::for_setter(nb::sig("def frombytesfn(self, fn: " SEGPACK_PY_FROMBYTESFN ", /) -> None")),
           "The function applied to each value read (m[key], get(), values(), items(), todict()), or None;\n"
           "settable.")
-      .def("get_many",
-           [](PyMapBuffer& self, nb::handle keys, nb::handle dflt, int threads, bool zero_copy,
-              std::optional<std::uint64_t> max_output_size) -> nb::object {
-             self.require_open();
-             GetManyOptions o;
-             if (!dflt.is_none()) {
-               const Buffer d = require_buffer(dflt, "get_many: default must be bytes-like or None");
-               o.default_value.emplace(d.data(), d.data() + d.size());
-             }
-             BatchKeys keys_in(keys);
-             std::vector<std::uint64_t>& ks = keys_in.values;
-             if (keys_in.any_invalid()) {
-               // Keys that cannot exist: KeyError, or stand-ins known to be absent.
-               if (!o.default_value) keys_in.reject_invalid();
-               std::uint64_t absent = 0;
-               while (self.reader.find(absent)) ++absent;  // at most N + 1 probes
-               for (std::size_t i = 0; i < ks.size(); ++i) {
-                 if (keys_in.invalid(i)) ks[i] = absent;
-               }
-             }
-             o.zero_copy = zero_copy;
-             o.parallel.threads = threads_from(threads);
-             if (max_output_size) o.limits.max_output_size = *max_output_size;
-             const MapBufferReader reader = self.reader;  // close() from another thread cannot pull it away
-             Result<BufferWithSegments> r = BufferWithSegments();
-             {
-               nb::gil_scoped_release nogil;
-               r = get_many(reader, ks, o);
-             }
-             if (!r.ok()) {
-               if (r.status().code() == ErrorCode::not_found) {
-                 keys_in.raise_first_missing([&](std::uint64_t k) { return reader.find(k).has_value(); });
-               }
-               self.raise(r.status());
-             }
-             return wrap_bws(std::move(r).value());
-           },
-           nb::arg("keys"), nb::arg("default") = nb::none(), nb::arg("threads") = -1, nb::arg("zero_copy") = false,
-           nb::arg("max_output_size") = nb::none(),
-           nb::sig("def get_many(self, keys: collections.abc.Iterable[" SEGPACK_PY_KEY "], default: "
-                   SEGPACK_PY_BYTES_LIKE " | None = None, threads: int = -1, zero_copy: bool = False, "
-                   "max_output_size: int | None = None) -> BufferWithSegments"),
-           "Returns the values of many keys as ONE BufferWithSegments, segment i = the value of keys[i].\n\n"
-           "keys: a numpy integer array (read without per-key Python work) or any iterable of ints.\n"
-           "Lookups, crc checks and decompression run on the library's thread pool without the GIL.\n"
-           "default: bytes-like value for missing keys (None: a missing key raises KeyError).\n"
-           "zero_copy: segments point into the map's own memory (uncompressed in-memory maps).\n"
-           "threads: < 0 every pool worker, 0 or 1 the calling thread, n at most n.\n"
-           "max_output_size: the most bytes the whole result may hold (LimitExceededError beyond).\n"
-           "frombytesfn is not applied.\n\n"
-           "Raises KeyError naming the first missing key, TypeError for a key that is not an integer,\n"
-           "ValueError when the MapBuffer is closed, a ValidationError subclass naming a corrupt item.")
-      .def("tobytes",
-           [](PyMapBuffer& self) -> nb::object {
-             self.require_open();
-             if (self.pyobj.is_valid() && !self.pyobj.is_none() && !self.source) return self.pyobj;
-             if (self.source) {
-               auto all = self.source->read_to_end(0);
-               if (!all.ok()) self.raise(all.status());
-               return nb::bytes(reinterpret_cast<const char*>(all->data()), all->size());
-             }
-             return memoryview_of(self.reader.buffer());
-           },
-           nb::sig("def tobytes(self) -> " SEGPACK_PY_BUFFER),
-           "Returns the serialized map: the object it was built as or opened on (bytes for a built map), the\n"
-           "whole content of a range reader as bytes, or a read-only memoryview over a memory-mapped file.\n\n"
-           "Raises ValueError when the MapBuffer is closed; a range reader's own error when reading fails.")
-      .def("dict2buf",
-           [](PyMapBuffer& self, nb::handle data, nb::handle compress, nb::handle tobytesfn) {
-             Codec c = compress.is_none() ? self.write_codec : codec_from_arg(compress);
-             nb::handle fn = tobytesfn.is_none() ? nb::handle(self.tobytesfn) : tobytesfn;
-             return build_bytes(data, c, self.level, self.compute_crc, fn);
-           },
-           nb::arg("data"), nb::arg("compress") = nb::none(), nb::arg("tobytesfn") = nb::none(),
-           nb::sig("def dict2buf(self, data: _typeshed.SupportsItems[" SEGPACK_PY_KEY ", typing.Any], compress: "
-                   SEGPACK_PY_CODEC " = None, tobytesfn: " SEGPACK_PY_TOBYTESFN " = None) -> bytes"),
-           "Returns a new serialized map built from the dict `data`, as MapBuffer(data) would build it,\n"
-           "with this map's codec, level, compute_crc and tobytesfn unless `compress` or `tobytesfn` is given.\n"
-           "Works on a closed map too.\n\n"
-           "Raises TypeError for a value that is not bytes-like, ValueError for a key outside [0, 2**64),\n"
-           "UnsupportedCompressionType for an unknown codec, CompressionError when compression fails.");
+      .def(
+          "get_many",
+          [](PyMapBuffer& self, nb::handle keys, nb::handle dflt, int threads, bool zero_copy,
+             std::optional<std::uint64_t> max_output_size) -> nb::object {
+            self.require_open();
+            GetManyOptions o;
+            if (!dflt.is_none()) {
+              const Buffer d = require_buffer(dflt, "get_many: default must be bytes-like or None");
+              o.default_value.emplace(d.data(), d.data() + d.size());
+            }
+            BatchKeys keys_in(keys);
+            std::vector<std::uint64_t>& ks = keys_in.values;
+            if (keys_in.any_invalid()) {
+              // Keys that cannot exist: KeyError, or stand-ins known to be absent.
+              if (!o.default_value) keys_in.reject_invalid();
+              std::uint64_t absent = 0;
+              while (self.reader.find(absent)) ++absent;  // at most N + 1 probes
+              for (std::size_t i = 0; i < ks.size(); ++i) {
+                if (keys_in.invalid(i)) ks[i] = absent;
+              }
+            }
+            o.zero_copy = zero_copy;
+            o.parallel.threads = threads_from(threads);
+            if (max_output_size) o.limits.max_output_size = *max_output_size;
+            const MapBufferReader reader = self.reader;  // close() from another thread cannot pull it away
+            Result<BufferWithSegments> r = BufferWithSegments();
+            {
+              nb::gil_scoped_release nogil;
+              r = get_many(reader, ks, o);
+            }
+            if (!r.ok()) {
+              if (r.status().code() == ErrorCode::not_found) {
+                keys_in.raise_first_missing([&](std::uint64_t k) { return reader.find(k).has_value(); });
+              }
+              self.raise(r.status());
+            }
+            return wrap_bws(std::move(r).value());
+          },
+          nb::arg("keys"), nb::arg("default") = nb::none(), nb::arg("threads") = -1, nb::arg("zero_copy") = false,
+          nb::arg("max_output_size") = nb::none(),
+          nb::sig("def get_many(self, keys: collections.abc.Iterable[" SEGPACK_PY_KEY
+                  "], default: " SEGPACK_PY_BYTES_LIKE " | None = None, threads: int = -1, zero_copy: bool = False, "
+                  "max_output_size: int | None = None) -> BufferWithSegments"),
+          "Returns the values of many keys as ONE BufferWithSegments, segment i = the value of keys[i].\n\n"
+          "keys: a numpy integer array (read without per-key Python work) or any iterable of ints.\n"
+          "Lookups, crc checks and decompression run on the library's thread pool without the GIL.\n"
+          "default: bytes-like value for missing keys (None: a missing key raises KeyError).\n"
+          "zero_copy: segments point into the map's own memory (uncompressed in-memory maps).\n"
+          "threads: < 0 every pool worker, 0 or 1 the calling thread, n at most n.\n"
+          "max_output_size: the most bytes the whole result may hold (LimitExceededError beyond).\n"
+          "frombytesfn is not applied.\n\n"
+          "Raises KeyError naming the first missing key, TypeError for a key that is not an integer,\n"
+          "ValueError when the MapBuffer is closed, a ValidationError subclass naming a corrupt item.")
+      .def(
+          "tobytes",
+          [](PyMapBuffer& self) -> nb::object {
+            self.require_open();
+            if (self.pyobj.is_valid() && !self.pyobj.is_none() && !self.source) return self.pyobj;
+            if (self.source) {
+              auto all = self.source->read_to_end(0);
+              if (!all.ok()) self.raise(all.status());
+              return nb::bytes(reinterpret_cast<const char*>(all->data()), all->size());
+            }
+            return memoryview_of(self.reader.buffer());
+          },
+          nb::sig("def tobytes(self) -> " SEGPACK_PY_BUFFER),
+          "Returns the serialized map: the object it was built as or opened on (bytes for a built map), the\n"
+          "whole content of a range reader as bytes, or a read-only memoryview over a memory-mapped file.\n\n"
+          "Raises ValueError when the MapBuffer is closed; a range reader's own error when reading fails.")
+      .def(
+          "dict2buf",
+          [](PyMapBuffer& self, nb::handle data, nb::handle compress, nb::handle tobytesfn) {
+            Codec c = compress.is_none() ? self.write_codec : codec_from_arg(compress);
+            nb::handle fn = tobytesfn.is_none() ? nb::handle(self.tobytesfn) : tobytesfn;
+            return build_bytes(data, c, self.level, self.compute_crc, fn);
+          },
+          nb::arg("data"), nb::arg("compress") = nb::none(), nb::arg("tobytesfn") = nb::none(),
+          nb::sig("def dict2buf(self, data: _typeshed.SupportsItems[" SEGPACK_PY_KEY
+                  ", typing.Any], compress: " SEGPACK_PY_CODEC " = None, tobytesfn: " SEGPACK_PY_TOBYTESFN
+                  " = None) -> bytes"),
+          "Returns a new serialized map built from the dict `data`, as MapBuffer(data) would build it,\n"
+          "with this map's codec, level, compute_crc and tobytesfn unless `compress` or `tobytesfn` is given.\n"
+          "Works on a closed map too.\n\n"
+          "Raises TypeError for a value that is not bytes-like, ValueError for a key outside [0, 2**64),\n"
+          "UnsupportedCompressionType for an unknown codec, CompressionError when compression fails.");
 
   // ---- streaming writer
   nb::class_<PyMapBufferWriter>(
@@ -643,82 +658,95 @@ void bind_mapbuffer(nb::module_& m) {
       "atomically at commit() (a temporary file renamed over the path), never half-written.\n"
       "As a context manager it commits when the with block ends normally and aborts on an exception.",
       nb::type_slots(writer_slots))
-      .def("__init__",
-           [](PyMapBufferWriter* self, nb::object path, nb::handle compress, std::optional<int> level,
-              bool compute_crc, nb::object tobytesfn) {
-             new (self) PyMapBufferWriter();
-             MapBufferWriteOptions opts;
-             opts.codec = codec_from_arg(compress);
-             opts.level = level;
-             opts.version = compute_crc ? 1 : 0;
-             nb::object p = nb::steal(PyOS_FSPath(path.ptr()));
-             if (!p.is_valid()) throw nb::python_error();
-             auto w = MapBufferFileWriter::create(path_string(p), opts);
-             if (!w.ok()) throw_status(w.status());
-             self->w.emplace(std::move(*w));
-             self->tobytesfn = std::move(tobytesfn);
-             self->path = nb::cast<std::string>(nb::repr(p));
-             self->codec = opts.codec;
-           },
-           nb::arg("path"), nb::arg("compress") = nb::none(), nb::kw_only(), nb::arg("level") = nb::none(),
-           nb::arg("compute_crc") = true, nb::arg("tobytesfn") = nb::none(),
-           nb::sig("def __init__(self, path: " SEGPACK_PY_PATH ", compress: " SEGPACK_PY_CODEC
-                   " = None, *, level: int | None = None, compute_crc: bool = True, tobytesfn: "
-                   SEGPACK_PY_TOBYTESFN " = None) -> None"),
-           "Starts a MapBuffer file at `path` (created at commit()).\n\n"
-           "compress: the codec: None, 'gzip', 'br', 'zstd' or 'lzma'; level: its level (None: default).\n"
-           "compute_crc: write crc32c checksums (format version 1); False writes format version 0.\n"
-           "tobytesfn: applied to each value added; must return bytes-like.\n\n"
-           "Raises UnsupportedCompressionType for an unknown codec, ValueError for a level out of range,\n"
-           "OSError when the temporary file beside `path` cannot be created.")
-      .def("add",
-           [](PyMapBufferWriter& self, nb::handle key, nb::handle value) {
-             if (!self.w) throw nb::value_error("MapBufferWriter is closed");
-             std::uint64_t k = key_for_write(key);
-             nb::object v = nb::borrow(value);
-             if (!self.tobytesfn.is_none()) v = self.tobytesfn(v);
-             const Buffer b = require_buffer(v, "value must be bytes-like (or pass tobytesfn=)");
-             // tobytesfn (or __index__) may have committed or aborted the writer.
-             if (!self.w) throw nb::value_error("MapBufferWriter is closed");
-             check(self.w->add(k, b.span()));
-           },
-           nb::arg("key"), nb::arg("value"), nb::sig("def add(self, key: " SEGPACK_PY_KEY ", value: typing.Any) -> None"),
-           "Adds one item (compressed and spooled to the temporary file at once) and returns None.\n\n"
-           "Raises ValueError when the writer is closed (committed or aborted) or the key is outside\n"
-           "[0, 2**64); TypeError when the key is not an integer or the value not bytes-like (after\n"
-           "tobytesfn); CompressionError or OSError when compressing or writing fails. A key added twice\n"
-           "is reported by commit().")
-      .def("__len__", [](PyMapBufferWriter& self) { return self.w ? self.w->size() : 0; },
-           "len(w): the number of items added so far (0 once committed or aborted).")
-      .def("commit", [](PyMapBufferWriter& self) { commit_writer(self); },
-           "Writes the index, makes the file appear at the path (atomically replacing any file there) and\n"
-           "closes the writer; returns None.\n\n"
-           "Raises ValueError when the writer is already closed or a key was added twice (the path is\n"
-           "then left untouched), OSError when writing or renaming fails.")
-      .def("abort", [](PyMapBufferWriter& self) { abort_writer(self); },
-           "Discards everything written and closes the writer; the path is left untouched. Returns None;\n"
-           "aborting a closed writer does nothing.")
-      .def("__enter__", [](nb::handle self) { return nb::borrow(self); },
-           nb::sig("def __enter__(self) -> typing_extensions.Self"), "Returns the writer itself.")
-      .def("__exit__", [](PyMapBufferWriter& self, nb::args exc) {
-        if (!self.w) return false;
-        if (exc.size() == 0 || exc[0].is_none()) {
-          commit_writer(self);
-        } else {
-          abort_writer(self);
-        }
-        return false;
-      }, nb::sig("def __exit__(self, *args: object) -> typing.Literal[False]"),
-           "Commits when the with block ended normally, aborts when it raised; returns False, so\n"
-           "exceptions propagate. Raises what commit() raises.")
+      .def(
+          "__init__",
+          [](PyMapBufferWriter* self, nb::object path, nb::handle compress, std::optional<int> level, bool compute_crc,
+             nb::object tobytesfn) {
+            new (self) PyMapBufferWriter();
+            MapBufferWriteOptions opts;
+            opts.codec = codec_from_arg(compress);
+            opts.level = level;
+            opts.version = compute_crc ? 1 : 0;
+            nb::object p = nb::steal(PyOS_FSPath(path.ptr()));
+            if (!p.is_valid()) throw nb::python_error();
+            auto w = MapBufferFileWriter::create(path_string(p), opts);
+            if (!w.ok()) throw_status(w.status());
+            self->w.emplace(std::move(*w));
+            self->tobytesfn = std::move(tobytesfn);
+            self->path = nb::cast<std::string>(nb::repr(p));
+            self->codec = opts.codec;
+          },
+          nb::arg("path"), nb::arg("compress") = nb::none(), nb::kw_only(), nb::arg("level") = nb::none(),
+          nb::arg("compute_crc") = true, nb::arg("tobytesfn") = nb::none(),
+          nb::sig("def __init__(self, path: " SEGPACK_PY_PATH ", compress: " SEGPACK_PY_CODEC
+                  " = None, *, level: int | None = None, compute_crc: bool = True, tobytesfn: " SEGPACK_PY_TOBYTESFN
+                  " = None) -> None"),
+          "Starts a MapBuffer file at `path` (created at commit()).\n\n"
+          "compress: the codec: None, 'gzip', 'br', 'zstd' or 'lzma'; level: its level (None: default).\n"
+          "compute_crc: write crc32c checksums (format version 1); False writes format version 0.\n"
+          "tobytesfn: applied to each value added; must return bytes-like.\n\n"
+          "Raises UnsupportedCompressionType for an unknown codec, ValueError for a level out of range,\n"
+          "OSError when the temporary file beside `path` cannot be created.")
+      .def(
+          "add",
+          [](PyMapBufferWriter& self, nb::handle key, nb::handle value) {
+            if (!self.w) throw nb::value_error("MapBufferWriter is closed");
+            std::uint64_t k = key_for_write(key);
+            nb::object v = nb::borrow(value);
+            if (!self.tobytesfn.is_none()) v = self.tobytesfn(v);
+            const Buffer b = require_buffer(v, "value must be bytes-like (or pass tobytesfn=)");
+            // tobytesfn (or __index__) may have committed or aborted the writer.
+            if (!self.w) throw nb::value_error("MapBufferWriter is closed");
+            check(self.w->add(k, b.span()));
+          },
+          nb::arg("key"), nb::arg("value"),
+          nb::sig("def add(self, key: " SEGPACK_PY_KEY ", value: typing.Any) -> None"),
+          "Adds one item (compressed and spooled to the temporary file at once) and returns None.\n\n"
+          "Raises ValueError when the writer is closed (committed or aborted) or the key is outside\n"
+          "[0, 2**64); TypeError when the key is not an integer or the value not bytes-like (after\n"
+          "tobytesfn); CompressionError or OSError when compressing or writing fails. A key added twice\n"
+          "is reported by commit().")
+      .def(
+          "__len__", [](PyMapBufferWriter& self) { return self.w ? self.w->size() : 0; },
+          "len(w): the number of items added so far (0 once committed or aborted).")
+      .def(
+          "commit", [](PyMapBufferWriter& self) { commit_writer(self); },
+          "Writes the index, makes the file appear at the path (atomically replacing any file there) and\n"
+          "closes the writer; returns None.\n\n"
+          "Raises ValueError when the writer is already closed or a key was added twice (the path is\n"
+          "then left untouched), OSError when writing or renaming fails.")
+      .def(
+          "abort", [](PyMapBufferWriter& self) { abort_writer(self); },
+          "Discards everything written and closes the writer; the path is left untouched. Returns None;\n"
+          "aborting a closed writer does nothing.")
+      .def(
+          "__enter__", [](nb::handle self) { return nb::borrow(self); },
+          nb::sig("def __enter__(self) -> typing_extensions.Self"), "Returns the writer itself.")
+      .def(
+          "__exit__",
+          [](PyMapBufferWriter& self, nb::args exc) {
+            if (!self.w) return false;
+            if (exc.size() == 0 || exc[0].is_none()) {
+              commit_writer(self);
+            } else {
+              abort_writer(self);
+            }
+            return false;
+          },
+          nb::sig("def __exit__(self, *args: object) -> typing.Literal[False]"),
+          "Commits when the with block ended normally, aborts when it raised; returns False, so\n"
+          "exceptions propagate. Raises what commit() raises.")
 
-      .def("__repr__", [](const PyMapBufferWriter& self) {
-        // <segpack.MapBufferWriter 'out.mb' br, 12 items> / ..., committed 12 items>
-        const std::size_t n = self.w ? self.w->size() : self.items;
-        std::string s = "<segpack.MapBufferWriter " + self.path + " " + std::string(codec_name(self.codec)) + ", ";
-        if (!self.w) s += std::string(self.state) + " ";
-        return s + std::to_string(n) + (n == 1 ? " item>" : " items>");
-      }, "repr(w): the target path, codec, state and number of items.");
+      .def(
+          "__repr__",
+          [](const PyMapBufferWriter& self) {
+            // <segpack.MapBufferWriter 'out.mb' br, 12 items> / ..., committed 12 items>
+            const std::size_t n = self.w ? self.w->size() : self.items;
+            std::string s = "<segpack.MapBufferWriter " + self.path + " " + std::string(codec_name(self.codec)) + ", ";
+            if (!self.w) s += std::string(self.state) + " ";
+            return s + std::to_string(n) + (n == 1 ? " item>" : " items>");
+          },
+          "repr(w): the target path, codec, state and number of items.");
 }
 
 }  // namespace segpack::py

@@ -48,8 +48,8 @@ Result<Buffer> PySliceSource::read(std::uint64_t offset, std::uint64_t length) {
   if (length > UINT64_MAX - offset) return out_of_range("range read overflows");
   SEGPACK_ASSIGN_OR_RETURN(Buffer b, slice(offset, offset + length));
   if (b.size() != length) {
-    return out_of_range("range [" + std::to_string(offset) + ", " + std::to_string(offset + length) +
-                        ") returned " + std::to_string(b.size()) + " bytes (truncated source)");
+    return out_of_range("range [" + std::to_string(offset) + ", " + std::to_string(offset + length) + ") returned " +
+                        std::to_string(b.size()) + " bytes (truncated source)");
   }
   return b;
 }
@@ -105,8 +105,7 @@ nb::list pairs_list(nb::handle data, const char* type_name) {
   for (nb::handle item : nb::iter(data)) {
     PyObject* o = item.ptr();
     if (!((PyTuple_Check(o) && PyTuple_GET_SIZE(o) == 2) || (PyList_Check(o) && PyList_GET_SIZE(o) == 2))) {
-      PyErr_Format(PyExc_TypeError,
-                   "%s data given as pairs: item %zd is not a (key, value) pair (a 2-tuple), got %s",
+      PyErr_Format(PyExc_TypeError, "%s data given as pairs: item %zd is not a (key, value) pair (a 2-tuple), got %s",
                    type_name, i, Py_TYPE(o)->tp_name);
       throw nb::python_error();
     }

@@ -77,7 +77,8 @@ MutableByteSpan bytes_span(PyObject* b) {
 // The same rule as the codecs' for trusting a declared size with one
 // allocation (DEFLATE's 1032:1 plus 64 KiB).
 bool plausible(std::uint64_t declared, std::size_t in) noexcept {
-  const std::uint64_t cap = in > (UINT64_MAX - (64u << 10)) / 1032 ? UINT64_MAX : std::uint64_t{in} * 1032 + (64u << 10);
+  const std::uint64_t cap =
+      in > (UINT64_MAX - (64u << 10)) / 1032 ? UINT64_MAX : std::uint64_t{in} * 1032 + (64u << 10);
   return declared <= cap;
 }
 
@@ -85,7 +86,8 @@ int int_param(nb::handle v, const std::string& name) {
   PyObject* idx = PyNumber_Index(v.ptr());
   if (idx == nullptr) {
     PyErr_Clear();
-    PyErr_Format(PyExc_TypeError, "zstd parameter %s must be an integer, not %s", name.c_str(), Py_TYPE(v.ptr())->tp_name);
+    PyErr_Format(PyExc_TypeError, "zstd parameter %s must be an integer, not %s", name.c_str(),
+                 Py_TYPE(v.ptr())->tp_name);
     throw nb::python_error();
   }
   int overflow = 0;
@@ -267,8 +269,7 @@ Codec codec_arg(nb::handle arg) {
 
 // ---------------------------------------------------------------- one-shot calls
 
-nb::bytes compress_to_bytes(nb::handle data, Codec codec, std::optional<int> level,
-                             const ZstdCompressParams& zstd) {
+nb::bytes compress_to_bytes(nb::handle data, Codec codec, std::optional<int> level, const ZstdCompressParams& zstd) {
   InputBytes in(data.ptr());
   const ByteSpan s = in.span();
   const std::size_t bound = compress_bound(codec, s.size(), level, zstd);
@@ -298,7 +299,7 @@ nb::bytes compress_to_bytes(nb::handle data, Codec codec, std::optional<int> lev
 }
 
 nb::bytes decompress_to_bytes(nb::handle data, Codec codec, std::optional<std::uint64_t> max_output,
-                               const ZstdDecompressParams& zstd) {
+                              const ZstdDecompressParams& zstd) {
   InputBytes in(data.ptr());
   const ByteSpan s = in.span();
   DecompressOptions opts;
@@ -355,8 +356,8 @@ void bind_zstd(nb::module_& m) {
                            dict_type);
               throw nb::python_error();
             }
-            auto dict = unwrap_codec(ZstdDictionary::make(in.span(), static_cast<ZstdDictType>(dict_type)),
-                                     Codec::zstd);
+            auto dict =
+                unwrap_codec(ZstdDictionary::make(in.span(), static_cast<ZstdDictType>(dict_type)), Codec::zstd);
             new (self) PyZstdDict{std::move(dict), k, d};
           },
           nb::arg("data"), nb::arg("dict_type") = 0, nb::arg("k") = 0, nb::arg("d") = 0,

@@ -34,13 +34,12 @@ Codec codec_arg(nb::handle arg);
 
 /// One item compressed into a new bytes object (this thread's cached context,
 /// written in place, no per-call context or copy).
-nb::bytes compress_to_bytes(nb::handle data, Codec codec, std::optional<int> level,
-                             const ZstdCompressParams& zstd);
+nb::bytes compress_to_bytes(nb::handle data, Codec codec, std::optional<int> level, const ZstdCompressParams& zstd);
 /// One whole item decompressed into a new bytes object; `max_output` caps it
 /// (nullopt: DecompressOptions' default). A declared size that fits is
 /// decoded straight into the bytes object.
 nb::bytes decompress_to_bytes(nb::handle data, Codec codec, std::optional<std::uint64_t> max_output,
-                               const ZstdDecompressParams& zstd);
+                              const ZstdDecompressParams& zstd);
 
 void bind_zstd(nb::module_& m);
 

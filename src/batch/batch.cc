@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "segpack/internal/batch.h"
+#include "segpack/internal/codec_contexts.h"
 #include "segpack/internal/limits.h"
 #include "segpack/internal/parallel.h"
-#include "segpack/internal/codec_contexts.h"
 
 namespace segpack {
 
@@ -29,9 +29,7 @@ Result<Buffer> allocate(std::size_t size) {
   return Buffer(static_cast<const std::uint8_t*>(p), size, std::move(owner), /*writable=*/true);
 }
 
-Status labelled(const Label& label, std::size_t i, const Status& st) {
-  return st.with_context(label(i));
-}
+Status labelled(const Label& label, std::size_t i, const Status& st) { return st.with_context(label(i)); }
 
 // One attempt of decompress_spans. With trust_declared, sizes the streams
 // declare are used for the one-allocation layout; *declared_failed reports

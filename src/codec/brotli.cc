@@ -61,8 +61,7 @@ class BrotliDecompressor final : public DecompressBackend {
             return corrupt("brotli: " + std::to_string(avail_in) + " trailing bytes after the end of the stream");
           }
           return Status::OK();
-        case BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT:
-          continue;
+        case BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT: continue;
         case BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT:
           return corrupt("brotli: truncated stream (input ends before the last meta-block)");
         case BROTLI_DECODER_RESULT_ERROR:

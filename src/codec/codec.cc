@@ -22,15 +22,11 @@ constexpr std::size_t kSizeMax = std::numeric_limits<std::size_t>::max();
 
 bool valid_codec(Codec c) noexcept { return static_cast<std::uint8_t>(c) <= static_cast<std::uint8_t>(Codec::lzma); }
 
-std::size_t sat_mul(std::size_t a, std::size_t b) noexcept {
-  return (b != 0 && a > kSizeMax / b) ? kSizeMax : a * b;
-}
+std::size_t sat_mul(std::size_t a, std::size_t b) noexcept { return (b != 0 && a > kSizeMax / b) ? kSizeMax : a * b; }
 
 char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-ByteSpan as_bytes(std::string_view s) noexcept {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
+ByteSpan as_bytes(std::string_view s) noexcept { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
 
 }  // namespace
 
@@ -66,17 +62,16 @@ Result<Codec> codec_from_name(std::string_view name) {
     Codec codec;
   };
   static constexpr Alias kAliases[] = {
-      {"", Codec::none},       {"none", Codec::none},      {"raw", Codec::none},
-      {"gzip", Codec::gzip},   {"gz", Codec::gzip},        {"br", Codec::brotli},
-      {"brotli", Codec::brotli}, {"zstd", Codec::zstd},    {"zstandard", Codec::zstd},
-      {"lzma", Codec::lzma},   {"xz", Codec::lzma},
+      {"", Codec::none},          {"none", Codec::none}, {"raw", Codec::none},      {"gzip", Codec::gzip},
+      {"gz", Codec::gzip},        {"br", Codec::brotli}, {"brotli", Codec::brotli}, {"zstd", Codec::zstd},
+      {"zstandard", Codec::zstd}, {"lzma", Codec::lzma}, {"xz", Codec::lzma},
   };
   for (const Alias& a : kAliases) {
     if (a.name == lower) return a.codec;
   }
-  return unsupported("unknown codec name \"" + internal::escape_bytes(as_bytes(name), "\"") +
-                         "\" (known: none, gzip, br, zstd, lzma)",
-                     ErrorCategory::codec);
+  return unsupported(
+      "unknown codec name \"" + internal::escape_bytes(as_bytes(name), "\"") + "\" (known: none, gzip, br, zstd, lzma)",
+      ErrorCategory::codec);
 }
 
 Result<Codec> codec_from_tag(ByteSpan tag4) {
@@ -181,8 +176,8 @@ Status OutBuf::overflow() const {
 
 Status OutBuf::declared_over_limit(std::uint64_t declared) const {
   if (kind_ == LimitKind::expected) {
-    return corrupt(std::string(codec_name()) + ": stream declares " + std::to_string(declared) +
-                   " bytes, expected " + std::to_string(limit_));
+    return corrupt(std::string(codec_name()) + ": stream declares " + std::to_string(declared) + " bytes, expected " +
+                   std::to_string(limit_));
   }
   return resource_exhausted(std::string(codec_name()) + ": stream declares " + std::to_string(declared) +
                             " bytes, more than max_output (" + std::to_string(limit_) + " bytes)");
@@ -227,8 +222,8 @@ Result<Compressor> Compressor::make(Codec codec, std::optional<int> level, const
   const int lv = level.value_or(codec_default_level(codec));
   const auto [lo, hi] = codec_level_range(codec);
   if (lv < lo || lv > hi) {
-    return invalid_argument(std::string(ci::display_name(codec)) + ": level " + std::to_string(lv) +
-                            " is outside " + std::to_string(lo) + ".." + std::to_string(hi));
+    return invalid_argument(std::string(ci::display_name(codec)) + ": level " + std::to_string(lv) + " is outside " +
+                            std::to_string(lo) + ".." + std::to_string(hi));
   }
   Result<std::unique_ptr<ci::CompressBackend>> backend = internal_error("unreachable");
   try {
@@ -247,9 +242,7 @@ Result<Compressor> Compressor::make(Codec codec, std::optional<int> level, const
   }
 }
 
-std::size_t Compressor::bound(std::size_t n) const noexcept {
-  return impl_ ? impl_->backend->bound(n) : kSizeMax;
-}
+std::size_t Compressor::bound(std::size_t n) const noexcept { return impl_ ? impl_->backend->bound(n) : kSizeMax; }
 
 Result<std::size_t> Compressor::compress_into(ByteSpan in, MutableByteSpan out) {
   if (!impl_) return invalid_argument("compress_into on a moved-from Compressor");
@@ -284,8 +277,9 @@ Status Compressor::compress_append(ByteSpan in, std::vector<std::uint8_t>& out) 
   try {
     out.resize(old + b);
   } catch (const std::bad_alloc&) {
-    return resource_exhausted(std::string(ci::display_name(codec_)) + ": out of memory reserving " +
-                              std::to_string(b) + " output bytes", ErrorCategory::encode);
+    return resource_exhausted(
+        std::string(ci::display_name(codec_)) + ": out of memory reserving " + std::to_string(b) + " output bytes",
+        ErrorCategory::encode);
   }
   Result<std::size_t> n = compress_into(in, MutableByteSpan(out.data() + old, b));
   if (!n.ok()) {
@@ -362,8 +356,9 @@ Status Decompressor::decompress_append(ByteSpan in, std::vector<std::uint8_t>& o
   if (opts.expected_size) {
     if (*opts.expected_size > opts.max_output) {
       return resource_exhausted(std::string(ci::display_name(codec_)) + ": expected size " +
-                                std::to_string(*opts.expected_size) + " exceeds max_output (" +
-                                std::to_string(opts.max_output) + " bytes)", ErrorCategory::decode);
+                                    std::to_string(*opts.expected_size) + " exceeds max_output (" +
+                                    std::to_string(opts.max_output) + " bytes)",
+                                ErrorCategory::decode);
     }
     limit = *opts.expected_size;
     kind = ci::OutBuf::LimitKind::expected;
@@ -400,7 +395,8 @@ Status ContextAccess::configure(Decompressor& d, const ZstdDecompressParams& zst
 
 Result<std::vector<std::uint8_t>> compress(Codec codec, ByteSpan in, std::optional<int> level,
                                            const ZstdCompressParams& zstd) {
-  SEGPACK_ASSIGN_OR_RETURN(Compressor * c, ci::local_compressor(codec, level.value_or(codec_default_level(codec)), zstd));
+  SEGPACK_ASSIGN_OR_RETURN(Compressor * c,
+                           ci::local_compressor(codec, level.value_or(codec_default_level(codec)), zstd));
   std::vector<std::uint8_t> out;
   SEGPACK_RETURN_IF_ERROR(c->compress_append(in, out));
   return out;
@@ -426,7 +422,8 @@ std::size_t compress_bound(Codec codec, std::size_t n, std::optional<int> level,
 
 Result<std::size_t> compress_into(Codec codec, ByteSpan in, MutableByteSpan out, std::optional<int> level,
                                   const ZstdCompressParams& zstd) {
-  SEGPACK_ASSIGN_OR_RETURN(Compressor * c, ci::local_compressor(codec, level.value_or(codec_default_level(codec)), zstd));
+  SEGPACK_ASSIGN_OR_RETURN(Compressor * c,
+                           ci::local_compressor(codec, level.value_or(codec_default_level(codec)), zstd));
   return c->compress_into(in, out);
 }
 

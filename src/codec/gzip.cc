@@ -68,8 +68,8 @@ class GzipDecompressor final : public DecompressBackend {
       }
       if (fast) {
         std::size_t in_used = 0, out_used = 0;
-        const libdeflate_result r = libdeflate_gzip_decompress_ex(d_, in.data(), in.size(), out.data(),
-                                                                  out.capacity(), &in_used, &out_used);
+        const libdeflate_result r =
+            libdeflate_gzip_decompress_ex(d_, in.data(), in.size(), out.data(), out.capacity(), &in_used, &out_used);
         if (r == LIBDEFLATE_SUCCESS) {
           out.set_produced(out_used);
           if (in_used == in.size()) return Status::OK();

@@ -57,8 +57,8 @@ class LzmaCompressor final : public CompressBackend {
     }
     lzma_filter filters[2] = {{LZMA_FILTER_LZMA2, &opt}, {LZMA_VLI_UNKNOWN, nullptr}};
     std::size_t out_pos = 0;
-    const lzma_ret r = lzma_stream_buffer_encode(filters, LZMA_CHECK_CRC64, nullptr, in.data(), in.size(),
-                                                 out.data(), &out_pos, out.size());
+    const lzma_ret r = lzma_stream_buffer_encode(filters, LZMA_CHECK_CRC64, nullptr, in.data(), in.size(), out.data(),
+                                                 &out_pos, out.size());
     if (r == LZMA_OK) return out_pos;
     if (r == LZMA_MEM_ERROR) return resource_exhausted("lzma: out of memory while compressing");
     return internal_error("lzma: lzma_stream_buffer_encode failed (" + lzma_ret_name(r) + ")");
@@ -112,28 +112,21 @@ class LzmaDecompressor final : public DecompressBackend {
       pos += in_before - strm_.avail_in;
       if (!out.commit(w.size - strm_.avail_out)) return out.overflow();
       switch (r) {
-        case LZMA_STREAM_END:
-          return Status::OK();
+        case LZMA_STREAM_END: return Status::OK();
         case LZMA_OK:
           if (strm_.avail_in == 0 && strm_.avail_out != 0) {
             return corrupt("lzma: truncated stream (input ends inside the xz stream)");
           }
           continue;
-        case LZMA_BUF_ERROR:
-          return corrupt("lzma: truncated stream (input ends inside the xz stream)");
+        case LZMA_BUF_ERROR: return corrupt("lzma: truncated stream (input ends inside the xz stream)");
         case LZMA_MEMLIMIT_ERROR:
           return resource_exhausted("lzma: decoding needs " + std::to_string(lzma_memusage(&strm_) >> 20) +
                                     " MiB, more than the " + std::to_string(kLzmaMemlimit >> 20) + " MiB limit");
-        case LZMA_MEM_ERROR:
-          return resource_exhausted("lzma: out of memory while decoding");
-        case LZMA_FORMAT_ERROR:
-          return corrupt("lzma: not an xz stream (" + lzma_ret_name(r) + ")");
-        case LZMA_OPTIONS_ERROR:
-          return unsupported("lzma: unsupported xz options (" + lzma_ret_name(r) + ")");
-        case LZMA_DATA_ERROR:
-          return corrupt("lzma: stream is corrupt (" + lzma_ret_name(r) + ")");
-        default:
-          return internal_error("lzma: lzma_code returned " + lzma_ret_name(r));
+        case LZMA_MEM_ERROR: return resource_exhausted("lzma: out of memory while decoding");
+        case LZMA_FORMAT_ERROR: return corrupt("lzma: not an xz stream (" + lzma_ret_name(r) + ")");
+        case LZMA_OPTIONS_ERROR: return unsupported("lzma: unsupported xz options (" + lzma_ret_name(r) + ")");
+        case LZMA_DATA_ERROR: return corrupt("lzma: stream is corrupt (" + lzma_ret_name(r) + ")");
+        default: return internal_error("lzma: lzma_code returned " + lzma_ret_name(r));
       }
     }
   }

@@ -15,14 +15,13 @@
 // as python-zstandard does (the digest cost is then small next to the item).
 // Explicit low-level parameters and dictionary types that libzstd's own
 // detection would read differently also take that path for every item.
-#include "zstd_internal.h"
-
 #include <zstd_errors.h>
 
 #include <algorithm>
 #include <limits>
 
 #include "codec_internal.h"
+#include "zstd_internal.h"
 
 namespace segpack::internal {
 namespace {
@@ -99,8 +98,7 @@ Status compress_error(std::size_t r) {
   switch (ZSTD_getErrorCode(r)) {
     case ZSTD_error_memory_allocation: return resource_exhausted("zstd: out of memory while compressing");
     case ZSTD_error_dictionary_corrupted:
-    case ZSTD_error_dictionary_wrong:
-      return corrupt("zstd: the dictionary is corrupt (" + zstd_error(r) + ")");
+    case ZSTD_error_dictionary_wrong: return corrupt("zstd: the dictionary is corrupt (" + zstd_error(r) + ")");
     case ZSTD_error_parameter_unsupported:
     case ZSTD_error_parameter_outOfBound:
     case ZSTD_error_parameter_combination_unsupported:
@@ -121,9 +119,9 @@ class ZstdCompressor final : public CompressBackend {
     const ZstdDictionary* d = params_.dictionary.get();
     if (d != nullptr && d->impl().empty()) d = nullptr;  // an empty dictionary is none (python-zstandard)
     dict_ = d;
-    const bool explicit_cparams = params_.window_log || params_.hash_log || params_.chain_log ||
-                                  params_.search_log || params_.min_match || params_.target_length ||
-                                  params_.strategy || params_.enable_ldm || params_.force_max_window;
+    const bool explicit_cparams = params_.window_log || params_.hash_log || params_.chain_log || params_.search_log ||
+                                  params_.min_match || params_.target_length || params_.strategy ||
+                                  params_.enable_ldm || params_.force_max_window;
     shared_ = dict_ != nullptr && !explicit_cparams && dict_->impl().auto_type_agrees();
     SEGPACK_ASSIGN_OR_RETURN(main_, make_context(/*local_dict=*/dict_ != nullptr && !shared_));
     return Status::OK();
@@ -267,18 +265,17 @@ class ZstdDecompressor final : public DecompressBackend {
   Status frame_error(std::size_t code, bool after_frame, ByteSpan in) const {
     const ZSTD_ErrorCode e = ZSTD_getErrorCode(code);
     if (e == ZSTD_error_frameParameter_windowTooLarge) {
-      return resource_exhausted("zstd: frame needs a window larger than the decoder allows (" + zstd_error(code) +
-                                ")");
+      return resource_exhausted("zstd: frame needs a window larger than the decoder allows (" + zstd_error(code) + ")");
     }
     if (e == ZSTD_error_memory_allocation) return resource_exhausted("zstd: out of memory while decoding");
     if (e == ZSTD_error_dictionary_wrong) {
       const unsigned wanted = ZSTD_getDictID_fromFrame(in.data(), in.size());
-      std::string has = dict_ == nullptr ? std::string("no dictionary")
-                                         : "dictionary " + std::to_string(dict_->id());
-      return corrupt("zstd: the frame needs dictionary " + std::to_string(wanted) + ", the decoder has " + has +
-                     " (" + zstd_error(code) + ")");
+      std::string has = dict_ == nullptr ? std::string("no dictionary") : "dictionary " + std::to_string(dict_->id());
+      return corrupt("zstd: the frame needs dictionary " + std::to_string(wanted) + ", the decoder has " + has + " (" +
+                     zstd_error(code) + ")");
     }
-    if (e == ZSTD_error_dictionary_corrupted) return corrupt("zstd: the dictionary is corrupt (" + zstd_error(code) + ")");
+    if (e == ZSTD_error_dictionary_corrupted)
+      return corrupt("zstd: the dictionary is corrupt (" + zstd_error(code) + ")");
     if (after_frame) return corrupt("zstd: trailing bytes after the last frame (" + zstd_error(code) + ")");
     return corrupt("zstd: frame is corrupt (" + zstd_error(code) + ")");
   }
@@ -339,6 +336,5 @@ std::optional<std::uint64_t> zstd_declared_size(ByteSpan in) noexcept {
   if (n == ZSTD_CONTENTSIZE_UNKNOWN || n == ZSTD_CONTENTSIZE_ERROR) return std::nullopt;
   return n;
 }
-
 
 }  // namespace segpack::internal

@@ -21,8 +21,8 @@ constexpr std::uint32_t kDictMagic = 0xEC30A437;  // ZSTD_MAGIC_DICTIONARY, litt
 
 bool has_dict_magic(const std::vector<std::uint8_t>& b) noexcept {
   if (b.size() < 4) return false;
-  const std::uint32_t m = std::uint32_t{b[0]} | std::uint32_t{b[1]} << 8 | std::uint32_t{b[2]} << 16 |
-                          std::uint32_t{b[3]} << 24;
+  const std::uint32_t m =
+      std::uint32_t{b[0]} | std::uint32_t{b[1]} << 8 | std::uint32_t{b[2]} << 16 | std::uint32_t{b[3]} << 24;
   return m == kDictMagic;
 }
 
@@ -85,7 +85,8 @@ Result<const ZSTD_CDict*> ZstdDictionary::Impl::cdict(int level) const {
   for (const LevelCDict& c : cdicts) {
     if (c.level == level) return static_cast<const ZSTD_CDict*>(c.cdict);
   }
-  if (!auto_type_agrees()) return internal_error("zstd: a shared CDict for a dictionary whose type needs a local one", ErrorCategory::encode);
+  if (!auto_type_agrees())
+    return internal_error("zstd: a shared CDict for a dictionary whose type needs a local one", ErrorCategory::encode);
   try {
     cdicts.reserve(cdicts.size() + 1);
   } catch (const std::bad_alloc&) {
@@ -93,7 +94,8 @@ Result<const ZSTD_CDict*> ZstdDictionary::Impl::cdict(int level) const {
   }
   ZSTD_CDict* c = ZSTD_createCDict_byReference(bytes.data(), bytes.size(), level);
   if (c == nullptr) {
-    return corrupt("zstd: cannot digest the dictionary for compression (corrupt dictionary, or out of memory)", ErrorCategory::encode);
+    return corrupt("zstd: cannot digest the dictionary for compression (corrupt dictionary, or out of memory)",
+                   ErrorCategory::encode);
   }
   cdicts.push_back({level, c});
   return static_cast<const ZSTD_CDict*>(c);
@@ -110,10 +112,11 @@ Result<const ZSTD_DDict*> ZstdDictionary::Impl::ddict_ref() const {
   if (ZSTD_DDict* d = ddict.load(std::memory_order_acquire)) return static_cast<const ZSTD_DDict*>(d);
   std::lock_guard lk(mu);
   if (ZSTD_DDict* d = ddict.load(std::memory_order_relaxed)) return static_cast<const ZSTD_DDict*>(d);
-  ZSTD_DDict* d = ZSTD_createDDict_advanced(bytes.data(), bytes.size(), ZSTD_dlm_byRef, content_type(),
-                                            ZSTD_defaultCMem);
+  ZSTD_DDict* d =
+      ZSTD_createDDict_advanced(bytes.data(), bytes.size(), ZSTD_dlm_byRef, content_type(), ZSTD_defaultCMem);
   if (d == nullptr) {
-    return corrupt("zstd: cannot digest the dictionary for decompression (corrupt dictionary, or out of memory)", ErrorCategory::decode);
+    return corrupt("zstd: cannot digest the dictionary for decompression (corrupt dictionary, or out of memory)",
+                   ErrorCategory::decode);
   }
   ddict.store(d, std::memory_order_release);
   return static_cast<const ZSTD_DDict*>(d);
@@ -134,8 +137,7 @@ Result<std::shared_ptr<const ZstdDictionary>> ZstdDictionary::make(ByteSpan byte
     impl->id = bytes.empty() ? 0 : ZDICT_getDictID(bytes.data(), bytes.size());
     return std::shared_ptr<const ZstdDictionary>(new ZstdDictionary(std::move(impl)));
   } catch (const std::bad_alloc&) {
-    return resource_exhausted("zstd: out of memory copying a dictionary of " + std::to_string(bytes.size()) +
-                              " bytes");
+    return resource_exhausted("zstd: out of memory copying a dictionary of " + std::to_string(bytes.size()) + " bytes");
   }
 }
 
@@ -269,9 +271,8 @@ Result<ZstdTrainResult> train_zstd_dictionary(std::span<const ByteSpan> samples,
     params.steps = 4;
     if (params.zParams.compressionLevel == 0) params.zParams.compressionLevel = 3;
   }
-  const std::size_t r = ZDICT_optimizeTrainFromBuffer_fastCover(dict.data(), dict.size(), joined.data(),
-                                                                sizes.data(), static_cast<unsigned>(sizes.size()),
-                                                                &params);
+  const std::size_t r = ZDICT_optimizeTrainFromBuffer_fastCover(dict.data(), dict.size(), joined.data(), sizes.data(),
+                                                                static_cast<unsigned>(sizes.size()), &params);
   if (ZDICT_isError(r)) {
     return invalid_argument(std::string("zstd: cannot train a dictionary: ") + ZDICT_getErrorName(r) + " (" +
                             std::to_string(samples.size()) + " samples, " + std::to_string(joined.size()) +
@@ -285,8 +286,8 @@ Result<ZstdTrainResult> train_zstd_dictionary(std::span<const ByteSpan> samples,
 
 ZstdLevelParams zstd_level_params(int level, std::uint64_t source_size, std::size_t dict_size) noexcept {
   const ZSTD_compressionParameters c = ZSTD_getCParams(level, source_size, dict_size);
-  return {static_cast<int>(c.windowLog),    static_cast<int>(c.chainLog),  static_cast<int>(c.hashLog),
-          static_cast<int>(c.searchLog),    static_cast<int>(c.minMatch),  static_cast<int>(c.targetLength),
+  return {static_cast<int>(c.windowLog), static_cast<int>(c.chainLog), static_cast<int>(c.hashLog),
+          static_cast<int>(c.searchLog), static_cast<int>(c.minMatch), static_cast<int>(c.targetLength),
           static_cast<int>(c.strategy)};
 }
 

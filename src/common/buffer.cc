@@ -1,7 +1,5 @@
 #include "segpack/buffer.h"
 
-#include "segpack/internal/atomic_file.h"
-
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -10,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+
+#include "segpack/internal/atomic_file.h"
 
 namespace segpack {
 

@@ -57,14 +57,10 @@ namespace {
 
 bool cpu_has(Crc32cBackend b) noexcept {
   switch (b) {
-    case Crc32cBackend::portable:
-      return true;
-    case Crc32cBackend::sse42:
-      return cpu_features().x86_sse42 && cpu_features().x86_pclmul;
-    case Crc32cBackend::arm64:
-      return cpu_features().arm64_crc32;
-    case Crc32cBackend::isal:
-      return SEGPACK_HAVE_ISAL != 0;  // ISA-L picks its own kernel for this CPU
+    case Crc32cBackend::portable: return true;
+    case Crc32cBackend::sse42: return cpu_features().x86_sse42 && cpu_features().x86_pclmul;
+    case Crc32cBackend::arm64: return cpu_features().arm64_crc32;
+    case Crc32cBackend::isal: return SEGPACK_HAVE_ISAL != 0;  // ISA-L picks its own kernel for this CPU
   }
   return false;
 }
@@ -102,19 +98,15 @@ const Availability& availability() noexcept {
 inline std::uint32_t run(Crc32cBackend b, std::uint32_t state, const std::uint8_t* p, std::size_t n) noexcept {
   switch (b) {
 #if SEGPACK_ARCH_X86
-    case Crc32cBackend::sse42:
-      return crc32c_extend_sse42(state, p, n);
+    case Crc32cBackend::sse42: return crc32c_extend_sse42(state, p, n);
 #endif
 #if SEGPACK_ARCH_ARM64
-    case Crc32cBackend::arm64:
-      return crc32c_extend_arm64(state, p, n);
+    case Crc32cBackend::arm64: return crc32c_extend_arm64(state, p, n);
 #endif
 #if SEGPACK_HAVE_ISAL
-    case Crc32cBackend::isal:
-      return crc32c_extend_isal(state, p, n);
+    case Crc32cBackend::isal: return crc32c_extend_isal(state, p, n);
 #endif
-    default:
-      return crc32c_extend_portable(state, p, n);
+    default: return crc32c_extend_portable(state, p, n);
   }
 }
 
@@ -123,14 +115,10 @@ inline std::uint32_t run(Crc32cBackend b, std::uint32_t state, const std::uint8_
 
 std::string_view crc32c_backend_name(Crc32cBackend b) noexcept {
   switch (b) {
-    case Crc32cBackend::portable:
-      return "portable";
-    case Crc32cBackend::sse42:
-      return "sse42";
-    case Crc32cBackend::arm64:
-      return "arm64";
-    case Crc32cBackend::isal:
-      return "isal";
+    case Crc32cBackend::portable: return "portable";
+    case Crc32cBackend::sse42: return "sse42";
+    case Crc32cBackend::arm64: return "arm64";
+    case Crc32cBackend::isal: return "isal";
   }
   return "unknown";
 }
@@ -154,8 +142,7 @@ std::uint32_t crc32c_extend(std::uint32_t crc, const void* data, std::size_t siz
   return ~internal::run(crc32c_active_backend(), ~crc, p, size);
 }
 
-std::uint32_t crc32c_extend_with(Crc32cBackend b, std::uint32_t crc, const void* data,
-                                 std::size_t size) noexcept {
+std::uint32_t crc32c_extend_with(Crc32cBackend b, std::uint32_t crc, const void* data, std::size_t size) noexcept {
   const auto* p = static_cast<const std::uint8_t*>(data);
   if (!crc32c_backend_available(b)) b = Crc32cBackend::portable;
   return ~internal::run(b, ~crc, p, size);

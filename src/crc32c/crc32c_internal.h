@@ -37,9 +37,7 @@ constexpr std::uint32_t xpow_mod(std::uint64_t n) noexcept {
 }
 
 /// Raw register of `value * x^n mod P` (`value` reflected).
-constexpr std::uint32_t mul_xpow(std::uint32_t value, std::uint64_t n) noexcept {
-  return gf_mul(value, xpow_mod(n));
-}
+constexpr std::uint32_t mul_xpow(std::uint32_t value, std::uint64_t n) noexcept { return gf_mul(value, xpow_mod(n)); }
 
 static_assert(xpow_mod(32) == kPolyReflected, "x^32 mod P is P without its x^32 term");
 static_assert(mul_xpow(1u, 8) == 0xF26B8303u, "CRC-32C table entry 1");

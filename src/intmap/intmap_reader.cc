@@ -14,14 +14,18 @@ namespace {
 
 Status check_header(ByteSpan b, std::uint32_t* count) {
   if (b.size() < kIntMapHeaderSize) {
-    return out_of_range("IntMap of " + std::to_string(b.size()) + " bytes is shorter than its 10-byte header", ErrorCategory::format);
+    return out_of_range("IntMap of " + std::to_string(b.size()) + " bytes is shorter than its 10-byte header",
+                        ErrorCategory::format);
   }
   if (std::memcmp(b.data(), kIntMapMagic.data(), kIntMapMagic.size()) != 0) {
     return corrupt("not an IntMap: magic is not b'intm'", ErrorCategory::format);
   }
-  if (b[4] != 0) return unsupported("IntMap format version " + std::to_string(b[4]) + " is not supported (0)", ErrorCategory::format);
+  if (b[4] != 0)
+    return unsupported("IntMap format version " + std::to_string(b[4]) + " is not supported (0)",
+                       ErrorCategory::format);
   if (b[5] != kIntMapWidthU64) {
-    return unsupported("IntMap value width code " + std::to_string(b[5]) + " is not supported (3 = u64)", ErrorCategory::format);
+    return unsupported("IntMap value width code " + std::to_string(b[5]) + " is not supported (3 = u64)",
+                       ErrorCategory::format);
   }
   *count = load_le<std::uint32_t>(b.data() + 6);
   return Status::OK();
@@ -35,11 +39,13 @@ Result<IntMapReader> IntMapReader::open(Buffer buf) {
   const std::uint64_t want = kIntMapHeaderSize + 16 * std::uint64_t{n};
   if (buf.size() < want) {
     return out_of_range("IntMap of " + std::to_string(n) + " pairs needs " + std::to_string(want) +
-                        " bytes but the buffer has " + std::to_string(buf.size()) + " (truncated?)", ErrorCategory::format);
+                            " bytes but the buffer has " + std::to_string(buf.size()) + " (truncated?)",
+                        ErrorCategory::format);
   }
   if (buf.size() > want) {
-    return corrupt("IntMap of " + std::to_string(n) + " pairs has " + std::to_string(buf.size() - want) +
-                   " trailing bytes", ErrorCategory::format);
+    return corrupt(
+        "IntMap of " + std::to_string(n) + " pairs has " + std::to_string(buf.size() - want) + " trailing bytes",
+        ErrorCategory::format);
   }
   IntMapReader r;
   r.buf_ = std::move(buf);
@@ -58,7 +64,8 @@ Result<IntMapReader> IntMapReader::open_source(std::shared_ptr<RangeSource> sour
   if (!source) return invalid_argument("null range source");
   std::optional<std::uint64_t> total = source->size();
   if (total && *total < kIntMapHeaderSize) {
-    return out_of_range("IntMap of " + std::to_string(*total) + " bytes is shorter than its 10-byte header", ErrorCategory::format);
+    return out_of_range("IntMap of " + std::to_string(*total) + " bytes is shorter than its 10-byte header",
+                        ErrorCategory::format);
   }
   SEGPACK_ASSIGN_OR_RETURN(Buffer head, source->read(0, kIntMapHeaderSize));
   std::uint32_t n = 0;
@@ -66,11 +73,12 @@ Result<IntMapReader> IntMapReader::open_source(std::shared_ptr<RangeSource> sour
   const std::uint64_t want = kIntMapHeaderSize + 16 * std::uint64_t{n};
   if (total && *total < want) {
     return out_of_range("IntMap of " + std::to_string(n) + " pairs needs " + std::to_string(want) +
-                        " bytes but the source has " + std::to_string(*total) + " (truncated?)", ErrorCategory::format);
+                            " bytes but the source has " + std::to_string(*total) + " (truncated?)",
+                        ErrorCategory::format);
   }
   if (total && *total > want) {
-    return corrupt("IntMap of " + std::to_string(n) + " pairs has " + std::to_string(*total - want) +
-                   " trailing bytes", ErrorCategory::format);
+    return corrupt("IntMap of " + std::to_string(n) + " pairs has " + std::to_string(*total - want) + " trailing bytes",
+                   ErrorCategory::format);
   }
   if (!total && want > max_bytes) {
     return resource_exhausted("IntMap of " + std::to_string(n) + " pairs exceeds max_bytes " +
@@ -106,7 +114,8 @@ Status IntMapReader::validate() const {
   auto key_at_position = [base](std::size_t i) { return load_le<std::uint64_t>(base + 16 * i); };
   if (!internal::eytzinger_is_ordered(n_, key_at_position, &bad)) {
     return corrupt("keys are not in Eytzinger order (or repeat): position " + std::to_string(bad) + " (key " +
-                   std::to_string(key_at(bad)) + ")", ErrorCategory::format);
+                       std::to_string(key_at(bad)) + ")",
+                   ErrorCategory::format);
   }
   return Status::OK();
 }

@@ -27,7 +27,8 @@ std::string item_name(std::size_t i, std::uint64_t key) {
 Result<MapBufferHeader> parse_mapbuffer_header(ByteSpan bytes) {
   if (bytes.size() < kMapBufferHeaderSize) {
     return out_of_range("MapBuffer of " + std::to_string(bytes.size()) + " bytes is shorter than its " +
-                        std::to_string(kMapBufferHeaderSize) + "-byte header", ErrorCategory::format);
+                            std::to_string(kMapBufferHeaderSize) + "-byte header",
+                        ErrorCategory::format);
   }
   if (std::memcmp(bytes.data(), kMapBufferMagic.data(), kMapBufferMagic.size()) != 0) {
     return corrupt("not a MapBuffer: magic is b'" + escape_bytes(bytes.first(7)) + "', expected b'mapbufr'",
@@ -48,8 +49,7 @@ Result<MapBufferHeader> parse_mapbuffer_header(ByteSpan bytes) {
 
 Result<MapBufferReader> MapBufferReader::open_parts(Buffer header, Buffer index, Buffer whole,
                                                     std::shared_ptr<RangeSource> source,
-                                                    std::optional<std::uint64_t> total,
-                                                    MapBufferReadOptions opts) {
+                                                    std::optional<std::uint64_t> total, MapBufferReadOptions opts) {
   SEGPACK_ASSIGN_OR_RETURN(MapBufferHeader h, parse_mapbuffer_header(header.span()));
   MapBufferReader r;
   r.header_ = h;
@@ -63,19 +63,22 @@ Result<MapBufferReader> MapBufferReader::open_parts(Buffer header, Buffer index,
   const std::uint64_t data_start = kMapBufferHeaderSize + 16 * std::uint64_t{r.n_};
   if (r.n_ == 0) {
     if (total && *total != kMapBufferHeaderSize) {
-      return corrupt("empty MapBuffer has " + std::to_string(*total - kMapBufferHeaderSize) +
-                     " trailing bytes after its header", ErrorCategory::format);
+      return corrupt(
+          "empty MapBuffer has " + std::to_string(*total - kMapBufferHeaderSize) + " trailing bytes after its header",
+          ErrorCategory::format);
     }
     return r;
   }
   if (r.offset_at(0) != data_start) {
-    return corrupt("first offset is " + std::to_string(r.offset_at(0)) + ", expected " +
-                   std::to_string(data_start) + " (16 + 16 * " + std::to_string(r.n_) + ")", ErrorCategory::format);
+    return corrupt("first offset is " + std::to_string(r.offset_at(0)) + ", expected " + std::to_string(data_start) +
+                       " (16 + 16 * " + std::to_string(r.n_) + ")",
+                   ErrorCategory::format);
   }
   std::uint64_t last = r.offset_at(r.n_ - 1);
   if (total && last > *total) {
     return out_of_range("last item starts at " + std::to_string(last) + ", past the end of a " +
-                        std::to_string(*total) + "-byte buffer (truncated?)", ErrorCategory::format);
+                            std::to_string(*total) + "-byte buffer (truncated?)",
+                        ErrorCategory::format);
   }
   return r;
 }
@@ -85,8 +88,9 @@ Result<MapBufferReader> MapBufferReader::open(Buffer buf, MapBufferReadOptions o
   const std::uint64_t index_bytes = 16 * std::uint64_t{h.count};
   if (!range_ok(kMapBufferHeaderSize, index_bytes, buf.size())) {
     return out_of_range("index of " + std::to_string(h.count) + " entries needs " +
-                        std::to_string(kMapBufferHeaderSize + index_bytes) + " bytes but the buffer has " +
-                        std::to_string(buf.size()) + " (truncated, or a corrupt count)", ErrorCategory::format);
+                            std::to_string(kMapBufferHeaderSize + index_bytes) + " bytes but the buffer has " +
+                            std::to_string(buf.size()) + " (truncated, or a corrupt count)",
+                        ErrorCategory::format);
   }
   Buffer header = buf.slice_unchecked(0, kMapBufferHeaderSize);
   Buffer index = buf.slice_unchecked(kMapBufferHeaderSize, index_bytes);
@@ -101,8 +105,7 @@ Result<MapBufferReader> MapBufferReader::open_file(const std::string& path, MapB
   return r;
 }
 
-Result<MapBufferReader> MapBufferReader::open_source(std::shared_ptr<RangeSource> source,
-                                                     MapBufferReadOptions opts) {
+Result<MapBufferReader> MapBufferReader::open_source(std::shared_ptr<RangeSource> source, MapBufferReadOptions opts) {
   if (!source) return invalid_argument("null range source");
   std::optional<std::uint64_t> total = source->size();
   if (total && *total < kMapBufferHeaderSize) {
@@ -115,8 +118,9 @@ Result<MapBufferReader> MapBufferReader::open_source(std::shared_ptr<RangeSource
   if (total) {
     if (!range_ok(kMapBufferHeaderSize, index_bytes, *total)) {
       return out_of_range("index of " + std::to_string(h.count) + " entries needs " +
-                          std::to_string(kMapBufferHeaderSize + index_bytes) + " bytes but the source has " +
-                          std::to_string(*total), ErrorCategory::format);
+                              std::to_string(kMapBufferHeaderSize + index_bytes) + " bytes but the source has " +
+                              std::to_string(*total),
+                          ErrorCategory::format);
     }
   } else if (index_bytes > opts.max_index_bytes) {
     return resource_exhausted("index of " + std::to_string(h.count) + " entries (" + std::to_string(index_bytes) +
@@ -145,7 +149,9 @@ MapBufferReader MapBufferReader::with_check_crc(bool on) const {
   return r;
 }
 
-std::uint64_t MapBufferReader::key_at(std::size_t i) const noexcept { return load_le<std::uint64_t>(index_.data() + 16 * i); }
+std::uint64_t MapBufferReader::key_at(std::size_t i) const noexcept {
+  return load_le<std::uint64_t>(index_.data() + 16 * i);
+}
 
 std::uint64_t MapBufferReader::offset_at(std::size_t i) const noexcept {
   return load_le<std::uint64_t>(index_.data() + 16 * i + 8);
@@ -167,25 +173,29 @@ Result<std::pair<std::uint64_t, std::optional<std::uint64_t>>> MapBufferReader::
   std::optional<std::uint64_t> end = (i + 1 < n_) ? std::optional<std::uint64_t>(offset_at(i + 1)) : total_;
   if (begin < data_start) {
     return corrupt(item_name(i, key_at(i)) + " starts at " + std::to_string(begin) +
-                   ", inside the header or index (data starts at " + std::to_string(data_start) + ")",
+                       ", inside the header or index (data starts at " + std::to_string(data_start) + ")",
                    ErrorCategory::format);
   }
   if (total_ && begin > *total_) {
     return out_of_range(item_name(i, key_at(i)) + " starts at " + std::to_string(begin) + ", past the end (" +
-                        std::to_string(*total_) + " bytes)", ErrorCategory::format);
+                            std::to_string(*total_) + " bytes)",
+                        ErrorCategory::format);
   }
   if (end) {
     if (*end < begin) {
       return corrupt(item_name(i, key_at(i)) + ": offsets decrease (" + std::to_string(begin) + " then " +
-                     std::to_string(*end) + ")", ErrorCategory::format);
+                         std::to_string(*end) + ")",
+                     ErrorCategory::format);
     }
     if (total_ && *end > *total_) {
       return out_of_range(item_name(i, key_at(i)) + " ends at " + std::to_string(*end) + ", past the end (" +
-                          std::to_string(*total_) + " bytes)", ErrorCategory::format);
+                              std::to_string(*total_) + " bytes)",
+                          ErrorCategory::format);
     }
     if (header_.version == 1 && *end - begin < 4) {
-      return corrupt(item_name(i, key_at(i)) + " is " + std::to_string(*end - begin) +
-                     " bytes, shorter than its 4-byte crc32c", ErrorCategory::format);
+      return corrupt(
+          item_name(i, key_at(i)) + " is " + std::to_string(*end - begin) + " bytes, shorter than its 4-byte crc32c",
+          ErrorCategory::format);
     }
   }
   return std::make_pair(begin, end);
@@ -197,16 +207,18 @@ namespace {
 Result<ByteSpan> strip_crc(ByteSpan stored, int version, bool check, std::size_t i, std::uint64_t key) {
   if (version == 0) return stored;
   if (stored.size() < 4) {
-    return corrupt(item_name(i, key) + " is " + std::to_string(stored.size()) +
-                   " bytes, shorter than its 4-byte crc32c", ErrorCategory::format);
+    return corrupt(
+        item_name(i, key) + " is " + std::to_string(stored.size()) + " bytes, shorter than its 4-byte crc32c",
+        ErrorCategory::format);
   }
   ByteSpan payload = stored.first(stored.size() - 4);
   if (check) {
     std::uint32_t want = load_le<std::uint32_t>(stored.data() + payload.size());
     std::uint32_t got = crc32c(payload);
     if (want != got) {
-      return data_loss(item_name(i, key) + " failed its crc32c check: stored " + hex32(want) + ", computed " +
-                       hex32(got), ErrorCategory::format);
+      return data_loss(
+          item_name(i, key) + " failed its crc32c check: stored " + hex32(want) + ", computed " + hex32(got),
+          ErrorCategory::format);
     }
   }
   return payload;
@@ -230,8 +242,9 @@ Result<ByteSpan> MapBufferReader::payload_span(std::size_t i) const {
         const std::uint32_t want = load_le<std::uint32_t>(p + len);
         const std::uint32_t got = crc32c(p, len);
         if (want != got) {
-          return data_loss(item_name(i, key_at(i)) + " failed its crc32c check: stored " + hex32(want) +
-                           ", computed " + hex32(got), ErrorCategory::format);
+          return data_loss(
+              item_name(i, key_at(i)) + " failed its crc32c check: stored " + hex32(want) + ", computed " + hex32(got),
+              ErrorCategory::format);
         }
       }
       return ByteSpan(p, len);
@@ -303,7 +316,8 @@ Status MapBufferReader::validate_structure() const {
   auto key_at_position = [base](std::size_t p) { return load_le<std::uint64_t>(base + 16 * p); };
   if (!internal::eytzinger_is_ordered(n_, key_at_position, &bad)) {
     return corrupt("keys are not in Eytzinger order (or repeat): position " + std::to_string(bad) + " (key " +
-                   std::to_string(key_at(bad)) + ")", ErrorCategory::format);
+                       std::to_string(key_at(bad)) + ")",
+                   ErrorCategory::format);
   }
   if (header_.version == 1) {
     const MapBufferReader checked = with_check_crc(true);  // crcs are always verified here

@@ -163,8 +163,8 @@ Status overwrite_mapbuffer_item(const MapBufferReader& map, std::size_t i, ByteS
   }
   const std::size_t new_len = stored.size() + (header.version == 1 ? 4 : 0);
   if (new_len != stored_len) {
-    return invalid_argument("can only overwrite data of exactly the same length: item " + std::to_string(i) +
-                            " (key " + std::to_string(map.key_at(i)) + ") stores " + std::to_string(stored_len) +
+    return invalid_argument("can only overwrite data of exactly the same length: item " + std::to_string(i) + " (key " +
+                            std::to_string(map.key_at(i)) + ") stores " + std::to_string(stored_len) +
                             " bytes, the new value needs " + std::to_string(new_len));
   }
   if (header.version == 1) {

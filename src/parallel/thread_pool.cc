@@ -75,8 +75,8 @@ struct ThreadPool::Impl {
   std::condition_variable wake;
   std::condition_variable done;
   std::atomic<std::uint64_t> generation{0};
-  Job* job = nullptr;  // guarded by mu
-  bool stop = false;   // guarded by mu
+  Job* job = nullptr;                // guarded by mu
+  bool stop = false;                 // guarded by mu
   std::vector<std::thread> threads;  // started lazily, under `busy`
 
   void start_threads() {

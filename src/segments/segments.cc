@@ -13,9 +13,9 @@ namespace {
 Status check_segments(const Buffer& data, std::span<const Segment> segs) {
   for (std::size_t i = 0; i < segs.size(); ++i) {
     if (!range_ok(segs[i].offset, segs[i].length, data.size())) {
-      return out_of_range("segment " + std::to_string(i) + " (offset " + std::to_string(segs[i].offset) +
-                          ", length " + std::to_string(segs[i].length) + ") lies outside the " +
-                          std::to_string(data.size()) + "-byte buffer");
+      return out_of_range("segment " + std::to_string(i) + " (offset " + std::to_string(segs[i].offset) + ", length " +
+                          std::to_string(segs[i].length) + ") lies outside the " + std::to_string(data.size()) +
+                          "-byte buffer");
     }
   }
   return Status::OK();

@@ -40,8 +40,8 @@ std::vector<Bytes> mixed_items(std::size_t n, std::uint32_t seed) {
   std::vector<Bytes> items;
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t len = i % 7 == 3 ? 0 : (i % 11 == 5 ? 20000 + rng() % 30000 : rng() % 3000);
-    Bytes b = i % 2 ? compressible(len, seed + static_cast<std::uint32_t>(i))
-                    : testing::random_bytes(len, seed * 1000 + i);
+    Bytes b =
+        i % 2 ? compressible(len, seed + static_cast<std::uint32_t>(i)) : testing::random_bytes(len, seed * 1000 + i);
     if (!b.empty()) b[0] = static_cast<std::uint8_t>(i);
     items.push_back(std::move(b));
   }
@@ -427,9 +427,9 @@ TEST(BatchGzip, ConcatenatedMembersEveryShape) {
     }
     return std::pair{stream, plain};
   };
-  const std::vector<std::pair<Bytes, Bytes>> cases = {
-      members({&small, &big}), members({&big, &small}), members({&empty, &big}),
-      members({&small}),       members({&big, &empty}), members({&small, &small, &small})};
+  const std::vector<std::pair<Bytes, Bytes>> cases = {members({&small, &big}), members({&big, &small}),
+                                                      members({&empty, &big}), members({&small}),
+                                                      members({&big, &empty}), members({&small, &small, &small})};
   std::vector<Bytes> frames_owned, want;
   for (const auto& [stream, plain] : cases) {
     frames_owned.push_back(stream);

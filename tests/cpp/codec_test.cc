@@ -2,6 +2,8 @@
 // reuse, compress_into at the exact bound, decompress_exact, declared_size,
 // names / tags / levels, concatenated streams. Bad inputs live in
 // malformed/codec_malformed_test.cc.
+#include "segpack/codec.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -10,8 +12,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-#include "segpack/codec.h"
 
 namespace segpack {
 namespace {
@@ -374,8 +374,11 @@ TEST(CodecNames, CanonicalNamesAndTags) {
   EXPECT_EQ(codec_name(Codec::brotli), "br");
   EXPECT_EQ(codec_name(Codec::zstd), "zstd");
   EXPECT_EQ(codec_name(Codec::lzma), "lzma");
-  const std::pair<Codec, const char*> tags[] = {
-      {Codec::none, "none"}, {Codec::gzip, "gzip"}, {Codec::brotli, "00br"}, {Codec::zstd, "zstd"}, {Codec::lzma, "lzma"}};
+  const std::pair<Codec, const char*> tags[] = {{Codec::none, "none"},
+                                                {Codec::gzip, "gzip"},
+                                                {Codec::brotli, "00br"},
+                                                {Codec::zstd, "zstd"},
+                                                {Codec::lzma, "lzma"}};
   for (auto [c, t] : tags) {
     const auto tag = codec_tag(c);
     EXPECT_EQ(std::string(tag.data(), 4), t);
@@ -390,9 +393,9 @@ TEST(CodecNames, CanonicalNamesAndTags) {
 
 TEST(CodecNames, AliasesAreCaseInsensitive) {
   const std::pair<const char*, Codec> aliases[] = {
-      {"", Codec::none},      {"NONE", Codec::none},      {"Raw", Codec::none},       {"GZIP", Codec::gzip},
-      {"gz", Codec::gzip},    {"BR", Codec::brotli},      {"Brotli", Codec::brotli},  {"ZSTD", Codec::zstd},
-      {"zStandard", Codec::zstd}, {"lzma", Codec::lzma},  {"XZ", Codec::lzma}};
+      {"", Codec::none},          {"NONE", Codec::none}, {"Raw", Codec::none},      {"GZIP", Codec::gzip},
+      {"gz", Codec::gzip},        {"BR", Codec::brotli}, {"Brotli", Codec::brotli}, {"ZSTD", Codec::zstd},
+      {"zStandard", Codec::zstd}, {"lzma", Codec::lzma}, {"XZ", Codec::lzma}};
   for (auto [name, c] : aliases) {
     auto r = codec_from_name(name);
     ASSERT_TRUE(r.ok()) << name;

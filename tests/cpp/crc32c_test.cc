@@ -142,8 +142,8 @@ std::string backend_name(const ::testing::TestParamInfo<Crc32cBackend>& info) {
   return std::string(segpack::crc32c_backend_name(info.param));
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBackends, Crc32cBackendTest,
-                         ::testing::ValuesIn(segpack::crc32c_available_backends()), backend_name);
+INSTANTIATE_TEST_SUITE_P(AllBackends, Crc32cBackendTest, ::testing::ValuesIn(segpack::crc32c_available_backends()),
+                         backend_name);
 
 TEST(Crc32cDispatch, ActiveBackendIsAvailable) {
   EXPECT_TRUE(segpack::crc32c_backend_available(segpack::crc32c_active_backend()));

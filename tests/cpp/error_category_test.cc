@@ -7,8 +7,8 @@
 #include "segpack/batch.h"
 #include "segpack/codec.h"
 #include "segpack/get_many.h"
-#include "segpack/intmap.h"
 #include "segpack/internal/bytes.h"
+#include "segpack/intmap.h"
 #include "segpack/mapbuffer.h"
 #include "test_util.h"
 
@@ -17,11 +17,11 @@ namespace {
 
 using testing::bytes_of;
 
-#define EXPECT_ERROR(expr, want_code, want_category)                       \
-  do {                                                                     \
-    const ::segpack::Status _st = (expr);                                  \
-    EXPECT_EQ(_st.code(), want_code) << _st.to_string();                   \
-    EXPECT_EQ(_st.category(), want_category) << _st.to_string();           \
+#define EXPECT_ERROR(expr, want_code, want_category)             \
+  do {                                                           \
+    const ::segpack::Status _st = (expr);                        \
+    EXPECT_EQ(_st.code(), want_code) << _st.to_string();         \
+    EXPECT_EQ(_st.category(), want_category) << _st.to_string(); \
   } while (0)
 
 // ---------------------------------------------------------------- Status
@@ -200,8 +200,7 @@ TEST(ErrorCategory, IntMapErrorsAreFormat) {
                ErrorCategory::format);
   std::vector<std::uint8_t> version = raw;
   version[4] = 1;
-  EXPECT_ERROR(IntMapReader::open(Buffer::copy_of(version)).status(), ErrorCode::unsupported,
-               ErrorCategory::format);
+  EXPECT_ERROR(IntMapReader::open(Buffer::copy_of(version)).status(), ErrorCode::unsupported, ErrorCategory::format);
   std::vector<std::uint8_t> trailing = raw;
   trailing.push_back(0);
   EXPECT_ERROR(IntMapReader::open(Buffer::copy_of(trailing)).status(), ErrorCode::corrupt, ErrorCategory::format);

@@ -99,7 +99,9 @@ TEST(Eytzinger, OrderCheckAcceptsLayoutsAndRejectsOthers) {
       auto dup = eyt;
       dup[n - 1] = dup[0];  // any repeated key breaks the strict order
       std::size_t bad = 0;
-      EXPECT_FALSE(eytzinger_is_ordered(n, [&](std::size_t p) { return dup[p]; }, &bad)) << n;
+      EXPECT_FALSE(eytzinger_is_ordered(
+          n, [&](std::size_t p) { return dup[p]; }, &bad))
+          << n;
       EXPECT_LT(bad, n);
     }
   }

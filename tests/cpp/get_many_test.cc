@@ -1,6 +1,8 @@
 // get_many over a MapBuffer and over an IntMap: same bytes as get()
 // for random keys (repeats included), missing keys, defaults and found flags,
 // zero-copy segments, crc errors naming the key, range-source readers.
+#include "segpack/get_many.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -12,7 +14,6 @@
 #include <thread>
 #include <vector>
 
-#include "segpack/get_many.h"
 #include "segpack/intmap.h"
 #include "segpack/mapbuffer.h"
 #include "segpack/source.h"
@@ -238,8 +239,7 @@ std::string map_case_name(const ::testing::TestParamInfo<MapCase>& info) {
 
 INSTANTIATE_TEST_SUITE_P(Codecs, GetManyMapBuffer,
                          ::testing::Values(MapCase{Codec::none, 0}, MapCase{Codec::none, 1}, MapCase{Codec::zstd, 0},
-                                           MapCase{Codec::zstd, 1}, MapCase{Codec::gzip, 0},
-                                           MapCase{Codec::gzip, 1}),
+                                           MapCase{Codec::zstd, 1}, MapCase{Codec::gzip, 0}, MapCase{Codec::gzip, 1}),
                          map_case_name);
 
 TEST(GetManyMapBufferZeroCopy, SegmentsPointIntoTheReadersBuffer) {

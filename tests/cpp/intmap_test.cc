@@ -17,9 +17,8 @@ TEST(IntMap, GoldenBytes) {
   auto b = build_intmap(p);
   ASSERT_TRUE(b.ok());
   // mapbuffer.IntMap({1: 2, 3: 4}).tobytes(): sorted [1,3] in Eytzinger order is [3,1].
-  std::vector<std::uint8_t> expected{'i', 'n', 't', 'm', 0, 3, 2, 0, 0, 0,
-                                     3, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0,
-                                     1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0};
+  std::vector<std::uint8_t> expected{'i', 'n', 't', 'm', 0, 3, 2, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0,
+                                     0,   0,   0,   0,   0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0};
   EXPECT_EQ(*b, expected);
 }
 

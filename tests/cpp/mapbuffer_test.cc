@@ -39,13 +39,13 @@ TEST(MapBuffer, GoldenBytesMatchMapbufferPackage) {
   auto built = build_mapbuffer(items_of(m));
   ASSERT_TRUE(built.ok()) << built.status().to_string();
   const std::vector<std::uint8_t> expected = {
-      'm', 'a', 'p', 'b', 'u', 'f', 'r', 1, 'n', 'o', 'n', 'e', 3, 0, 0, 0,   // header
-      2, 0, 0, 0, 0, 0, 0, 0, 64, 0, 0, 0, 0, 0, 0, 0,                      // (2, 64)
-      1, 0, 0, 0, 0, 0, 0, 0, 74, 0, 0, 0, 0, 0, 0, 0,                      // (1, 74)
-      3, 0, 0, 0, 0, 0, 0, 0, 83, 0, 0, 0, 0, 0, 0, 0,                      // (3, 83)
-      'w', 'o', 'r', 'l', 'd', '!', 0x96, 0x56, 0x99, 0x6d,                 // "world!" crc
-      'h', 'e', 'l', 'l', 'o', 0x4c, 0xbb, 0x71, 0x9a,                      // "hello" crc
-      0, 0, 0, 0};                                                          // b"" crc
+      'm', 'a', 'p', 'b', 'u', 'f',  'r',  1,    'n',  'o',  'n', 'e', 3, 0, 0, 0,  // header
+      2,   0,   0,   0,   0,   0,    0,    0,    64,   0,    0,   0,   0, 0, 0, 0,  // (2, 64)
+      1,   0,   0,   0,   0,   0,    0,    0,    74,   0,    0,   0,   0, 0, 0, 0,  // (1, 74)
+      3,   0,   0,   0,   0,   0,    0,    0,    83,   0,    0,   0,   0, 0, 0, 0,  // (3, 83)
+      'w', 'o', 'r', 'l', 'd', '!',  0x96, 0x56, 0x99, 0x6d,                        // "world!" crc
+      'h', 'e', 'l', 'l', 'o', 0x4c, 0xbb, 0x71, 0x9a,                              // "hello" crc
+      0,   0,   0,   0};                                                            // b"" crc
   EXPECT_EQ(*built, expected);
 }
 
@@ -262,8 +262,8 @@ TEST(MapBuffer, StreamingWriterWithValuesAroundTheBufferSize) {
   testing::TempDir dir;
   std::mt19937_64 rng(12);
   std::map<std::uint64_t, std::vector<std::uint8_t>> m;
-  for (std::size_t size : {std::size_t{3} << 20, (std::size_t{1} << 20) + 1, std::size_t{1} << 20,
-                           (std::size_t{1} << 20) - 1}) {
+  for (std::size_t size :
+       {std::size_t{3} << 20, (std::size_t{1} << 20) + 1, std::size_t{1} << 20, (std::size_t{1} << 20) - 1}) {
     m[rng()] = testing::random_bytes(size, rng());
   }
   for (int i = 0; i < 2000; ++i) m[rng()] = testing::random_bytes(rng() % 3000, rng());

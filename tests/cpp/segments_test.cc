@@ -132,9 +132,8 @@ TEST(Segments, OverlappingUnsortedGappedAccepted) {
 
 TEST(Segments, OutOfBoundsRejected) {
   const Buffer d = text("abc");
-  for (Segment s : {Segment{0, 4}, Segment{1, 3}, Segment{3, 1}, Segment{4, 0}, Segment{kMax, 0},
-                    Segment{0, kMax}, Segment{kMax, kMax}, Segment{kMax - 15, 19}, Segment{kMax - 1, 2},
-                    Segment{2, kMax - 1}}) {
+  for (Segment s : {Segment{0, 4}, Segment{1, 3}, Segment{3, 1}, Segment{4, 0}, Segment{kMax, 0}, Segment{0, kMax},
+                    Segment{kMax, kMax}, Segment{kMax - 15, 19}, Segment{kMax - 1, 2}, Segment{2, kMax - 1}}) {
     auto b = BufferWithSegments::make(d, {{0, 1}, s});
     EXPECT_EQ(b.status().code(), ErrorCode::out_of_range) << s.offset << "," << s.length;
     // The message names the offending segment (index 1) and the buffer size.
@@ -316,8 +315,8 @@ TEST(SegmentsCollection, DefaultConstructedIsEmpty) {
 }
 
 TEST(SegmentsCollection, LocateAcrossParts) {
-  auto c = BufferWithSegmentsCollection::make({bws("abc", {{0, 1}, {1, 1}, {2, 1}}), bws("XY", {{0, 2}}),
-                                               bws("mnop", {{3, 1}, {0, 0}}), bws("q", {{0, 1}})});
+  auto c = BufferWithSegmentsCollection::make(
+      {bws("abc", {{0, 1}, {1, 1}, {2, 1}}), bws("XY", {{0, 2}}), bws("mnop", {{3, 1}, {0, 0}}), bws("q", {{0, 1}})});
   ASSERT_TRUE(c.ok()) << c.status().to_string();
   ASSERT_EQ(c->size(), 7u);
   EXPECT_EQ(c->part_count(), 4u);

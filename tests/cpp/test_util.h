@@ -70,14 +70,14 @@ class TempDir {
 
 }  // namespace segpack::testing
 
-#define SEGPACK_ASSERT_OK(expr)                         \
-  do {                                                  \
-    const ::segpack::Status _st = (expr);               \
-    ASSERT_TRUE(_st.ok()) << _st.to_string();           \
+#define SEGPACK_ASSERT_OK(expr)               \
+  do {                                        \
+    const ::segpack::Status _st = (expr);     \
+    ASSERT_TRUE(_st.ok()) << _st.to_string(); \
   } while (0)
 
-#define SEGPACK_EXPECT_CODE(expr, want_code)                                                  \
-  do {                                                                                        \
-    const ::segpack::Status _st = (expr);                                                     \
-    EXPECT_EQ(_st.code(), want_code) << "got " << _st.to_string();                            \
+#define SEGPACK_EXPECT_CODE(expr, want_code)                       \
+  do {                                                             \
+    const ::segpack::Status _st = (expr);                          \
+    EXPECT_EQ(_st.code(), want_code) << "got " << _st.to_string(); \
   } while (0)

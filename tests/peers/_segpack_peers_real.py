@@ -32,7 +32,9 @@ def load_real(name: str) -> types.ModuleType:
         return sys.modules[alias]
     found = importlib.machinery.PathFinder.find_spec(name, [p for p in sys.path if _outside_shims(p)])
     if found is None or found.origin is None:
-        raise ImportError(f"the real {name!r} package is not installed (the peer stage needs it underneath the shim)")
+        raise ImportError(
+            f"the real {name!r} package is not installed (the peer stage needs it underneath the shim)"
+        )
     spec = importlib.util.spec_from_file_location(
         alias, found.origin, submodule_search_locations=found.submodule_search_locations
     )

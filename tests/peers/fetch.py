@@ -39,14 +39,25 @@ def _download(name: str, version: str, dest: Path) -> Path:
     archive = sdists / f"{name}-{version}.tar.gz"
     if not archive.exists():
         cmd = [
-            sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-            "--no-binary", name, f"{name}=={version}", "--dest", str(sdists),
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--no-binary",
+            name,
+            f"{name}=={version}",
+            "--dest",
+            str(sdists),
         ]
         print("peers:", " ".join(cmd[1:]), flush=True)
         done = subprocess.run(cmd)
         if done.returncode != 0 or not archive.exists():
-            sys.exit(f"peers: could not download the {name}=={version} sdist (network?); "
-                     f"put {archive.name} into {sdists} by hand to run offline")
+            sys.exit(
+                f"peers: could not download the {name}=={version} sdist (network?); "
+                f"put {archive.name} into {sdists} by hand to run offline"
+            )
     return archive
 
 

@@ -52,13 +52,20 @@ def run_suite(name: str, folder: Path, extra: list[str]) -> int:
     env["ZSTD_SLOW_TESTS"] = "1"
     targets = [str(folder / t) for t in SUITES[name]]
     cmd = [
-        sys.executable, "-m", "pytest",
-        "-c", str(HERE / "pytest.ini"),
-        "--rootdir", str(folder.parent),
-        "-p", "segpack_peers",
+        sys.executable,
+        "-m",
+        "pytest",
+        "-c",
+        str(HERE / "pytest.ini"),
+        "--rootdir",
+        str(folder.parent),
+        "-p",
+        "segpack_peers",
     ]
     paths = [a for a in extra if "::" in a or a.endswith(".py")]
-    if paths:  # explicit tests, relative to build/peers/ as in differences.toml, replace the default selection
+    if (
+        paths
+    ):  # explicit tests, relative to build/peers/ as in differences.toml, replace the default selection
         targets = [a if os.path.isabs(a) else str(folder.parent / a) for a in paths]
     cmd += [a for a in extra if a not in paths]
     if not extra:
@@ -80,7 +87,9 @@ def main(argv: list[str]) -> int:
         except importlib.metadata.PackageNotFoundError:
             installed = None
         if installed != PEERS[name][0]:
-            print(f"peers: note: the tests are {name} {PEERS[name][0]}'s, the installed {name} is {installed}")
+            print(
+                f"peers: note: the tests are {name} {PEERS[name][0]}'s, the installed {name} is {installed}"
+            )
     failed = [s for s in suites if run_suite(s, folders[s], argv) != 0]
     if failed:
         print(f"peer suites failed: {', '.join(failed)}", file=sys.stderr)

@@ -62,7 +62,7 @@ def peer_id(item) -> str:
         rel = path.relative_to(PEERS_DIR).as_posix()
     except ValueError:
         rel = path.as_posix()
-    return rel + item.nodeid[len(item.nodeid.split("::", 1)[0]):]
+    return rel + item.nodeid[len(item.nodeid.split("::", 1)[0]) :]
 
 
 def pytest_addoption(parser):

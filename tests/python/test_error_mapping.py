@@ -121,7 +121,9 @@ def test_unsupported_stream_options_are_unsupported_format():
     x[6] = 0x01
     struct.pack_into("<I", x, 8, zlib.crc32(bytes(x[6:8])))
     raises_exactly(E.UnsupportedFormatError, lambda: segpack.decompress(bytes(x), "lzma"))
-    raises_exactly(E.UnsupportedFormatError, lambda: segpack.multi_decompress_to_buffer([bytes(x)], codec="lzma"))
+    raises_exactly(
+        E.UnsupportedFormatError, lambda: segpack.multi_decompress_to_buffer([bytes(x)], codec="lzma")
+    )
 
 
 def test_decode_errors_in_a_map():

@@ -34,12 +34,16 @@ def records(n, seed, size=1024):
     for _ in range(n):
         parts = []
         while sum(map(len, parts)) < size:
-            parts.append(json.dumps({
-                "id": rng.randrange(10**9),
-                "type": rng.choice(["mesh", "skeleton", "annotation", "segment"]),
-                "position": [round(rng.uniform(0, 1e5), 1) for _ in range(3)],
-                "tags": rng.sample(["proofread", "auto", "merged", "split", "soma"], 2),
-            }))
+            parts.append(
+                json.dumps(
+                    {
+                        "id": rng.randrange(10**9),
+                        "type": rng.choice(["mesh", "skeleton", "annotation", "segment"]),
+                        "position": [round(rng.uniform(0, 1e5), 1) for _ in range(3)],
+                        "tags": rng.sample(["proofread", "auto", "merged", "split", "soma"], 2),
+                    }
+                )
+            )
         out.append("\n".join(parts).encode()[:size])
     return out
 
@@ -69,13 +73,22 @@ class _Ref:
         lib.ZSTD_freeCCtx.argtypes = [ctypes.c_void_p]
         lib.ZSTD_CCtx_setParameter.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
         lib.ZSTD_CCtx_setParameter.restype = ctypes.c_size_t
-        lib.ZSTD_CCtx_loadDictionary_byReference.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+        lib.ZSTD_CCtx_loadDictionary_byReference.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_char_p,
+            ctypes.c_size_t,
+        ]
         lib.ZSTD_CCtx_loadDictionary_byReference.restype = ctypes.c_size_t
         lib.ZSTD_compressBound.restype = ctypes.c_size_t
         lib.ZSTD_compressBound.argtypes = [ctypes.c_size_t]
         lib.ZSTD_compress2.restype = ctypes.c_size_t
-        lib.ZSTD_compress2.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p,
-                                       ctypes.c_size_t]
+        lib.ZSTD_compress2.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_char_p,
+            ctypes.c_size_t,
+        ]
         lib.ZSTD_isError.argtypes = [ctypes.c_size_t]
         self.lib = lib
         v = lib.ZSTD_versionNumber()
@@ -85,11 +98,18 @@ class _Ref:
         lib = self.lib
         c = lib.ZSTD_createCCtx()
         try:
-            for p, v in ((self.C_LEVEL, level), (self.C_CONTENT_SIZE, content_size), (self.C_CHECKSUM, checksum),
-                         (self.C_DICT_ID, dict_id), *params):
+            for p, v in (
+                (self.C_LEVEL, level),
+                (self.C_CONTENT_SIZE, content_size),
+                (self.C_CHECKSUM, checksum),
+                (self.C_DICT_ID, dict_id),
+                *params,
+            ):
                 assert not lib.ZSTD_isError(lib.ZSTD_CCtx_setParameter(c, p, v))
             if dict_bytes:
-                assert not lib.ZSTD_isError(lib.ZSTD_CCtx_loadDictionary_byReference(c, dict_bytes, len(dict_bytes)))
+                assert not lib.ZSTD_isError(
+                    lib.ZSTD_CCtx_loadDictionary_byReference(c, dict_bytes, len(dict_bytes))
+                )
             bound = lib.ZSTD_compressBound(len(data))
             out = ctypes.create_string_buffer(bound)
             n = lib.ZSTD_compress2(c, out, bound, data, len(data))
@@ -118,19 +138,25 @@ def test_frames_equal_reference_sequence(ref, d, level):
         assert ours == ref.compress(data, level, d.as_bytes()), (level, len(data))
 
 
-@pytest.mark.parametrize("kw,ref_kw", [
-    (dict(write_checksum=True), dict(checksum=1)),
-    (dict(write_content_size=False), dict(content_size=0)),
-    (dict(write_dict_id=False), dict(dict_id=0)),
-])
+@pytest.mark.parametrize(
+    "kw,ref_kw",
+    [
+        (dict(write_checksum=True), dict(checksum=1)),
+        (dict(write_content_size=False), dict(content_size=0)),
+        (dict(write_dict_id=False), dict(dict_id=0)),
+    ],
+)
 def test_frame_flags_equal_reference_sequence(ref, d, kw, ref_kw):
     for data in (ITEMS[3], BIG):
         assert segpack.ZstdCompressor(dict_data=d, **kw).compress(data) == ref.compress(
-            data, 3, d.as_bytes(), **ref_kw)
+            data, 3, d.as_bytes(), **ref_kw
+        )
 
 
 def test_low_level_params_equal_reference_sequence(ref, d):
-    p = segpack.ZstdCompressionParameters(compression_level=3, window_log=15, strategy=2, write_content_size=1)
+    p = segpack.ZstdCompressionParameters(
+        compression_level=3, window_log=15, strategy=2, write_content_size=1
+    )
     ours = segpack.ZstdCompressor(compression_params=p, dict_data=d)
     want = ref.compress(BIG, 3, d.as_bytes(), dict_id=0, params=((ref.C_WINDOW_LOG, 15), (ref.C_STRATEGY, 2)))
     assert ours.compress(BIG) == want
@@ -139,8 +165,9 @@ def test_low_level_params_equal_reference_sequence(ref, d):
 
 
 @pytest.mark.parametrize("level", [-5, 1])
-@pytest.mark.parametrize("kw", [{}, dict(write_checksum=True), dict(write_content_size=False),
-                                dict(write_dict_id=False)])
+@pytest.mark.parametrize(
+    "kw", [{}, dict(write_checksum=True), dict(write_content_size=False), dict(write_dict_id=False)]
+)
 def test_frames_identical_to_zstandard_fast_levels(level, kw):
     """Levels 1 and below (zstd's fast strategy) write the same frames in the
     libzstd segpack links and in the one python-zstandard bundles."""
@@ -149,7 +176,8 @@ def test_frames_identical_to_zstandard_fast_levels(level, kw):
     for data in (b"", b"abc", *ITEMS[:10], BIG):
         assert sc.compress(data) == zc.compress(data)
     assert [bytes(s) for s in sc.multi_compress_to_buffer(ITEMS, threads=2)] == [
-        bytes(s) for s in zc.multi_compress_to_buffer(ITEMS, threads=2)]
+        bytes(s) for s in zc.multi_compress_to_buffer(ITEMS, threads=2)
+    ]
 
 
 def test_frames_identical_to_zstandard_with_dictionary_fast_level():
@@ -165,9 +193,11 @@ def test_frames_identical_to_zstandard_same_libzstd(d, level):
     zdict = zstandard.ZstdCompressionDict(d.as_bytes())
     for kw in ({}, dict(write_checksum=True)):
         assert segpack.ZstdCompressor(level=level, **kw).compress(BIG) == zstandard.ZstdCompressor(
-            level=level, **kw).compress(BIG)
-        assert segpack.ZstdCompressor(level=level, dict_data=d, **kw).compress(BIG) == zstandard.ZstdCompressor(
-            level=level, dict_data=zdict, **kw).compress(BIG)
+            level=level, **kw
+        ).compress(BIG)
+        assert segpack.ZstdCompressor(level=level, dict_data=d, **kw).compress(
+            BIG
+        ) == zstandard.ZstdCompressor(level=level, dict_data=zdict, **kw).compress(BIG)
 
 
 # ------------------------------------------------------------ frame parameters as python-zstandard reads them
@@ -185,8 +215,12 @@ def test_frame_parameters_read_by_zstandard(d, level):
         p = zstandard.get_frame_parameters(f)
         for k, v in want.items():
             assert getattr(p, k) == v, (kw, k)
-        assert zstandard.ZstdDecompressor(dict_data=zstandard.ZstdCompressionDict(d.as_bytes())).decompress(
-            f, max_output_size=1 << 20) == ITEMS[0]
+        assert (
+            zstandard.ZstdDecompressor(dict_data=zstandard.ZstdCompressionDict(d.as_bytes())).decompress(
+                f, max_output_size=1 << 20
+            )
+            == ITEMS[0]
+        )
 
 
 def test_defaults_match_zstandard():
@@ -213,7 +247,9 @@ def test_argument_conflicts_match_zstandard():
 def test_compression_params_level_wins():
     p = segpack.ZstdCompressionParameters.from_level(1)
     assert p.compression_level == 0 and p.strategy == 1  # from_level fills the low-level parameters
-    a = segpack.ZstdCompressor(level=19, compression_params=segpack.ZstdCompressionParameters(compression_level=1))
+    a = segpack.ZstdCompressor(
+        level=19, compression_params=segpack.ZstdCompressionParameters(compression_level=1)
+    )
     assert a.level == 1
     assert a.compress(BIG) == segpack.ZstdCompressor(level=1, write_dict_id=False).compress(BIG)
 
@@ -222,17 +258,28 @@ def test_from_level_matches_zstandard():
     for level, size in ((1, 0), (3, 1000), (19, 1 << 20)):
         ours = segpack.ZstdCompressionParameters.from_level(level, source_size=size)
         theirs = zstandard.ZstdCompressionParameters.from_level(level, source_size=size)
-        for name in ("window_log", "chain_log", "hash_log", "search_log", "min_match", "target_length", "strategy"):
+        for name in (
+            "window_log",
+            "chain_log",
+            "hash_log",
+            "search_log",
+            "min_match",
+            "target_length",
+            "strategy",
+        ):
             assert getattr(ours, name) == getattr(theirs, name), (level, name)
 
 
-@pytest.mark.parametrize("kw,name", [
-    (dict(window_log=99), "window_log"),
-    (dict(hash_log=1), "hash_log"),
-    (dict(strategy=12), "strategy"),
-    (dict(format=segpack.FORMAT_ZSTD1_MAGICLESS), "format"),
-    (dict(threads=100000), "threads"),
-])
+@pytest.mark.parametrize(
+    "kw,name",
+    [
+        (dict(window_log=99), "window_log"),
+        (dict(hash_log=1), "hash_log"),
+        (dict(strategy=12), "strategy"),
+        (dict(format=segpack.FORMAT_ZSTD1_MAGICLESS), "format"),
+        (dict(threads=100000), "threads"),
+    ],
+)
 def test_parameter_out_of_bounds_is_named(kw, name):
     with pytest.raises(E.ZstdParameterError, match=name) as e:
         segpack.ZstdCompressionParameters(**kw)
@@ -259,8 +306,9 @@ def test_decompressor_arguments():
 
 def test_max_window_size():
     data = BIG * 4
-    f = segpack.ZstdCompressor(compression_params=segpack.ZstdCompressionParameters(
-        window_log=20, write_content_size=0)).compress(data)
+    f = segpack.ZstdCompressor(
+        compression_params=segpack.ZstdCompressionParameters(window_log=20, write_content_size=0)
+    ).compress(data)
     assert zstandard.get_frame_parameters(f).window_size == 1 << 20
     small = segpack.ZstdDecompressor(max_window_size=1 << 16)
     with pytest.raises(E.ZstdLimitExceededError, match="max_window_size") as e:
@@ -283,7 +331,11 @@ def test_dictionary_object(d):
     assert d.k > 0 and d.d > 0
     assert zstandard.ZstdCompressionDict(d.as_bytes()).dict_id() == d.dict_id()
     again = pickle.loads(pickle.dumps(d))
-    assert again.as_bytes() == d.as_bytes() and again.dict_id() == d.dict_id() and (again.k, again.d) == (d.k, d.d)
+    assert (
+        again.as_bytes() == d.as_bytes()
+        and again.dict_id() == d.dict_id()
+        and (again.k, again.d) == (d.k, d.d)
+    )
     assert "ZstdCompressionDict" in repr(d)
     raw = segpack.ZstdCompressionDict(b"some raw content", dict_type=segpack.DICT_TYPE_RAWCONTENT)
     assert raw.dict_id() == 0 and len(raw) == 16
@@ -340,13 +392,17 @@ def test_large_items_with_dictionary(d):
 
 def test_missing_and_wrong_dictionary(d):
     f = segpack.ZstdCompressor(dict_data=d).compress(ITEMS[0])
-    with pytest.raises(E.ZstdDecompressionError, match=f"needs dictionary {d.dict_id()}, the decoder has no dict") as e:
+    with pytest.raises(
+        E.ZstdDecompressionError, match=f"needs dictionary {d.dict_id()}, the decoder has no dict"
+    ) as e:
         segpack.ZstdDecompressor().decompress(f)
     assert isinstance(e.value, E.DecompressionError) and isinstance(e.value, segpack.ZstdError)
     other = segpack.train_dictionary(8192, records(600, seed=9), dict_id=77)
     with pytest.raises(segpack.ZstdError, match="the decoder has dictionary 77"):
         segpack.ZstdDecompressor(dict_data=other).decompress(f)
-    with pytest.raises(E.DecompressionError, match="error decompressing item 0: zstd: the frame needs dictionary"):
+    with pytest.raises(
+        E.DecompressionError, match="error decompressing item 0: zstd: the frame needs dictionary"
+    ):
         segpack.ZstdDecompressor().multi_decompress_to_buffer([f, f], threads=2)
     with pytest.raises(segpack.ZstdError):
         segpack.multi_decompress_to_buffer([f], codec="zstd")
@@ -369,7 +425,9 @@ def test_corrupt_dictionary():
 
 def test_empty_dictionary_is_no_dictionary():
     e = segpack.ZstdCompressionDict(b"")
-    assert segpack.ZstdCompressor(dict_data=e).compress(ITEMS[0]) == segpack.ZstdCompressor().compress(ITEMS[0])
+    assert segpack.ZstdCompressor(dict_data=e).compress(ITEMS[0]) == segpack.ZstdCompressor().compress(
+        ITEMS[0]
+    )
 
 
 # ------------------------------------------------------------ ZstdError
@@ -381,12 +439,17 @@ def test_zstd_errors_are_zstd_error_and_the_old_class():
     cases = [
         (lambda: segpack.ZstdDecompressor().decompress(corrupt), E.DecompressionError),
         (lambda: segpack.decompress(corrupt, "zstd"), E.DecompressionError),
-        (lambda: segpack.ZstdDecompressor().multi_decompress_to_buffer([frame, corrupt]), E.DecompressionError),
+        (
+            lambda: segpack.ZstdDecompressor().multi_decompress_to_buffer([frame, corrupt]),
+            E.DecompressionError,
+        ),
         (lambda: segpack.multi_decompress_to_buffer([corrupt], codec="zstd"), E.DecompressionError),
         (lambda: segpack.Decompressor("zstd").decompress(b"\x00" * 10), E.DecompressionError),
         (lambda: segpack.ZstdDecompressor(max_output_size=10).decompress(frame), E.LimitExceededError),
-        (lambda: segpack.ZstdDecompressor(max_output_size=10).multi_decompress_to_buffer([frame]),
-         E.LimitExceededError),
+        (
+            lambda: segpack.ZstdDecompressor(max_output_size=10).multi_decompress_to_buffer([frame]),
+            E.LimitExceededError,
+        ),
         (lambda: segpack.decompress(frame, "zstd", max_output=5), E.LimitExceededError),
         (lambda: segpack.compress(b"x", "zstd", 99), ValueError),
     ]
@@ -500,7 +563,9 @@ def test_one_shot_concurrent_threads(d):
             for _ in range(3):
                 assert [c.compress(x) for x in inputs] == want
                 assert [dc.decompress(f) for f in want] == inputs
-                assert [segpack.decompress(segpack.compress(x, "gzip"), "gzip") for x in inputs[:10]] == inputs[:10]
+                assert [
+                    segpack.decompress(segpack.compress(x, "gzip"), "gzip") for x in inputs[:10]
+                ] == inputs[:10]
         except Exception as e:  # pragma: no cover - reported below
             errors.append(e)
 

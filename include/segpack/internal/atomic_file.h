@@ -47,7 +47,7 @@ class AtomicFile {
   std::string final_path_;
   std::string temp_path_;  // empty for scratch files (already unlinked)
   std::uint64_t size_ = 0;
-  std::string buffer_;     // write-combining buffer for small appends
+  std::string buffer_;  // write-combining buffer for small appends
   Status flush_buffer();
 };
 

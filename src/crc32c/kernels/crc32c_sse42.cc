@@ -52,10 +52,10 @@ static_assert(kShift.k[kMaxShift / kGrain] == xpow_mod(8 * kMaxShift - 33));
 // a * x^(8*sa) ^ b * x^(8*sb) as the xor of both 64-bit carry-less products
 // (still to be reduced with one crc32).
 inline std::uint64_t clmul2(std::uint32_t a, std::uint32_t ka, std::uint32_t b, std::uint32_t kb) noexcept {
-  const __m128i va = _mm_clmulepi64_si128(_mm_cvtsi32_si128(static_cast<int>(a)),
-                                          _mm_cvtsi32_si128(static_cast<int>(ka)), 0x00);
-  const __m128i vb = _mm_clmulepi64_si128(_mm_cvtsi32_si128(static_cast<int>(b)),
-                                          _mm_cvtsi32_si128(static_cast<int>(kb)), 0x00);
+  const __m128i va =
+      _mm_clmulepi64_si128(_mm_cvtsi32_si128(static_cast<int>(a)), _mm_cvtsi32_si128(static_cast<int>(ka)), 0x00);
+  const __m128i vb =
+      _mm_clmulepi64_si128(_mm_cvtsi32_si128(static_cast<int>(b)), _mm_cvtsi32_si128(static_cast<int>(kb)), 0x00);
   return static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_xor_si128(va, vb)));
 }
 

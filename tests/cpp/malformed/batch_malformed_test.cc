@@ -50,8 +50,7 @@ bool names(const Status& st, const std::string& what) { return st.message().find
 // Runs a batch of good frames with `bad` at position `at`, on 1 and 2
 // threads; every run must fail with `code`, naming item `at`.
 void expect_item_fails(Codec c, const Bytes& bad, std::size_t at, ErrorCode code,
-                       std::uint64_t max_output = kDefaultBatchMaxOutput,
-                       std::span<const std::uint64_t> sizes = {}) {
+                       std::uint64_t max_output = kDefaultBatchMaxOutput, std::span<const std::uint64_t> sizes = {}) {
   std::vector<Bytes> owned;
   for (std::size_t i = 0; i < at + 3; ++i) owned.push_back(i == at ? bad : packed(c, text(800 + i, i)));
   std::vector<ByteSpan> frames(owned.begin(), owned.end());

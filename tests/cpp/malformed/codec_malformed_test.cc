@@ -197,7 +197,7 @@ const Bytes kGarbage = {'g', 'a', 'r', 'b', 'a', 'g', 'e', '!', 1, 2, 3};
 
 TEST(CodecMalformed, GzipTrailingGarbage) {
   expect_trailing_rejected(Codec::gzip, kGarbage);
-  expect_trailing_rejected(Codec::gzip, {0, 0, 0, 0});      // zero padding is not accepted either
+  expect_trailing_rejected(Codec::gzip, {0, 0, 0, 0});                  // zero padding is not accepted either
   expect_trailing_rejected(Codec::gzip, {0x1f, 0x8b, 8}, "truncated");  // a cut second member
 }
 TEST(CodecMalformed, BrotliTrailingGarbage) { expect_trailing_rejected(Codec::brotli, kGarbage); }
@@ -311,8 +311,8 @@ TEST(CodecMalformed, OutputOverMaxOutputIsResourceExhausted) {
       DecompressOptions opts;
       opts.max_output = limit;
       Status st = decode(c, bomb, opts, limit);
-      EXPECT_EQ(st.code(), ErrorCode::resource_exhausted) << codec_name(c) << " limit " << limit << ": "
-                                                          << st.to_string();
+      EXPECT_EQ(st.code(), ErrorCode::resource_exhausted)
+          << codec_name(c) << " limit " << limit << ": " << st.to_string();
       EXPECT_TRUE(contains(st, "max_output (" + std::to_string(limit) + " bytes)")) << st.message();
     }
   }

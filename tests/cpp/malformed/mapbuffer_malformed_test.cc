@@ -17,8 +17,8 @@ using internal::store_le;
 using testing::bytes_of;
 
 std::vector<std::uint8_t> sample(Codec codec = Codec::none, int version = 1) {
-  std::vector<std::vector<std::uint8_t>> vals{bytes_of("alpha"), bytes_of("beta"), bytes_of("gamma"), {},
-                                              bytes_of("delta-delta")};
+  std::vector<std::vector<std::uint8_t>> vals{
+      bytes_of("alpha"), bytes_of("beta"), bytes_of("gamma"), {}, bytes_of("delta-delta")};
   std::vector<MapBufferItem> items;
   for (std::size_t i = 0; i < vals.size(); ++i) items.push_back({(i + 1) * 10, vals[i]});
   MapBufferWriteOptions o;
@@ -41,7 +41,9 @@ Status read_all(const std::vector<std::uint8_t>& b) {
   return r->validate();
 }
 
-void set_offset(std::vector<std::uint8_t>& b, std::size_t i, std::uint64_t v) { store_le<std::uint64_t>(b.data() + 16 + 16 * i + 8, v); }
+void set_offset(std::vector<std::uint8_t>& b, std::size_t i, std::uint64_t v) {
+  store_le<std::uint64_t>(b.data() + 16 + 16 * i + 8, v);
+}
 
 TEST(MapBufferMalformed, BadMagic) {
   auto b = sample();

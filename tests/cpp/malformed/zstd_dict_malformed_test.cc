@@ -90,9 +90,7 @@ TEST(ZstdDictMalformed, TruncatedAfterTheHeader) {
   expect_unusable(d, ZstdDictType::full);
 }
 
-TEST(ZstdDictMalformed, FullTypeWithoutMagic) {
-  expect_unusable(text(5, 2000), ZstdDictType::full);
-}
+TEST(ZstdDictMalformed, FullTypeWithoutMagic) { expect_unusable(text(5, 2000), ZstdDictType::full); }
 
 }  // namespace
 }  // namespace segpack

@@ -5,9 +5,9 @@ them; every other attribute is the installed mapbuffer package's, unchanged.
 No behaviour is patched.
 """
 
-import segpack
-
 from _segpack_peers_real import load_real, reexport
+
+import segpack
 
 _real = load_real("mapbuffer")
 
