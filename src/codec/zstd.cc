@@ -48,8 +48,13 @@ unsigned long long declared_total(ByteSpan in) noexcept {
     ZSTD_frameHeader h;
     if (ZSTD_getFrameHeader(&h, in.data() + pos, n - pos) != 0) return ZSTD_CONTENTSIZE_ERROR;
     if (h.frameType == ZSTD_skippableFrame) {
-      if (h.frameContentSize > n - pos - h.headerSize) return ZSTD_CONTENTSIZE_ERROR;
-      pos += h.headerSize + static_cast<std::size_t>(h.frameContentSize);
+      // libzstd 1.5.4 leaves headerSize at 0 for skippable frames: use the
+      // format's fixed 8-byte header (magic + size), so every frame advances.
+      constexpr std::size_t kSkippableHeader = 8;
+      if (n - pos < kSkippableHeader || h.frameContentSize > n - pos - kSkippableHeader) {
+        return ZSTD_CONTENTSIZE_ERROR;
+      }
+      pos += kSkippableHeader + static_cast<std::size_t>(h.frameContentSize);
       continue;
     }
     if (h.frameContentSize == ZSTD_CONTENTSIZE_UNKNOWN) return ZSTD_CONTENTSIZE_UNKNOWN;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -205,6 +206,31 @@ TEST(CodecMalformed, ZstdTrailingGarbage) {
   expect_trailing_rejected(Codec::zstd, kGarbage);
   expect_trailing_rejected(Codec::zstd, {1, 2});
 }
+// Empty skippable frames (libzstd 1.5.4 reports their header size as 0): a
+// declared-size walk once looped forever on them (found by fuzz_batch_decompress).
+TEST(CodecMalformed, ZstdEmptySkippableFramesEndTheWalk) {
+  const Bytes skippable = {0x50, 0x2a, 0x4d, 0x18, 0, 0, 0, 0};
+  Bytes in = skippable;
+  in.insert(in.end(), {0, 0, 0, 0});  // then bytes that are no frame
+  auto r = decompress(Codec::zstd, in);
+  EXPECT_FALSE(r.ok());
+  EXPECT_FALSE(Decompressor::make(Codec::zstd)->declared_size(in).has_value());
+  Bytes two = skippable;
+  two.insert(two.end(), skippable.begin(), skippable.end());
+  auto only_skippable = decompress(Codec::zstd, two);  // no data frame: nothing, or a clean error
+  if (only_skippable.ok()) {
+    EXPECT_TRUE(only_skippable->empty());
+  }
+  auto frame = compress(Codec::zstd, Bytes{1, 2, 3});
+  ASSERT_TRUE(frame.ok());
+  Bytes mixed = skippable;
+  mixed.insert(mixed.end(), frame->begin(), frame->end());
+  auto back = decompress(Codec::zstd, mixed);
+  ASSERT_TRUE(back.ok()) << back.status().to_string();
+  EXPECT_EQ(*back, (Bytes{1, 2, 3}));
+  EXPECT_EQ(Decompressor::make(Codec::zstd)->declared_size(mixed), std::optional<std::uint64_t>(3));
+}
+
 TEST(CodecMalformed, LzmaTrailingGarbage) {
   expect_trailing_rejected(Codec::lzma, kGarbage);
   expect_trailing_rejected(Codec::lzma, {0, 0, 0}, "padding");  // must be a multiple of 4
