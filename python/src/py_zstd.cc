@@ -19,6 +19,7 @@
 #include "py_codecs.h"
 #include "py_segments.h"
 #include "py_sig.h"
+#include "segpack/internal/limits.h"
 
 namespace segpack::py {
 
@@ -72,14 +73,6 @@ class InputBytes {
 
 MutableByteSpan bytes_span(PyObject* b) {
   return {reinterpret_cast<std::uint8_t*>(PyBytes_AS_STRING(b)), static_cast<std::size_t>(PyBytes_GET_SIZE(b))};
-}
-
-// The same rule as the codecs' for trusting a declared size with one
-// allocation (DEFLATE's 1032:1 plus 64 KiB).
-bool plausible(std::uint64_t declared, std::size_t in) noexcept {
-  const std::uint64_t cap =
-      in > (UINT64_MAX - (64u << 10)) / 1032 ? UINT64_MAX : std::uint64_t{in} * 1032 + (64u << 10);
-  return declared <= cap;
 }
 
 int int_param(nb::handle v, const std::string& name) {
@@ -308,7 +301,7 @@ nb::bytes decompress_to_bytes(nb::handle data, Codec codec, std::optional<std::u
   // it fits the cap and is a plausible expansion; libzstd checks it anyway.
   if (codec == Codec::zstd || codec == Codec::none) {
     const std::optional<std::uint64_t> declared = codec == Codec::none ? s.size() : declared_size(codec, s);
-    if (declared && *declared <= opts.max_output && plausible(*declared, s.size()) &&
+    if (declared && *declared <= opts.max_output && *declared <= internal::plausible_output(s.size()) &&
         *declared <= static_cast<std::uint64_t>(PY_SSIZE_T_MAX)) {
       PyObject* out = PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(*declared));
       if (out == nullptr) throw nb::python_error();
