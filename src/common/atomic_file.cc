@@ -50,13 +50,14 @@ Result<std::pair<int, std::string>> make_temp(const std::string& path) {
 
 }  // namespace
 
-Result<AtomicFile> AtomicFile::create(const std::string& path) {
+Result<AtomicFile> AtomicFile::create(const std::string& path, bool durable) {
   if (path.empty()) return invalid_argument("empty path");
   SEGPACK_ASSIGN_OR_RETURN(auto fdpath, make_temp(path));
   AtomicFile f;
   f.fd_ = fdpath.first;
   f.temp_path_ = std::move(fdpath.second);
   f.final_path_ = path;
+  f.durable_ = durable;
   // mkstemp creates 0600; published files get the usual 0644 less the umask.
   mode_t mask = ::umask(0);
   ::umask(mask);
@@ -77,6 +78,7 @@ AtomicFile::AtomicFile(AtomicFile&& o) noexcept
       final_path_(std::move(o.final_path_)),
       temp_path_(std::move(o.temp_path_)),
       size_(o.size_),
+      durable_(o.durable_),
       buffer_(std::move(o.buffer_)) {
   o.fd_ = -1;
   o.temp_path_.clear();
@@ -89,6 +91,7 @@ AtomicFile& AtomicFile::operator=(AtomicFile&& o) noexcept {
     final_path_ = std::move(o.final_path_);
     temp_path_ = std::move(o.temp_path_);
     size_ = o.size_;
+    durable_ = o.durable_;
     buffer_ = std::move(o.buffer_);
     o.fd_ = -1;
     o.temp_path_.clear();
@@ -134,7 +137,7 @@ Result<Buffer> AtomicFile::map_contents() {
 Status AtomicFile::commit() {
   if (fd_ < 0 || temp_path_.empty()) return invalid_argument("commit of a closed or scratch file");
   Status st = flush_buffer();
-  if (st.ok() && ::fsync(fd_) != 0) st = io_error(errno_text("cannot fsync", temp_path_, errno));
+  if (st.ok() && durable_ && ::fsync(fd_) != 0) st = io_error(errno_text("cannot fsync", temp_path_, errno));
   if (st.ok() && ::close(fd_) != 0) st = io_error(errno_text("cannot close", temp_path_, errno));
   fd_ = -1;
   if (st.ok() && ::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {

@@ -201,7 +201,7 @@ Status ContainerWriter::write_to(const ContainerSink& sink) const {
 }
 
 Status ContainerWriter::write_file(const std::string& path) const {
-  SEGPACK_ASSIGN_OR_RETURN(auto file, internal::AtomicFile::create(path));
+  SEGPACK_ASSIGN_OR_RETURN(auto file, internal::AtomicFile::create(path, opts_.durable));
   SEGPACK_RETURN_IF_ERROR(write_to([&](ByteSpan b) { return file.write(b); }));
   return file.commit();  // on any error above, `file`'s destructor removes the temporary
 }

@@ -11,13 +11,18 @@
 namespace segpack::internal {
 
 /// Writes go to a temporary file created next to `path` (same folder, so the
-/// final rename is atomic on POSIX file systems). commit() flushes, fsyncs and
-/// renames it over `path`; destruction without commit() deletes it, so a
-/// failed or abandoned write never leaves a partial file at `path`.
+/// final rename is atomic on POSIX file systems). commit() flushes, fsyncs
+/// (when durable) and renames it over `path`; destruction without commit()
+/// deletes it, so a failed or abandoned write never leaves a partial file at
+/// `path`. Without the fsync the rename is still atomic for other processes
+/// and survives a crash of this one; only a power loss or OS crash soon after
+/// commit() may then leave the old file, or on some file systems an empty or
+/// partial one, at `path`.
 class AtomicFile {
  public:
+  /// `durable`: commit() fsyncs the file before the rename.
   /// Errors: io_error (folder missing or not writable).
-  static Result<AtomicFile> create(const std::string& path);
+  static Result<AtomicFile> create(const std::string& path, bool durable = true);
   /// An anonymous scratch file in the folder of `near_path`, deleted on close.
   static Result<AtomicFile> scratch(const std::string& near_path);
 
@@ -47,6 +52,7 @@ class AtomicFile {
   std::string final_path_;
   std::string temp_path_;  // empty for scratch files (already unlinked)
   std::uint64_t size_ = 0;
+  bool durable_ = true;
   std::string buffer_;  // write-combining buffer for small appends
   Status flush_buffer();
 };
