@@ -307,3 +307,34 @@ def test_the_opcode_walk_checks_lengths_before_anything_is_allocated():
     stream = b"\x80\x05\x96" + struct.pack("<Q", 1 << 60) + b"abc."
     with pytest.raises(segpack.ValidationError, match="malformed pickle stream"):
         segpack.deserialize(raw_payload(stream), max_depth=100)
+
+
+@pytest.mark.parametrize(
+    "opcode,width",
+    [
+        (b"\x8e", "<Q"),
+        (b"\x96", "<Q"),
+        (b"\x8d", "<Q"),
+        (b"B", "<I"),
+        (b"X", "<I"),
+        (b"\x8b", "<i"),
+        (b"\x95", "<Q"),
+    ],
+    ids=["BINBYTES8", "BYTEARRAY8", "BINUNICODE8", "BINBYTES", "BINUNICODE", "LONG4", "FRAME"],
+)
+@pytest.mark.parametrize("trusted", [False, True])
+def test_regression_a_forged_length_is_rejected_without_max_depth(opcode, width, trusted):
+    """Every load walks the stream's declared lengths first (not only with max_depth): a length
+    beyond the bytes left is a ValidationError, never an allocation of that size."""
+    claim = 2**31 - 1 if width == "<i" else (2**60 if width == "<Q" else 2**32 - 1)
+    stream = b"\x80\x05" + opcode + struct.pack(width, claim) + b"abc."
+    with pytest.raises(segpack.ValidationError, match=f"declares {claim} bytes, 4 are left"):
+        segpack.deserialize(raw_payload(stream), trusted=trusted)
+    # after a STOP nothing is read: what follows may be anything
+    assert (
+        segpack.deserialize(raw_payload(b"\x80\x05N." + opcode + struct.pack(width, claim)), trusted=trusted)
+        is None
+    )
+    # a length that fits is loaded as usual
+    fits = b"\x80\x05\x8e" + struct.pack("<Q", 3) + b"abc."
+    assert segpack.deserialize(raw_payload(fits), trusted=trusted) == b"abc"
