@@ -56,6 +56,7 @@ from .codecs import (  # noqa: F401
     train_dictionary,
 )
 from .objects import BufferObject, Serializer, deserialize, serialize  # noqa: F401
+from .objfile import BufferInfo, ObjectFile, dump, load  # noqa: F401
 
 __version__ = "0.1.0"
 
@@ -143,6 +144,10 @@ __all__ = [
     "deserialize",
     "Serializer",
     "BufferObject",
+    "dump",
+    "load",
+    "ObjectFile",
+    "BufferInfo",
     # segpack.errors.__all__, spelled out: type checkers read only a literal list
     # (tests/python/test_public_api.py checks that it has them all)
     "SegpackError",

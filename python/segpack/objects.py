@@ -29,6 +29,7 @@ from typing import IO, Any
 import numpy as np
 import numpy.lib.format as _format
 
+from . import _core
 from .errors import (
     BufferMismatchError,
     LimitExceededError,
@@ -61,11 +62,12 @@ class BufferObject:
     serialized object itself (nothing is copied): keep the object alive, and unchanged, until the
     buffer has been used."""
 
-    __slots__ = ("_pb",)
+    __slots__ = ("_pb", "_array")
 
     def __init__(self, pickle_buffer: pickle.PickleBuffer) -> None:
         """Wraps ``pickle_buffer`` (not copied). Returns None."""
         self._pb = pickle_buffer
+        self._array: tuple[Any, tuple[int, ...]] | None = None  # (dtype, shape) of the array it holds
 
     def total_bytes(self) -> int:
         """Returns the size of the buffer in bytes."""
@@ -231,6 +233,9 @@ class _Pickler(pickle.Pickler):
     def __init__(self, file: IO[bytes], buffer_callback: Callable[[pickle.PickleBuffer], Any] | None) -> None:
         super().__init__(file, protocol=_PROTOCOL, buffer_callback=buffer_callback)
         self._descrs: dict[Any, Any] = {}
+        # (PickleBuffer, dtype, shape) of the array reduced last: pickle saves that PickleBuffer
+        # (and calls the buffer callback) right after, before anything else of the array
+        self.last_array: tuple[Any, Any, Any] | None = None
 
     def reducer_override(self, obj: Any) -> Any:
         if type(obj) is not _ndarray:
@@ -241,7 +246,9 @@ class _Pickler(pickle.Pickler):
         if dtype.hasobject:
             return _reduce_object_array(obj)
         if obj.flags.c_contiguous and dtype.itemsize and dtype.kind not in "MmV":  # the common case
-            return (_rebuild_array, (pickle.PickleBuffer(obj), dtype, obj.shape))  # type: ignore[arg-type]
+            pb = pickle.PickleBuffer(obj)  # type: ignore[arg-type]
+            self.last_array = (pb, dtype, obj.shape)
+            return (_rebuild_array, (pb, dtype, obj.shape))
         return self._reduce_array(obj)
 
     def _reduce_dtype(self, dtype: Any) -> Any:
@@ -278,6 +285,7 @@ class _Pickler(pickle.Pickler):
             except (ValueError, BufferError, TypeError):
                 # numpy exports no buffer for datetimes (also inside structured dtypes)
                 raw = pickle.PickleBuffer(data.reshape(-1).view(np.uint8))
+        self.last_array = (raw, dtype, arr.shape)
         if axes is None:
             return (_rebuild_array, (raw, dtype, arr.shape))
         return (_rebuild_array, (raw, dtype, arr.shape, axes))
@@ -557,12 +565,17 @@ def serialize(obj: Any, buffer_callback: Callable[[BufferObject], Any] | None = 
         user_callback = buffer_callback
 
         def callback(pb: pickle.PickleBuffer) -> Any:
-            in_band = user_callback(BufferObject(pb))
+            bo = BufferObject(pb)
+            last = pickler.last_array
+            if last is not None and last[0] is pb:
+                bo._array = (last[1], last[2])
+            in_band = user_callback(bo)
             if not in_band:
                 sizes.append(memoryview(pb).nbytes)
             return in_band
 
-        _Pickler(out, callback).dump(obj)
+        pickler = _Pickler(out, callback)
+        pickler.dump(obj)
     with out.getbuffer() as body:
         return b"".join((_header(sizes), body))
 
@@ -586,7 +599,9 @@ def deserialize(
     plus ``allow``: classes, functions or "module.qualname" strings); ``trusted=True`` is plain
     pickle, which runs whatever code the payload asks for. ``max_size`` bounds the payload plus
     its buffers in bytes, ``max_depth`` the nesting of its objects (checked by a walk over the
-    stream before loading; None: no limit).
+    stream before loading; None: no limit). Every length the stream declares is checked
+    against the bytes left in it before loading, trusted or not, so nothing is allocated at a
+    size the data chooses beyond its own length.
 
     Returns the object. Raises BufferMismatchError when ``buffers`` do not match what the header
     lists (missing, too few, too many, a wrong size, buffers for a payload without any), before
@@ -631,6 +646,9 @@ def deserialize(
                 f"segpack payload: {total} bytes with its buffers, over max_size={max_size}"
             )
     stream = view[start:]
+    # Every declared length (counted bytes, strings, frames) must fit in what is left: CPython's
+    # unpickler allocates a counted object at its declared size before it reads the bytes.
+    _core._check_pickle_lengths(stream)
     if max_depth is not None:
         _check_depth(stream, max_depth)
     if trusted:

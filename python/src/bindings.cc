@@ -21,4 +21,6 @@ NB_MODULE(_core, m) {
   bind_codecs(m);
   bind_zstd(m);
   bind_chunking(m);
+  bind_container(m);
+  bind_pickle_scan(m);
 }

@@ -77,6 +77,13 @@ def test_the_walk_sees_the_api():
         "BufferWithSegments.offsets",
         "write_mapbuffer",
         "crc32c",
+        "dump",
+        "load",
+        "ObjectFile.load",
+        "ObjectFile.info",
+        "ObjectFile.verify",
+        "ObjectFile.close",
+        "BufferInfo.__init__",
     ):
         assert expected in names
 
