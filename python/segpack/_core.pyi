@@ -1067,3 +1067,113 @@ def assemble_strided(address: int, dst_shape: Sequence[int], dst_strides: Sequen
     Returns None. Raises ValueError for a layout, chunk count or chunk size that does not match,
     TypeError for a chunk that is not bytes-like.
     """
+
+class ContainerWriter:
+    """
+    Collects buffers and a payload, then writes an object container (include/segpack/container.h). Private: use segpack.dump.
+    """
+
+    def __init__(self, alignment: int = 4096, threads: int = -1, durable: bool = True) -> None:
+        """
+        A writer whose uncompressed buffers are aligned to `alignment` by default; `threads` bounds the
+        workers (-1: the pool); `durable`: write_file fsyncs before the rename.
+
+        Raises ValueError for an alignment that is not a power of two up to 2**30.
+        """
+
+    def add_buffer(self, data: Buffer | numpy.typing.NDArray[Any], codec: str | int | bytes | None = None, level: int | None = None, alignment: int = 0, metadata: bytes = b'') -> int:
+        """
+        Adds a buffer (kept alive, not copied: keep it unchanged until written) stored with `codec` at
+        `level`, aligned to `alignment` (0: the writer's default when uncompressed, 1 when compressed),
+        with an opaque `metadata` blob. Returns its index.
+
+        Raises UnsupportedCompressionType for an unknown codec, ValueError for a bad level or alignment.
+        """
+
+    def set_payload(self, data: Buffer | numpy.typing.NDArray[Any]) -> None:
+        """Sets the payload (kept alive, not copied). Returns None."""
+
+    def __len__(self) -> int: ...
+
+    def write_file(self, path: str | os.PathLike[str]) -> None:
+        """
+        Writes the container to `path` atomically (a temporary file renamed over it; fsynced first when
+        durable), compressing on the pool without the GIL. Returns None.
+
+        Raises OSError (the old file is left as it was), CompressionError.
+        """
+
+    def write_to(self, stream: _typeshed.SupportsWrite[memoryview]) -> int:
+        """
+        Writes the container to `stream` (anything with write()) in order, handing it read-only
+        memoryviews of the memory itself (no intermediate copy; released after each call). Compresses
+        without the GIL. Returns the bytes written.
+
+        Raises what the stream raises, CompressionError.
+        """
+
+class ContainerReader:
+    """
+    A validated object container (include/segpack/container.h). Private: use segpack.load.
+    """
+
+    @staticmethod
+    def open_file(path: str | os.PathLike[str], mmap: bool = True, copy_on_write: bool = False, verify: bool = False, threads: int = -1) -> ContainerReader:
+        """
+        Opens the file: mapped read-only (default), mapped copy-on-write, or read into memory (mmap=False;
+        each uncompressed buffer's crc checked in the read pass). Checks the header and table. `verify`:
+        buffers() checks the crcs of mapped buffers too (in parallel).
+
+        Raises OSError, TruncatedError, ChecksumError, ValidationError, UnsupportedFormatError.
+        """
+
+    @staticmethod
+    def open(data: Buffer | numpy.typing.NDArray[Any], writable: bool = False, verify: bool = False, threads: int = -1) -> ContainerReader:
+        """
+        Opens a container held in memory (not copied: buffers are views of `data`, writable ones when
+        `writable` and `data` is). Checks the header and table; `verify` as for open_file.
+
+        Raises TypeError for an object without the buffer protocol, then as open_file.
+        """
+
+    def __len__(self) -> int: ...
+
+    @property
+    def file_size(self) -> int:
+        """Bytes of the whole container."""
+
+    def payload(self) -> memoryview:
+        """Returns a read-only memoryview of the payload (zero-copy)."""
+
+    def info(self, index: int) -> tuple[int, int, int, str | None, int, int, bytes]:
+        """
+        Returns (offset, stored length, raw length, codec, crc32c, alignment, metadata) of buffer
+        `index`. Raises IndexError for a bad index.
+        """
+
+    def infos(self) -> list[tuple[int, int, int, str | None, int, int, bytes]]:
+        """Returns info(i) of every buffer, in order."""
+
+    def buffers(self, writable: bool = False) -> list[memoryview]:
+        """
+        Returns a memoryview of every buffer, in order: views of the file for uncompressed buffers
+        (crcs checked in parallel when opened with verify), compressed ones decoded in parallel and
+        checked, all without the GIL. Writable views when `writable` and the memory is.
+
+        Raises ChecksumError naming the buffer, DecompressionError, ValidationError.
+        """
+
+    def verify(self) -> None:
+        """
+        Checks the payload's and every buffer's crc32c (decoding compressed ones) in parallel, without
+        the GIL. Returns None. Raises ChecksumError naming the lowest bad buffer, DecompressionError.
+        """
+
+def check_pickle_lengths(data: Buffer | numpy.typing.NDArray[Any]) -> None:
+    """
+    Checks that every length a pickle stream declares (counted bytes, strings, longs, frames) fits
+    in the bytes left after it, up to its STOP (or to the first malformed opcode, where the
+    unpickler stops with its own error), without building anything.
+
+    Returns None. Raises ValidationError for a length past the end.
+    """

@@ -648,7 +648,7 @@ def deserialize(
     stream = view[start:]
     # Every declared length (counted bytes, strings, frames) must fit in what is left: CPython's
     # unpickler allocates a counted object at its declared size before it reads the bytes.
-    _core._check_pickle_lengths(stream)
+    _core.check_pickle_lengths(stream)
     if max_depth is not None:
         _check_depth(stream, max_depth)
     if trusted:

@@ -51,15 +51,15 @@ class BufferInfo:
     #: the array's shape, or None
     shape: tuple[int, ...] | None
     #: file offset of the stored bytes
-    offset: int | None = None
+    offset: int | None
     #: bytes stored in the file
-    stored_size: int | None = None
+    stored_size: int | None
     #: codec of the stored bytes (None: uncompressed)
-    codec: str | None = None
+    codec: str | None
     #: crc32c of the raw bytes
-    crc32c: int | None = None
+    crc32c: int | None
     #: alignment of the offset
-    alignment: int | None = None
+    alignment: int | None
 
 
 BufferInfo.__init__.__doc__ = "Takes the fields in their order (keywords also). Returns None."
@@ -121,7 +121,7 @@ def dump(
     the stream raises."""
     buffers: list[BufferObject] = []
     payload = serialize(obj, buffer_callback=buffers.append)  # None: every buffer out-of-band
-    writer = _core._ContainerWriter(align, -1 if threads is None else threads, durable)
+    writer = _core.ContainerWriter(align, -1 if threads is None else threads, durable)
     writer.set_payload(payload)
     choose = codec if callable(codec) else None
     small = min(align, _SMALL_ALIGN)
@@ -129,7 +129,11 @@ def dump(
     for i, buf in enumerate(buffers):
         data = buf.getbuffer()
         meta, dtype, shape = _describe(buf, cache)
-        c = choose(BufferInfo(i, data.nbytes, dtype, shape)) if choose is not None else codec
+        c: Any = (
+            choose(BufferInfo(i, data.nbytes, dtype, shape, None, None, None, None, None))
+            if choose is not None
+            else codec
+        )
         if c is None:
             writer.add_buffer(data, None, None, 0 if data.nbytes >= align else small, meta)
         else:
@@ -137,7 +141,8 @@ def dump(
     if isinstance(file, (str, os.PathLike)):
         writer.write_file(file)
     elif hasattr(file, "write"):
-        writer.write_to(file)
+        stream: Any = file
+        writer.write_to(stream)
     else:
         raise TypeError(f"dump: file must be a path or a binary stream, not {type(file).__name__}")
 
@@ -155,7 +160,7 @@ def _aligned_empty(n: int) -> np.ndarray[Any, np.dtype[np.uint8]]:
 
 def _read_stream(stream: Any) -> np.ndarray[Any, np.dtype[np.uint8]]:
     """The rest of a binary stream in page-aligned writable memory."""
-    readinto = getattr(stream, "readinto", None)
+    readinto: Any = getattr(stream, "readinto", None)
     try:
         seekable = readinto is not None and stream.seekable()
     except (AttributeError, OSError, ValueError):
@@ -167,7 +172,7 @@ def _read_stream(stream: Any) -> np.ndarray[Any, np.dtype[np.uint8]]:
         out = _aligned_empty(end - pos)
         got = 0
         while got < len(out):
-            n = readinto(memoryview(out)[got:])
+            n = readinto(out.data[got:])
             if not n:
                 break
             got += n
@@ -223,30 +228,31 @@ class ObjectFile:
         self._reader: Any = None
         if isinstance(file, (str, os.PathLike)):
             mapped = mmap and writable is not True
-            self._reader = _core._ContainerReader.open_file(
+            self._reader = _core.ContainerReader.open_file(
                 file, mapped, mapped and writable == "copy-on-write", check, t
             )
             self.name: str | None = os.fsdecode(file)
             return
         self.name = None
         if hasattr(file, "read") and not _is_buffer(file):
-            self._reader = _core._ContainerReader.open(_read_stream(file), True, True, t)
+            self._reader = _core.ContainerReader.open(_read_stream(file), True, True, t)
             return
         if not _is_buffer(file):
             raise TypeError(
                 f"ObjectFile: file must be a path, bytes-like or a binary stream, not {type(file).__name__}"
             )
+        src: Any = file
         view = (
-            np.frombuffer(file, np.uint8)
-            if not isinstance(file, np.ndarray)
-            else file.reshape(-1).view(np.uint8)
+            np.frombuffer(src, np.uint8)
+            if not isinstance(src, np.ndarray)
+            else src.reshape(-1).view(np.uint8)
         )
         if self._writable or (len(view) and view.ctypes.data % 16):
             copy = _aligned_empty(len(view))
             copy[:] = view
-            self._reader = _core._ContainerReader.open(copy, True, True, t)
+            self._reader = _core.ContainerReader.open(copy, True, True, t)
         else:
-            self._reader = _core._ContainerReader.open(file, False, check, t)
+            self._reader = _core.ContainerReader.open(src, False, check, t)
 
     def _open_reader(self) -> Any:
         if self._reader is None:
@@ -304,7 +310,8 @@ class ObjectFile:
 
     def close(self) -> None:
         """Lets go of the file. Arrays already loaded stay valid (they keep the mapping or
-        memory alive); further calls of load/info/verify raise ValueError. Never raises."""
+        memory alive); further calls of load/info/verify raise ValueError. Returns None; never
+        raises."""
         self._reader = None
 
     def __enter__(self) -> ObjectFile:

@@ -102,7 +102,7 @@ void bind_container(nb::module_& m) {
                             "A buffer of an object file, kept alive with the mapping or memory it lives in.")
       .def("__len__", [](const ContainerView& v) { return v.buf.size(); });
 
-  nb::class_<PyWriter>(m, "_ContainerWriter",
+  nb::class_<PyWriter>(m, "ContainerWriter",
                        "Collects buffers and a payload, then writes an object container "
                        "(include/segpack/container.h). Private: use segpack.dump.")
       .def(
@@ -190,13 +190,13 @@ void bind_container(nb::module_& m) {
             check(st);
             return total;
           },
-          nb::arg("stream"), nb::sig("def write_to(self, stream: typing.BinaryIO) -> int"),
+          nb::arg("stream"), nb::sig("def write_to(self, stream: _typeshed.SupportsWrite[memoryview]) -> int"),
           "Writes the container to `stream` (anything with write()) in order, handing it read-only\n"
           "memoryviews of the memory itself (no intermediate copy; released after each call). Compresses\n"
           "without the GIL. Returns the bytes written.\n\n"
           "Raises what the stream raises, CompressionError.");
 
-  nb::class_<PyReader>(m, "_ContainerReader",
+  nb::class_<PyReader>(m, "ContainerReader",
                        "A validated object container (include/segpack/container.h). Private: use segpack.load.")
       .def_static(
           "open_file",
@@ -217,7 +217,7 @@ void bind_container(nb::module_& m) {
           nb::arg("threads") = -1,
           nb::sig("def open_file(path: " SEGPACK_PY_PATH
                   ", mmap: bool = True, copy_on_write: bool = False, verify: bool = False, threads: int = -1) -> "
-                  "_ContainerReader"),
+                  "ContainerReader"),
           "Opens the file: mapped read-only (default), mapped copy-on-write, or read into memory (mmap=False;\n"
           "each uncompressed buffer's crc checked in the read pass). Checks the header and table. `verify`:\n"
           "buffers() checks the crcs of mapped buffers too (in parallel).\n\n"
@@ -237,7 +237,7 @@ void bind_container(nb::module_& m) {
           },
           nb::arg("data"), nb::arg("writable") = false, nb::arg("verify") = false, nb::arg("threads") = -1,
           nb::sig("def open(data: " SEGPACK_PY_BYTES_LIKE
-                  ", writable: bool = False, verify: bool = False, threads: int = -1) -> _ContainerReader"),
+                  ", writable: bool = False, verify: bool = False, threads: int = -1) -> ContainerReader"),
           "Opens a container held in memory (not copied: buffers are views of `data`, writable ones when\n"
           "`writable` and `data` is). Checks the header and table; `verify` as for open_file.\n\n"
           "Raises TypeError for an object without the buffer protocol, then as open_file.")

@@ -130,12 +130,12 @@ Status check_pickle_lengths(ByteSpan s) {
 
 void bind_pickle_scan(nb::module_& m) {
   m.def(
-      "_check_pickle_lengths",
+      "check_pickle_lengths",
       [](nb::handle data) {
         const Buffer b = require_buffer(data, "%s must be a bytes-like object, not %s", "data");
         check(check_pickle_lengths(b.span()));
       },
-      nb::arg("data"), nb::sig("def _check_pickle_lengths(data: " SEGPACK_PY_BYTES_LIKE ") -> None"),
+      nb::arg("data"), nb::sig("def check_pickle_lengths(data: " SEGPACK_PY_BYTES_LIKE ") -> None"),
       "Checks that every length a pickle stream declares (counted bytes, strings, longs, frames) fits\n"
       "in the bytes left after it, up to its STOP (or to the first malformed opcode, where the\n"
       "unpickler stops with its own error), without building anything.\n\n"

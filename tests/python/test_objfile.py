@@ -547,7 +547,7 @@ def test_regression_sizes_that_overflow(tmp_path):
 
 def container(payload, buffers):
     """Container bytes around a hand-made payload (the writer does not look inside it)."""
-    w = _core._ContainerWriter()
+    w = _core.ContainerWriter()
     w.set_payload(payload)
     for b in buffers:
         w.add_buffer(b)
