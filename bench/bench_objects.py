@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import os
 import pickle
 import platform
@@ -41,34 +42,40 @@ import numpy as np
 
 import segpack
 
-try:
-    import pandas as pd
-except ImportError:  # pragma: no cover
-    pd = None
-try:
-    import pyfory
-except ImportError:  # pragma: no cover
-    pyfory = None
-try:
-    import joblib
-except ImportError:  # pragma: no cover
-    joblib = None
-try:
-    import binpickle
-except ImportError:  # pragma: no cover
-    binpickle = None
+
+def optional(name: str) -> Any:
+    """The module, or None when it is not installed (its rows are left out)."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:  # pragma: no cover
+        return None
 
 
-def best_of(fn: Callable[[], Any], repeat: int = 5) -> float:
-    """Best wall time of ``repeat`` calls, in ms, gc disabled."""
+pd = optional("pandas")
+pyfory = optional("pyfory")
+joblib = optional("joblib")
+binpickle = optional("binpickle")
+
+
+def best_of(
+    fn: Callable[..., Any],
+    repeat: int = 5,
+    prepare: Callable[[], Any] | None = None,
+    cleanup: Callable[[Any], Any] | None = None,
+) -> float:
+    """Best wall time of ``repeat`` calls, in ms, gc disabled. With ``prepare``, each call is
+    ``fn(prepare())`` and ``cleanup`` gets that argument afterwards, both untimed."""
     best = float("inf")
     gc.collect()
     gc.disable()
     try:
         for _ in range(repeat):
+            args = () if prepare is None else (prepare(),)
             t0 = time.perf_counter()
-            fn()
+            fn(*args)
             best = min(best, time.perf_counter() - t0)
+            if cleanup is not None:
+                cleanup(*args)
     finally:
         gc.enable()
     return best * 1e3
@@ -185,21 +192,9 @@ class Files:
 
 
 def best_write(files: Files, write: Callable[[str], Any], repeat: int) -> float:
-    """Best wall time (ms) of ``write(path)`` into a new path, gc disabled; files removed
-    between runs, untimed."""
-    best = float("inf")
-    gc.collect()
-    gc.disable()
-    try:
-        for _ in range(repeat):
-            path = files.new()
-            t0 = time.perf_counter()
-            write(path)
-            best = min(best, time.perf_counter() - t0)
-            os.unlink(path)
-    finally:
-        gc.enable()
-    return best * 1e3
+    """Best wall time (ms) of ``write(path)`` into a new path; the file is removed after each
+    run, untimed."""
+    return best_of(write, repeat, files.new, os.unlink)
 
 
 def raw_write(obj: Any) -> Callable[[str], Any]:

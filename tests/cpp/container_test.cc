@@ -228,6 +228,27 @@ TEST(Container, FileViewsAreZeroCopyAndAligned) {
   EXPECT_TRUE(r->verify().ok());
 }
 
+TEST(Container, DurableOrNotWritesTheSameFile) {
+  TempDir dir;
+  const Sample s = sample();
+  std::vector<std::vector<std::uint8_t>> files;
+  for (bool durable : {true, false}) {
+    ContainerWriteOptions wo;
+    wo.durable = durable;
+    auto w = ContainerWriter::make(wo);
+    for (const auto& d : s.data) ASSERT_TRUE(w->add_buffer(ByteSpan(d)).ok());
+    const std::string path = dir.file(durable ? "durable.spk" : "fast.spk");
+    ASSERT_TRUE(w->write_file(path).ok());
+    ContainerReadOptions ro;
+    ro.mmap = false;
+    auto r = ContainerReader::open_file(path, ro);
+    ASSERT_TRUE(r.ok()) << r.status().to_string();
+    files.emplace_back(r->file().data(), r->file().data() + r->file().size());
+  }
+  EXPECT_EQ(files[0], files[1]);
+  EXPECT_EQ(dir.count(), 2u) << "no temporary file left";
+}
+
 TEST(Container, ViewsOutliveTheReader) {
   TempDir dir;
   const Sample s = sample();

@@ -602,3 +602,31 @@ def test_garbage_never_crashes(tmp_path):
             segpack.load(bytes(bad), verify=True)
         except segpack.SegpackError:
             pass
+
+
+def test_a_buffer_over_4_gib_loads_by_mmap_from_a_sparse_file(tmp_path):
+    """Sizes are u64 end to end: a hand-built sparse file with one 4 GiB + 8 byte buffer (no
+    data written: the mapping's pages are never read) loads as a view of that size."""
+    n = (1 << 29) + 1  # float64: 4 GiB + 8 bytes
+    buffers = []
+    payload = segpack.serialize(np.zeros(n), buffer_callback=buffers.append)  # calloc'ed, untouched
+    size = buffers[0].total_bytes()
+    assert size > 1 << 32
+    offset = -(-(64 + len(payload)) // 4096) * 4096
+    table_offset = offset + size
+    table = ENTRY.pack(offset, size, size, 0, 0, 0, 12, 0, 0)
+    table += struct.pack("<I", segpack.crc32c(table))
+    head = HEADER.pack(
+        b"\x89SPKOBJ\n", 1, 0, 1, table_offset + len(table), 64, len(payload), table_offset, len(table),
+        segpack.crc32c(payload), 0,
+    )[:60]  # fmt: skip
+    path = tmp_path / "big.spk"
+    with open(path, "wb") as f:
+        f.write(head + struct.pack("<I", segpack.crc32c(head)) + payload)
+        f.seek(table_offset)
+        f.write(table)
+    with segpack.ObjectFile(path) as f:
+        (info,) = f.info()
+        a = f.load()
+    assert info.raw_size == size and info.offset == offset
+    assert a.shape == (n,) and a.nbytes == size and a[-1] == 0.0 and a[0] == 0.0
