@@ -278,10 +278,31 @@ def file_rows(obj: Any, files: Files, rounds: int, compressed: bool = False) -> 
         rows.append(("segpack zstd-1", "dump", lambda path: segpack.dump(obj, path, codec="zstd", level=1)))
         rows.append(("segpack zstd-1", "load", lambda: segpack.load(p4)))
         rows.append(("segpack zstd-1, 1 thread", "load", lambda: segpack.load(p4, threads=1)))
+        zstd = optional("zstandard")
+        if zstd is not None:  # what one core does: the floor of a one-thread dump / load
+            frames = [zstd.ZstdCompressor(level=1).compress(a) for a in obj.values()]
+            rows.append(
+                ("python-zstandard level 1, one thread: compress", "load", lambda: zstd_all(zstd, obj, None))
+            )
+            rows.append(
+                ("python-zstandard, one thread: decompress", "load", lambda: zstd_all(zstd, None, frames))
+            )
         size = os.path.getsize(p4)
         raw = sum(a.nbytes for a in obj.values())
         rows.append((f"segpack zstd-1 file: {size / 2**20:.1f} MiB for {raw / 2**20:.0f} MiB", "fixed", 0.0))
     return rows
+
+
+def zstd_all(zstd: Any, arrays: Any, frames: Any) -> None:
+    """Compresses every array (or decompresses every frame) on this thread."""
+    if frames is None:
+        c = zstd.ZstdCompressor(level=1)
+        for a in arrays.values():
+            c.compress(a)
+    else:
+        d = zstd.ZstdDecompressor()
+        for f in frames:
+            d.decompress(f)
 
 
 def file_section(title: str, obj: Any, out: list[str], rounds: int, compressed: bool = False) -> None:
