@@ -112,13 +112,16 @@ def dump(
     are aligned to 64 bytes at most, so small arrays do not take a page each).
 
     ``durable``: fsync the file before the rename, so that the new file also survives a power
-    loss or an OS crash right after ``dump`` returns (costs 2-3x a plain write). Off by default,
-    as in pickle.dump, numpy.save, joblib and binpickle; the replacement is atomic either way.
-    ``threads``: at most this many workers (None: the pool).
+    loss or an OS crash right after ``dump`` returns (about twice as slow, docs/benchmarks.md).
+    Off by default, as in pickle.dump, numpy.save, joblib and binpickle; the replacement is
+    atomic either way. ``threads``: at most this many workers (None: the whole pool).
 
     Returns None. Raises what :func:`segpack.serialize` raises for an object it cannot pickle,
     UnsupportedCompressionType, ValueError (level, align), OSError, CompressionError, and what
     the stream raises."""
+    is_path = isinstance(file, (str, os.PathLike))
+    if not is_path and not hasattr(file, "write"):
+        raise TypeError(f"dump: file must be a path or a binary stream, not {type(file).__name__}")
     buffers: list[BufferObject] = []
     payload = serialize(obj, buffer_callback=buffers.append)  # None: every buffer out-of-band
     writer = _core.ContainerWriter(align, -1 if threads is None else threads, durable)
@@ -138,13 +141,11 @@ def dump(
             writer.add_buffer(data, None, None, 0 if data.nbytes >= align else small, meta)
         else:
             writer.add_buffer(data, c, level, 0, meta)
-    if isinstance(file, (str, os.PathLike)):
-        writer.write_file(file)
-    elif hasattr(file, "write"):
-        stream: Any = file
-        writer.write_to(stream)
+    target: Any = file
+    if is_path:
+        writer.write_file(target)
     else:
-        raise TypeError(f"dump: file must be a path or a binary stream, not {type(file).__name__}")
+        writer.write_to(target)
 
 
 # ---------------------------------------------------------------------------------------------
