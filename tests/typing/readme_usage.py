@@ -284,6 +284,34 @@ assert (
 )
 assert segpack.codec_level_range(codec=None) == (0, 0) and segpack.codec_default_level(codec="gzip") > 0
 
+# ---- object files (segpack.dump / load / ObjectFile) and the container bindings under them
+segpack.dump(
+    {"w": np.arange(10.0)}, "obj.spk", codec=None, level=None, align=4096, durable=False, threads=None
+)
+obj_back = segpack.load("obj.spk", mmap=True, writable="copy-on-write", verify=None, trusted=False, allow=())
+assert obj_back["w"].flags.writeable
+with segpack.ObjectFile("obj.spk", mmap=False, writable=False, verify=True, threads=1) as objf:
+    infos = objf.info()
+    assert_type(infos, list[segpack.BufferInfo])
+    assert infos[0].dtype == np.dtype("<f8") and infos[0].shape == (10,) and infos[0].codec is None
+    objf.verify()
+    assert objf.load(trusted=False, allow=(), max_depth=None, max_size=None)["w"][3] == 3.0
+cw = _core.ContainerWriter(alignment=64, threads=-1, durable=False)
+assert cw.add_buffer(data=b"abc", codec="zstd", level=1, alignment=0, metadata=b"m") == 0
+cw.set_payload(data=b"payload")
+cw.write_file(path="raw.spk")
+cr = _core.ContainerReader.open_file(path="raw.spk", mmap=True, copy_on_write=False, verify=True, threads=-1)
+assert_type(cr.buffers(writable=False), list[memoryview])
+assert cr.info(index=0)[3] == "zstd" and bytes(cr.payload()) == b"payload" and cr.file_size > 0
+cr.verify()
+assert (
+    len(
+        _core.ContainerReader.open(data=open("raw.spk", "rb").read(), writable=False, verify=False, threads=1)
+    )
+    == 1
+)
+_core.check_pickle_lengths(data=pickle.dumps(1))
+
 # ---- errors
 try:
     segpack.MapBuffer(b"not a map")
