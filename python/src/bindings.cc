@@ -22,5 +22,5 @@ NB_MODULE(_core, m) {
   bind_zstd(m);
   bind_chunking(m);
   bind_container(m);
-  bind_pickle_scan(m);
+  bind_pickle(m);
 }

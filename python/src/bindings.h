@@ -8,15 +8,15 @@ namespace nb = nanobind;
 
 namespace segpack::py {
 
-void bind_bytes_view(nb::module_& m);   // py_buffers.cc: _BytesView
-void bind_mapbuffer(nb::module_& m);    // py_mapbuffer.cc: MapBuffer, MapBufferWriter
-void bind_intmap(nb::module_& m);       // py_intmap.cc: IntMap, write_intmap
-void bind_segments(nb::module_& m);     // py_segments.cc: BufferSegment(s), BufferWithSegments(Collection)
-void bind_batch(nb::module_& m);        // py_batch.cc: multi_(de)compress_to_buffer, thread counts
-void bind_crc32c(nb::module_& m);       // py_crc32c.cc: crc32c, its backends
-void bind_codecs(nb::module_& m);       // py_codecs.cc: compress, decompress, codec levels
-void bind_container(nb::module_& m);    // py_container.cc: ContainerWriter, ContainerReader (segpack.objfile)
-void bind_pickle_scan(nb::module_& m);  // py_pickle_scan.cc: check_pickle_lengths (segpack.objects)
+void bind_bytes_view(nb::module_& m);  // py_buffers.cc: _BytesView
+void bind_mapbuffer(nb::module_& m);   // py_mapbuffer.cc: MapBuffer, MapBufferWriter
+void bind_intmap(nb::module_& m);      // py_intmap.cc: IntMap, write_intmap
+void bind_segments(nb::module_& m);    // py_segments.cc: BufferSegment(s), BufferWithSegments(Collection)
+void bind_batch(nb::module_& m);       // py_batch.cc: multi_(de)compress_to_buffer, thread counts
+void bind_crc32c(nb::module_& m);      // py_crc32c.cc: crc32c, its backends
+void bind_codecs(nb::module_& m);      // py_codecs.cc: compress, decompress, codec levels
+void bind_container(nb::module_& m);   // py_container.cc: ContainerWriter, ContainerReader (segpack.objfile)
+void bind_pickle(nb::module_& m);      // py_pickle_scan.cc: check_pickle_lengths (segpack.objects)
 void bind_chunking(
     nb::module_& m);  // py_chunking.cc: chunk_strided, tobytes_strided, assemble_strided (segpack.chunking)
 

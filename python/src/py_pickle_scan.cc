@@ -128,7 +128,7 @@ Status check_pickle_lengths(ByteSpan s) {
   return Status::OK();
 }
 
-void bind_pickle_scan(nb::module_& m) {
+void bind_pickle(nb::module_& m) {
   m.def(
       "check_pickle_lengths",
       [](nb::handle data) {
