@@ -16,7 +16,8 @@ STAMPS := .stamps
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := build-essential pkg-config cmake ninja-build \
   libzstd-dev libdeflate-dev libbrotli-dev liblzma-dev zlib1g-dev libisal-dev \
-  libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev clang-format python3-venv
+  libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev clang-format python3-venv \
+  nginx
 CMAKE_GEN := -G Ninja
 
 .PHONY: demo test deps venv build-cpp build-sanitize build-py test-cpp test-sanitize test-py test-peers bench stubs \
