@@ -50,6 +50,7 @@ __all__ = [
     "NginxServer",
     "S3Server",
     "FaultProxy",
+    "SliceReader",
     "free_port",
     "nginx_available",
     "moto_available",
@@ -868,6 +869,23 @@ def _rewrite_length(head: bytes, n: int) -> bytes:
             continue
         out.append(line)
     return ("\r\n".join(out) + "\r\n\r\n").encode("latin-1")
+
+
+# ---- the peer's way of reading remote files ---------------------------------------------
+class SliceReader:
+    """What cloud-volume hands the mapbuffer package for a remote file: an object
+    whose slice __getitem__ reads that byte range from a file object (here an fsspec
+    file opened with cache_type="none", so every slice is one range request)."""
+
+    def __init__(self, f):
+        self.f = f
+
+    def __getitem__(self, sl: slice) -> bytes:
+        start = sl.start or 0
+        self.f.seek(start)
+        if sl.stop is None:
+            return self.f.read()
+        return self.f.read(max(0, sl.stop - start))
 
 
 # ---- pytest fixtures (registered in conftest.py) -----------------------------------
