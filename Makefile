@@ -89,6 +89,7 @@ bench: build-py build-cpp
 	$(PY) bench/bench_segments.py
 	$(PY) bench/bench_codecs.py
 	$(PY) bench/bench_chunking.py
+	$(PY) bench/bench_remote.py
 	build/cpp/bench/crc32c_bench --benchmark_min_time=0.2
 	build/cpp/bench/mapbuffer_bench --benchmark_min_time=0.3
 	build/cpp/bench/batch_bench --benchmark_min_time=0.2
