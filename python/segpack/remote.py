@@ -167,6 +167,13 @@ def _run(coro: Any) -> Any:
 _T = TypeVar("_T")
 
 
+def _native() -> Any:
+    """segpack._core, for its private parsers (not in the stubs)."""
+    from . import _core
+
+    return _core
+
+
 async def _retrying(
     fn: Callable[[], Awaitable[_T]], url: str, rng: tuple[int, int] | None, retries: int
 ) -> _T:
@@ -306,8 +313,6 @@ class _Http:
             span = (lo, max(ranges[i][0] + ranges[i][1] for i in idxs) - lo)
 
             async def once() -> list[int]:
-                from . import _core
-
                 status, headers, body = await self._get(spec)
                 if status == 200:
                     self.multi_range = False
@@ -320,7 +325,7 @@ class _Http:
                 ctype = headers.get("Content-Type", "")
                 if ctype.lower().startswith("multipart/byteranges"):
                     try:
-                        parts = _core._parse_byteranges(body, ctype)
+                        parts = _native()._parse_byteranges(body, ctype)
                     except Exception as e:  # a corrupt or truncated body: ask again
                         raise _Retryable(f"bad multipart/byteranges body: {e}") from e
                 else:  # one range: the server answered only the first (or merged them)
@@ -363,10 +368,9 @@ class _Http:
 
 def _content_range(value: str) -> tuple[int | None, int | None, int | None]:
     """(first, length, total) of a Content-Range value (None where absent); RemoteError-free."""
-    from . import _core
-
     try:
-        return _core._parse_content_range(value)
+        first, length, total = _native()._parse_content_range(value)
+        return first, length, total
     except Exception as e:
         raise _Retryable(f"bad Content-Range {value!r}: {e}") from e
 
@@ -582,6 +586,7 @@ class RemoteFile:
                 return self._size
             size, prefix = self._call(lambda t: t.first(self.first_read, self.retries))
             self.requests += 1
+            size = int(size)
             self._size, self._prefix = size, bytes(prefix)
             _cache.put(self._key(), size, self._prefix)
             return size
@@ -660,7 +665,7 @@ class RemoteFile:
             self._fail(e)
             raise
         self.requests += 1
-        return got
+        return list(got)
 
     def __reduce__(self) -> Any:
         if self._file is not None:
