@@ -121,13 +121,16 @@ _cache = _Cache(256 << 20)
 
 
 def remote_cache_clear() -> None:
-    """Empties the in-process cache of remote headers and indexes (after a file was replaced)."""
+    """Empties the in-process cache of remote headers and indexes (after a file was replaced);
+    returns None."""
     _cache.clear()
 
 
 def set_remote_cache_size(nbytes: int) -> None:
     """Sets the most bytes the cache of remote headers and indexes may hold (default 256 MiB;
-    0 disables it), evicting the least recently used entries beyond."""
+    0 disables it), evicting the least recently used entries beyond; returns None.
+
+    Raises ValueError for a negative size."""
     if nbytes < 0:
         raise ValueError("cache size must be >= 0")
     with _cache.lock:
@@ -728,7 +731,7 @@ def gather(
     timeout: float = 30.0,
     retries: int = 3,
 ) -> list[dict[int, bytes]]:
-    """Fetches one list of keys out of many MapBuffer files at once.
+    """Fetches one list of keys out of many MapBuffer files at once; returns one dict per source.
 
     sources: URLs, local paths or open MapBuffers. Entry i of the result maps each key that
     source i holds to its value (keys it lacks are absent). Headers and indexes of all sources
