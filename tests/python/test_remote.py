@@ -409,3 +409,32 @@ def test_file_replaced_by_a_shorter_one(nginx):
     with pytest.raises(segpack.RemoteError):
         m[last_key(m)]
     assert segpack.remote_cache_info()["entries"] == 0  # the stale entry was dropped
+
+
+@needs_nginx
+def test_index_cache_file_saves_the_index_request(nginx, tmp_path):
+    big_map(nginx.root, n=20000, seed=15)
+    url = nginx.file_url("big.mb")
+    cache = tmp_path / "big.idx"
+    segpack.MapBuffer(url, index_cache=cache)
+    assert cache.stat().st_size == 16 + 16 * 20000
+    segpack.remote_cache_clear()  # a new process, as far as the in-process cache knows
+    nginx.mark()
+    m = segpack.MapBuffer(url, index_cache=cache)
+    assert len(gets(nginx.requests())) == 1  # the first read; the index comes from the file
+    k = int(m.index()[-1][0])
+    assert m[k] == segpack.MapBuffer(os.path.join(nginx.root, "big.mb"))[k]
+
+
+@needs_nginx
+def test_no_threads_left_behind(nginx):
+    files = {f"t{i}.mb": {k: bytes([i]) * k for k in range(50)} for i in range(12)}
+    for name, d in files.items():
+        write(nginx.root, name, d)
+    segpack.gather([nginx.file_url(n) for n in files][:1], [1])  # fsspec's loop thread starts once
+    before = threading.active_count()
+    for _ in range(3):
+        segpack.remote_cache_clear()
+        got = segpack.gather([nginx.file_url(n) for n in files], range(0, 50, 3), max_concurrency=6)
+        assert got[2][3] == bytes([2]) * 3
+    assert threading.active_count() == before
