@@ -60,6 +60,8 @@ DEFAULT_OTHER_GAP = 1 << 18
 #: Most ranges in one multi-range request (keeps the header under ~8 KiB,
 #: nginx's default line limit).
 MAX_RANGES_PER_REQUEST = 200
+#: The bytes kept from offset 0 (first read + the index beyond it) never grow past this.
+MAX_PREFIX = 64 << 20
 #: Most requests in flight for one batch.
 DEFAULT_CONCURRENCY = 16
 _BACKOFF = 0.05
@@ -638,7 +640,7 @@ class RemoteFile:
                 out[i] = prefix[a : a + n]
             else:
                 todo.append(i)
-                if a < len(prefix):  # the index beyond the first read: grows the cached prefix
+                if a < len(prefix) and a + n <= MAX_PREFIX:  # the index beyond the first read: cached too
                     extend = max(extend, a + n)
         if extend:
             (more,) = self._fetch([(len(prefix), extend - len(prefix))], size)

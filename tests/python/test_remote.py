@@ -77,6 +77,7 @@ def test_memory_and_file_urls_read_like_local(tmp_path, codec):
         assert [bytes(v) for v in m.get_many(keys)] == [data[k] for k in keys]
         assert m[keys[0]] == data[keys[0]] and m.get(0) is None
         assert m.todict() == data
+        assert bytes(m.tobytes()) == bytes(blob)
         assert url in repr(m)
     # an fsspec file object
     with fsspec.open("memory://segpack-test/a.mb", "rb") as f:
