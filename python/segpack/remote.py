@@ -554,8 +554,13 @@ class RemoteFile:
 
     def _make_transport(self) -> Any:
         if self._transport is None:
-            if self._file is None and self.url.startswith(("http://", "https://")):
-                self._transport = _Http(self.url, self.storage_options, self.timeout)
+            if self.url.startswith(("http://", "https://")):
+                options = self.storage_options
+                if self._file is not None:  # an fsspec HTTP file: its filesystem's headers and client options
+                    fs = self._file.fs
+                    headers = (getattr(fs, "kwargs", None) or {}).get("headers")
+                    options = {"headers": headers, "client_kwargs": getattr(fs, "client_kwargs", None)}
+                self._transport = _Http(self.url, options, self.timeout)
             else:
                 if self._file is not None:
                     fs, path = self._file.fs, self._file.path

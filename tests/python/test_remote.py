@@ -225,6 +225,15 @@ def test_nginx_open_get_many_and_reopen_request_counts(nginx):
     assert m[keys[3]] == data[keys[3]]
     assert len(gets(nginx.requests())) == 1
 
+    import fsspec
+
+    segpack.remote_cache_clear()
+    with fsspec.filesystem("http").open(url, "rb", cache_type="none") as f:  # an fsspec file: same requests
+        nginx.mark()
+        fm = segpack.MapBuffer(f)
+        assert [bytes(v) for v in fm.get_many(keys)] == [bytes(v) for v in got]
+        assert len(gets(nginx.requests())) == 3
+
     nginx.mark()
     again = segpack.MapBuffer(url)  # reopen: header and index from the cache
     assert len(again) == len(data)
