@@ -448,3 +448,22 @@ def test_no_threads_left_behind(nginx):
         got = segpack.gather([nginx.file_url(n) for n in files], range(0, 50, 3), max_concurrency=6)
         assert got[2][3] == bytes([2]) * 3
     assert threading.active_count() == before
+
+
+@needs_moto
+def test_s3_faults_through_the_proxy(s3, s3_bucket, fault_proxy):
+    data = sample(2000, 16, max_len=200)
+    url = s3.put(s3_bucket, "p.mb", bytes(segpack.MapBuffer(data).tobytes()))
+    proxy = fault_proxy(s3.url)
+    opts = s3.storage_options(endpoint_url=proxy.url)
+    opts["config_kwargs"] = {"retries": {"max_attempts": 1}}  # botocore's own retries off: ours count
+    proxy.fault("error", 1, status=503)
+    m = segpack.MapBuffer(url, storage_options=opts, retries=3)
+    keys = _keys(data, 30)
+    proxy.fault("error", 1, status=500)
+    assert [bytes(v) for v in m.get_many(keys)] == [data[k] for k in keys]
+    proxy.fault("error", None, status=503)
+    with pytest.raises(segpack.RemoteError) as e:
+        m[last_key(m)]
+    assert not isinstance(e.value, FileNotFoundError)
+    assert e.value.url == url and e.value.range is not None
