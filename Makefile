@@ -1,5 +1,6 @@
 # segpack — the only commands a newcomer needs:
 #   make demo   install what is missing, build, run the fragment-fusion demo
+#               (make demo-remote: its stage 2 again over nginx and moto's S3 on 127.0.0.1)
 #   make test   install what is missing, check formatting (make lint), build, run ctest (Release, then
 #               ASan+UBSan with libFuzzer runs), pytest, and the peers' own
 #               test suites against segpack (make test-peers)
@@ -16,10 +17,11 @@ STAMPS := .stamps
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := build-essential pkg-config cmake ninja-build \
   libzstd-dev libdeflate-dev libbrotli-dev liblzma-dev zlib1g-dev libisal-dev \
-  libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev clang-format python3-venv
+  libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev clang-format python3-venv \
+  nginx
 CMAKE_GEN := -G Ninja
 
-.PHONY: demo test deps venv build-cpp build-sanitize build-py test-cpp test-sanitize test-py test-peers bench stubs \
+.PHONY: demo demo-remote test deps venv build-cpp build-sanitize build-py test-cpp test-sanitize test-py test-peers bench stubs \
   lint lint-py lint-cpp format clean
 
 # ---- set-up ---------------------------------------------------------------
@@ -75,7 +77,12 @@ test-peers: build-py
 test: lint test-cpp test-sanitize test-py test-peers
 
 demo: build-py
-	$(PY) demo/fragment_fusion.py
+	$(PY) demo/fragment_fusion.py $(ARGS)
+
+# Stage 2 of the demo again over HTTP (nginx) and S3 (moto's server), both on 127.0.0.1;
+# ARGS="--delay-ms 20" adds an object store's time to first byte through a local proxy.
+demo-remote: build-py
+	$(PY) demo/fragment_fusion.py --remote $(ARGS)
 
 bench: build-py build-cpp
 	$(PY) bench/bench_mapbuffer.py
@@ -83,6 +90,7 @@ bench: build-py build-cpp
 	$(PY) bench/bench_codecs.py
 	$(PY) bench/bench_chunking.py
 	$(PY) bench/bench_objects.py
+	$(PY) bench/bench_remote.py
 	build/cpp/bench/crc32c_bench --benchmark_min_time=0.2
 	build/cpp/bench/mapbuffer_bench --benchmark_min_time=0.3
 	build/cpp/bench/batch_bench --benchmark_min_time=0.2

@@ -14,11 +14,24 @@ The workflow MapBuffer was made for (igneous / kimimaro skeletonization):
            the labels up; pickle must load each whole dict first. The mapbuffer
            package, when installed, reads the same br files as a third way.
 
+           segpack does it three ways: a per-key loop over each file, one
+           get_many per file, and one segpack.gather call over all files.
+
 All gathers must yield identical fragments, which are then fused (vertices
 concatenated, edges re-numbered) and compared label by label.
 
+  --remote  Stage 2 again over the network, as the at-scale workload reads
+           the files: the same br files served by nginx over HTTP and by
+           moto's S3 server, both on 127.0.0.1 (started and stopped by the demo,
+           tests/python/servers.py), read with segpack.gather and with the
+           mapbuffer package (one range request per read, as cloud-volume
+           does), with the requests counted from each server's own log.
+           --delay-ms 20 puts a proxy adding 20 ms before every response (an
+           object store's time to first byte) in front of both.
+
     python demo/fragment_fusion.py                   # 4x4x4 grid, 200 labels
     python demo/fragment_fusion.py --grid 6 --labels 500 --out /tmp/frags
+    python demo/fragment_fusion.py --remote --delay-ms 20
 
 Only segpack's public API is used. The mb-* and pickle folders under --out are
 replaced on every run.
@@ -166,6 +179,31 @@ def gather_segpack(paths, wanted):
     return out
 
 
+def gather_segpack_get_many(paths, wanted):
+    out: dict[int, list[bytes]] = {k: [] for k in wanted}
+    keys = np.asarray(wanted, dtype=np.uint64)
+    for path in paths:
+        with segpack.MapBuffer(path) as mb:
+            # one call per file; a fragment is never empty, so b"" marks a missing label
+            values = mb.get_many(keys, default=b"")
+            for label, frag in zip(wanted, values):
+                if len(frag):
+                    out[label].append(frag.tobytes())
+    return out
+
+
+def gather_segpack_gather(sources, wanted, storage_options=None):
+    """One segpack.gather call over all files (paths or URLs): result i holds the
+    labels file i contains."""
+    out: dict[int, list[bytes]] = {k: [] for k in wanted}
+    for found in segpack.gather(sources, wanted, storage_options=storage_options):
+        for label in wanted:
+            frag = found.get(label)
+            if frag is not None:
+                out[label].append(bytes(frag))
+    return out
+
+
 def gather_mapbuffer(paths, wanted):
     out: dict[int, list[bytes]] = {k: [] for k in wanted}
     for path in paths:
@@ -187,6 +225,22 @@ def gather_pickle(paths, wanted):
             frag = frags.get(label)
             if frag is not None:
                 out[label].append(frag)
+    return out
+
+
+def gather_mapbuffer_remote(fs, urls, wanted):
+    """The mapbuffer package over fsspec files, as cloud-volume reads remote files:
+    a slicing object, one range request per read (header, index, each item)."""
+    from servers import SliceReader
+
+    out: dict[int, list[bytes]] = {k: [] for k in wanted}
+    for url in urls:
+        with fs.open(url, "rb", cache_type="none") as f:
+            mb = mapbuffer.MapBuffer(SliceReader(f))
+            for label in wanted:
+                frag = mb.get(label)
+                if frag is not None:
+                    out[label].append(bytes(frag))
     return out
 
 
@@ -216,6 +270,10 @@ def main(argv=None) -> int:
         "(br, as igneous writes .frags)",
     )
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--remote", action="store_true", help="stage 2 again over HTTP (nginx) and S3 (moto) on 127.0.0.1"
+    )
+    p.add_argument("--delay-ms", type=float, default=0.0, help="--remote: ms added before every response")
     a = p.parse_args(argv)
     if a.labels > a.spanning:
         p.error("--labels cannot exceed --spanning")
@@ -268,7 +326,11 @@ def main(argv=None) -> int:
     rows = []
     for codec in codecs:
         t, g = timed(gather_segpack, a.repeat, mb_paths[codec], wanted)
-        rows.append((f"segpack MapBuffer ({codec}, mmap)", t, len(names), mb_bytes[codec], g))
+        rows.append((f"segpack MapBuffer ({codec}, mmap), per-key loop", t, len(names), mb_bytes[codec], g))
+    t, g = timed(gather_segpack_get_many, a.repeat, mb_paths[head], wanted)
+    rows.append((f"segpack get_many per file ({head})", t, len(names), mb_bytes[head], g))
+    t, g = timed(gather_segpack_gather, a.repeat, mb_paths[head], wanted)
+    rows.append((f"segpack.gather, one call ({head})", t, len(names), mb_bytes[head], g))
     t_pk, g_pk = timed(gather_pickle, a.repeat, pk_paths, wanted)
     rows.append(("pickle.load + pick", t_pk, len(names), pk_bytes, g_pk))
     if mapbuffer is not None:
@@ -301,6 +363,96 @@ def main(argv=None) -> int:
         f"\npickle takes {t_pk / t_sp:.1f}x as long as segpack ({head}) to gather {len(wanted)} labels "
         f"({found / n_frags:.1%} of the fragments). Output in {out}"
     )
+    if a.remote:
+        return remote_stage2(out, mb_dir(head), names, wanted, g_pk, a.delay_ms)
+    return 0
+
+
+# ---- stage 2 over the network (--remote) ----------------------------------------------------------
+def remote_stage2(out: str, folder: str, names, wanted, expected, delay_ms: float) -> int:
+    """Serves out/folder/*.frags from nginx and from moto's S3 server (127.0.0.1) and gathers
+    `wanted` over them with segpack.gather and with the mapbuffer package; prints time and the
+    requests each server logged. Returns 1 if any gather differs from `expected`."""
+    import contextlib
+
+    import fsspec
+
+    tests_dir = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "python")
+    sys.path.insert(0, tests_dir)
+    from servers import FaultProxy, NginxServer, S3Server
+
+    files = [f"{folder}/{n}.frags" for n in names]
+    with contextlib.ExitStack() as stack:
+        t0 = time.perf_counter()
+        web = stack.enter_context(NginxServer(out))
+        s3 = stack.enter_context(S3Server())
+        bucket = s3.create_bucket()
+        blobs = {}
+        for name in files:
+            with open(os.path.join(out, name), "rb") as f:
+                blobs[name] = f.read()
+        s3.put_many(bucket, blobs)
+        http_base, s3_endpoint = web.url, s3.url
+        if delay_ms:
+            http_base = stack.enter_context(FaultProxy(web.url, delay_ms=delay_ms)).url
+            s3_endpoint = stack.enter_context(FaultProxy(s3.url, delay_ms=delay_ms)).url
+        print(
+            f"\nremote: nginx at {web.url}, moto S3 at {s3.url}"
+            + (f", each behind a proxy adding {delay_ms:g} ms per response" if delay_ms else "")
+            + f" (up and {len(files)} files uploaded in {time.perf_counter() - t0:.1f} s)"
+        )
+        http_urls = [f"{http_base}/{name}" for name in files]
+        s3_urls = [f"s3://{bucket}/{name}" for name in files]
+        s3_opts = s3.storage_options(endpoint_url=s3_endpoint)
+        http_fs = fsspec.filesystem("http")
+        s3_fs = fsspec.filesystem("s3", **s3_opts)
+
+        rows = []  # (method, where, seconds, requests, result)
+
+        def run(name, where, server, fn, *args):
+            server.mark()
+            t0 = time.perf_counter()
+            g = fn(*args)
+            t = time.perf_counter() - t0
+            rows.append((name, where, t, len(server.requests()), g))
+
+        run("segpack.gather", "HTTP", web, gather_segpack_gather, http_urls, wanted)
+        run(
+            "segpack.gather, again (headers, indexes cached)",
+            "HTTP",
+            web,
+            gather_segpack_gather,
+            http_urls,
+            wanted,
+        )
+        if mapbuffer is not None:
+            run(
+                "mapbuffer package, fsspec file",
+                "HTTP",
+                web,
+                gather_mapbuffer_remote,
+                http_fs,
+                http_urls,
+                wanted,
+            )
+        run("segpack.gather", "S3", s3, gather_segpack_gather, s3_urls, wanted, s3_opts)
+        if mapbuffer is not None:
+            run("mapbuffer package, fsspec file", "S3", s3, gather_mapbuffer_remote, s3_fs, s3_urls, wanted)
+
+    bad = [f"{r[0]} ({r[1]})" for r in rows if r[4] != expected]
+    if bad:
+        print(f"ERROR: these remote gathers differ from the local ones: {', '.join(bad)}", file=sys.stderr)
+        return 1
+    print(
+        f"stage 2 over the network: {len(wanted)} labels from {len(files)} files; all agree with the local gathers\n"
+    )
+    print("| remote gather | where | time | requests | vs segpack.gather |")
+    print("|---|---|---:|---:|---:|")
+    first = {}
+    for name, where, t, n, _ in rows:
+        first.setdefault(where, t)
+        print(f"| {name} | {where} | {t * 1e3:.0f} ms | {n} | {t / first[where]:.1f}x |")
+    print("\nrequests: as nginx's access log and the S3 server's request log recorded them")
     return 0
 
 

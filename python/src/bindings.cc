@@ -23,4 +23,5 @@ NB_MODULE(_core, m) {
   bind_chunking(m);
   bind_container(m);
   bind_pickle(m);
+  bind_remote(m);
 }

@@ -182,3 +182,7 @@ def compressed_codec(request):
 @pytest.fixture
 def small_dict():
     return {1: b"hello", 2: b"world!", 3: b"", 10: b"x" * 100, 2**40: b"big key", 0: b"zero"}
+
+
+# Real servers on 127.0.0.1 (nginx, moto's S3, a fault proxy): tests/python/servers.py.
+from servers import fault_proxy, nginx, nginx_session, s3, s3_bucket, s3_session  # noqa: E402, F401

@@ -84,6 +84,9 @@ def test_the_walk_sees_the_api():
         "ObjectFile.verify",
         "ObjectFile.close",
         "BufferInfo.__init__",
+        "gather",
+        "RemoteFile.read_ranges",
+        "RemoteError",
     ):
         assert expected in names
 

@@ -1,0 +1,336 @@
+#!/usr/bin/env python3
+"""Remote MapBuffer reads, segpack vs the mapbuffer package, over real servers on 127.0.0.1.
+
+Sections (each on loopback and through a local proxy adding a delay before every
+response, --delay-ms, 20 ms by default: a typical object store's time to first byte):
+
+  (a) HTTP (nginx): open + 100 random keys of a 100k-key MapBuffer with values of
+      0-4 KiB (~206 MB). The mapbuffer package reads through a slicing object over an
+      fsspec file without cache (one range request per read, as cloud-volume does);
+      segpack opens the same kind of fsspec file object, and the URL itself, then
+      get_many. Also: reopening a URL already opened in the process.
+  (b) HTTP (nginx): segpack.gather of 50 keys from each of 200 files (2k keys of
+      0-1 KiB per file, ~1 MB) vs a mapbuffer loop over the same files.
+  (c) S3 (moto's server): open + get_many of 100 random keys of a small object vs
+      mapbuffer over an s3fs file (moto reads the whole object for every ranged GET,
+      so the object stays small).
+
+Requests are counted from the servers' own logs (nginx's access log, the S3 server's
+request log). Each repetition opens a different URL (symlinks / copies of the same
+data), so segpack's per-process header and index cache never hides the cold cost,
+except in the rows that measure it. Times are medians with the min-max spread.
+This is a script, not a test: nothing is asserted about speed.
+
+    .venv/bin/python bench/bench_remote.py                 # all sections (~3 minutes)
+    .venv/bin/python bench/bench_remote.py --only a --reps 7
+    .venv/bin/python bench/bench_remote.py --out /tmp/remote.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from importlib.metadata import PackageNotFoundError, version
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "python"))
+
+import fsspec  # noqa: E402
+
+import segpack  # noqa: E402
+from servers import FaultProxy, NginxServer, S3Server, SliceReader  # noqa: E402
+
+try:
+    import mapbuffer
+except ImportError:
+    sys.exit("bench_remote.py needs the mapbuffer package (pip install mapbuffer)")
+
+ROWS: list[tuple[str, ...]] = []
+
+
+# ---- data ---------------------------------------------------------------------------------
+def write_map(path: str, keys, max_value: int, seed: int) -> None:
+    rng = random.Random(seed)
+    with segpack.MapBufferWriter(path) as w:
+        for k in keys:
+            w.add(k, rng.randbytes(rng.randint(0, max_value)))
+
+
+def random_keys(n: int, seed: int) -> list[int]:
+    rng = random.Random(seed)
+    keys: set[int] = set()
+    while len(keys) < n:
+        keys.add(rng.randrange(1, 2**48))  # < 2**63: the mapbuffer package can look them up
+    return sorted(keys)
+
+
+# ---- measuring -------------------------------------------------------------------------------
+def fmt_ms(ts: list[float]) -> str:
+    med = statistics.median(ts) * 1e3
+    if len(ts) == 1:
+        return f"{med:.0f} ms" if med >= 10 else f"{med:.1f} ms"
+    lo, hi = min(ts) * 1e3, max(ts) * 1e3
+    if med >= 10:
+        return f"{med:.0f} ms ({lo:.0f}–{hi:.0f})"
+    return f"{med:.1f} ms ({lo:.1f}–{hi:.1f})"
+
+
+def measure(server, reps: int, fn):
+    """Runs fn(rep) `reps` times; returns (times, requests of the last run, result)."""
+    times, nreq, result = [], 0, None
+    for rep in range(reps):
+        server.mark()
+        t0 = time.perf_counter()
+        result = fn(rep)
+        times.append(time.perf_counter() - t0)
+        nreq = len(server.requests())
+    return times, nreq, result
+
+
+def row(section: str, what: str, seg, peer, note: str = "") -> None:
+    """seg / peer: (times, requests) or None."""
+    s_t, s_n = seg
+    cells = [section, what, fmt_ms(s_t), str(s_n)]
+    if peer is not None:
+        p_t, p_n = peer
+        ratio = statistics.median(p_t) / statistics.median(s_t)
+        cells += [fmt_ms(p_t), str(p_n), f"{ratio:.1f}×", f"{p_n / max(s_n, 1):.0f}×"]
+    else:
+        cells += ["—", "—", "—", "—"]
+    cells.append(note)
+    ROWS.append(tuple(cells))
+    print("| " + " | ".join(cells) + " |", flush=True)
+
+
+def as_bytes_segpack(values) -> list[bytes]:
+    return [values[i].tobytes() for i in range(len(values))]
+
+
+def mapbuffer_over(fs, url: str, keys) -> list[bytes]:
+    with fs.open(url, "rb", cache_type="none") as f:
+        mb = mapbuffer.MapBuffer(SliceReader(f))
+        return [bytes(mb[k]) for k in keys]
+
+
+# ---- (a) one big file over HTTP -------------------------------------------------------------------
+def section_a(web: NginxServer, bases: dict[str, str], reps: int, n_keys: int) -> None:
+    name = "big.mb"
+    path = os.path.join(web.root, name)
+    keys = random_keys(n_keys, seed=1)
+    t0 = time.perf_counter()
+    write_map(path, keys, 4096, seed=2)
+    size = os.path.getsize(path)
+    for i in range(len(bases) * 4 * reps):  # one URL per cold open
+        os.symlink(name, os.path.join(web.root, f"big-{i}.mb"))
+    print(
+        f"(a) {n_keys} keys, values 0–4 KiB: {size / 1e6:.0f} MB, written in {time.perf_counter() - t0:.1f} s"
+    )
+    http = fsspec.filesystem("http")
+    url_no = iter(range(10**9))
+    for where, base in bases.items():
+        sec = f"(a) HTTP {where}"
+
+        def pick(rep):
+            return random.Random(100 + rep).sample(keys, 100)
+
+        def peer(rep):
+            return mapbuffer_over(http, f"{base}/{name}", pick(rep))
+
+        def seg_file(rep):
+            with http.open(f"{base}/{name}", "rb", cache_type="none") as f:
+                with segpack.MapBuffer(f) as mb:
+                    return as_bytes_segpack(mb.get_many(pick(rep)))
+
+        def seg_url(rep):
+            with segpack.MapBuffer(f"{base}/big-{next(url_no)}.mb") as mb:
+                return as_bytes_segpack(mb.get_many(pick(rep)))
+
+        p = measure(web, reps, peer)
+        f = measure(web, reps, seg_file)
+        u = measure(web, reps, seg_url)
+        assert f[2] == p[2] and u[2] == p[2], "segpack and mapbuffer disagree"
+        row(sec, "open + 100 random keys (fsspec file object; get_many vs mb[k] loop)", f[:2], p[:2])
+        row(sec, "open + 100 random keys (segpack MapBuffer(url))", u[:2], p[:2])
+
+        opened = measure(web, reps, lambda rep: segpack.MapBuffer(f"{base}/big-{next(url_no)}.mb").close())
+        row(sec, "open alone (segpack MapBuffer(url))", opened[:2], None)
+
+        def reopen(rep):
+            url = f"{base}/big-{next(url_no)}.mb"
+            segpack.MapBuffer(url).close()  # the first open fills the cache
+            web.mark()
+            t0 = time.perf_counter()
+            segpack.MapBuffer(url).close()
+            return time.perf_counter() - t0, len(web.requests())
+
+        again = [reopen(rep) for rep in range(reps)]
+        row(sec, "reopen of a URL already opened in the process", ([t for t, _ in again], again[-1][1]), None)
+
+
+# ---- (b) many files over HTTP -----------------------------------------------------------------------
+def section_b(web: NginxServer, bases: dict[str, str], reps: int, n_files: int, peer_files_slow: int) -> None:
+    folder = os.path.join(web.root, "files")
+    os.makedirs(folder)
+    keys = random_keys(2000, seed=3)
+    t0 = time.perf_counter()
+    for i in range(n_files):
+        write_map(os.path.join(folder, f"f{i:04d}.mb"), keys, 1024, seed=1000 + i)
+    size = sum(os.path.getsize(os.path.join(folder, n)) for n in os.listdir(folder))
+    print(
+        f"(b) {n_files} files of 2000 keys, values 0–1 KiB: {size / 1e6:.0f} MB, {time.perf_counter() - t0:.1f} s"
+    )
+    n_sets = len(bases) * reps
+    for s in range(n_sets):  # one folder of URLs per cold gather
+        os.symlink("files", os.path.join(web.root, f"set{s}"))
+    sets = iter(range(n_sets))
+    http = fsspec.filesystem("http")
+    for where, base in bases.items():
+        sec = f"(b) HTTP {where}"
+        slow = where != "loopback"
+        n_peer = min(n_files, peer_files_slow) if slow else n_files
+
+        def pick(rep):
+            return random.Random(200 + rep).sample(keys, 50)
+
+        seg_urls = []
+        for _ in range(reps):
+            folder_url = f"{base}/set{next(sets)}"
+            seg_urls.append([f"{folder_url}/f{i:04d}.mb" for i in range(n_files)])
+
+        def seg(rep):
+            found = segpack.gather(seg_urls[rep], pick(rep))
+            return [[bytes(d[k]) for k in pick(rep)] for d in found]
+
+        def peer(rep):
+            return [mapbuffer_over(http, f"{base}/files/f{i:04d}.mb", pick(rep)) for i in range(n_peer)]
+
+        s = measure(web, reps, seg)
+        p = measure(web, 1 if slow else reps, peer)
+        assert s[2][:n_peer] == p[2], "segpack.gather and the mapbuffer loop disagree"
+        p_t, p_n = p[0], p[1]
+        note = ""
+        if n_peer < n_files:  # the peer's loop is sequential: scale it from a subset
+            scale = n_files / n_peer
+            p_t, p_n = [t * scale for t in p_t], round(p_n * scale)
+            note = f"mapbuffer measured over {n_peer} files, scaled ×{scale:g}"
+        row(sec, f"50 keys from each of {n_files} files (gather vs loop)", s[:2], (p_t, p_n), note)
+
+
+# ---- (c) S3 ----------------------------------------------------------------------------------------
+def section_c(s3: S3Server, endpoints: dict[str, str], reps: int, n_keys: int) -> None:
+    bucket = s3.create_bucket()
+    keys = random_keys(n_keys, seed=5)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "s.mb")
+        write_map(path, keys, 2048, seed=6)
+        with open(path, "rb") as f:
+            blob = f.read()
+    n_objects = len(endpoints) * (reps + 1)
+    s3.put_many(bucket, {f"s{i}.mb": blob for i in range(n_objects)})
+    print(
+        f"(c) {n_keys} keys, values 0–2 KiB: one {len(blob) / 1e6:.1f} MB object (x{n_objects} names) on S3 (moto)"
+    )
+    objs = iter(range(n_objects))
+    for where, endpoint in endpoints.items():
+        sec = f"(c) S3 {where}"
+        opts = s3.storage_options(endpoint_url=endpoint)
+        s3fs_fs = fsspec.filesystem("s3", **opts)
+
+        def pick(rep):
+            return random.Random(300 + rep).sample(keys, 100)
+
+        def seg(rep):
+            with segpack.MapBuffer(f"s3://{bucket}/s{next(objs)}.mb", storage_options=opts) as mb:
+                return as_bytes_segpack(mb.get_many(pick(rep)))
+
+        def peer(rep):
+            return mapbuffer_over(s3fs_fs, f"s3://{bucket}/s0.mb", pick(rep))
+
+        s = measure(s3, reps, seg)
+        p = measure(s3, reps, peer)
+        assert s[2] == p[2], "segpack and mapbuffer disagree over S3"
+        row(sec, "open + get_many of 100 random keys vs mapbuffer over an s3fs file", s[:2], p[:2])
+        opened = measure(
+            s3,
+            1,
+            lambda rep: segpack.MapBuffer(f"s3://{bucket}/s{next(objs)}.mb", storage_options=opts).close(),
+        )
+        row(sec, "open (segpack MapBuffer(s3 url)): requests", opened[:2], None)
+
+
+# ---- report --------------------------------------------------------------------------------------
+def machine() -> str:
+    def v(name):
+        with contextlib.suppress(PackageNotFoundError):
+            return version(name)
+        return "?"
+
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, load {load}, Python {platform.python_version()}; "
+        f"segpack {segpack.__version__}, mapbuffer {v('mapbuffer')}, fsspec {v('fsspec')}, "
+        f"s3fs {v('s3fs')}, aiohttp {v('aiohttp')}, moto {v('moto')}"
+    )
+
+
+HEADER = (
+    "| section | benchmark | segpack | requests | mapbuffer | requests | time ratio | request ratio | note |\n"
+    "|---|---|---:|---:|---:|---:|---:|---:|---|"
+)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--only", default="abc", help="sections to run (a, b, c)")
+    p.add_argument("--reps", type=int, default=5, help="repetitions per measurement (median and spread)")
+    p.add_argument("--delay-ms", type=float, default=20.0, help="delay the proxy adds before each response")
+    p.add_argument("--keys", type=int, default=100_000, help="(a) keys in the big file")
+    p.add_argument("--files", type=int, default=200, help="(b) number of files")
+    p.add_argument(
+        "--peer-files",
+        type=int,
+        default=20,
+        help="(b) files the mapbuffer loop reads through the proxy (scaled up)",
+    )
+    p.add_argument("--s3-keys", type=int, default=2000, help="(c) keys in the S3 object")
+    p.add_argument("--tmp", default=None, help="folder for the served files (default: a temporary one)")
+    p.add_argument("--out", help="also write the markdown table to this file")
+    a = p.parse_args(argv)
+    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+
+    print(machine())
+    print(HEADER, flush=True)
+    root = tempfile.mkdtemp(prefix="segpack-bench-remote-", dir=a.tmp)
+    try:
+        with contextlib.ExitStack() as stack:
+            if "a" in a.only or "b" in a.only:
+                web = stack.enter_context(NginxServer(root))
+                slow = stack.enter_context(FaultProxy(web.url, delay_ms=a.delay_ms))
+                bases = {"loopback": web.url, f"+{a.delay_ms:g} ms proxy": slow.url}
+                if "a" in a.only:
+                    section_a(web, bases, a.reps, a.keys)
+                if "b" in a.only:
+                    section_b(web, bases, max(1, a.reps // 2), a.files, a.peer_files)
+            if "c" in a.only:
+                s3 = stack.enter_context(S3Server())
+                slow3 = stack.enter_context(FaultProxy(s3.url, delay_ms=a.delay_ms))
+                section_c(s3, {"loopback": s3.url, f"+{a.delay_ms:g} ms proxy": slow3.url}, a.reps, a.s3_keys)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    if a.out:
+        with open(a.out, "w") as f:
+            f.write(machine() + "\n\n" + HEADER + "\n")
+            f.writelines("| " + " | ".join(r) + " |\n" for r in ROWS)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
