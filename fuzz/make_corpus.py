@@ -224,6 +224,38 @@ def zstd_dict_corpus():
     write("zstd_dict", "no_dict_frame.bin", dict_seed(0, d.as_bytes(), segpack.compress(item)))
 
 
+def multipart_corpus():
+    """multipart/byteranges responses: a content type line, then the body."""
+    ct = b"multipart/byteranges; boundary=00000000001"
+
+    def part(a, data, total=100, sep=b"\r\n"):
+        head = b"--00000000001" + sep + b"Content-Type: application/octet-stream" + sep
+        rng = b"Content-Range: bytes %d-%d/%d" % (a, a + len(data) - 1, total)
+        return head + rng + sep + sep + data + sep
+
+    good = b"\r\n" + part(0, b"0123456789") + part(50, b"abc") + b"--00000000001--\r\n"
+    write("multipart", "nginx_two_parts.bin", ct + b"\n" + good)
+    lf = part(0, b"xy", sep=b"\n") + b"--00000000001--"
+    write("multipart", "lf_only.bin", ct + b"\n" + lf)
+    quoted = b'multipart/byteranges; boundary="a b;c"'
+    body = b"preamble\r\n--a b;c\r\nContent-Range: bytes 5-6/*\r\n\r\nzz\r\n--a b;c--"
+    write("multipart", "quoted_boundary.bin", quoted + b"\n" + body)
+    inside = part(0, b"--00000000001\r\n") + b"--00000000001--"
+    write("multipart", "boundary_in_data.bin", ct + b"\n" + inside)
+    write("multipart", "truncated.bin", ct + b"\n" + good[: len(good) - 30])
+    write("multipart", "no_closing.bin", ct + b"\n" + part(0, b"0123"))
+    longer = good.replace(b"0-9/100", b"0-8/100")
+    write("multipart", "data_longer.bin", ct + b"\n" + longer)
+    shorter = good.replace(b"0-9/100", b"0-10/100")
+    write("multipart", "data_shorter.bin", ct + b"\n" + shorter)
+    huge = good.replace(b"0-9/100", b"0-18446744073709551614/18446744073709551615")
+    write("multipart", "huge_length.bin", ct + b"\n" + huge)
+    write("multipart", "no_content_range.bin", ct + b"\n" + good.replace(b"Content-Range", b"X-Range"))
+    write("multipart", "unsatisfied.bin", ct + b"\n" + good.replace(b"0-9/100", b"*/100"))
+    write("multipart", "not_multipart.bin", b"text/plain\n" + good)
+    write("multipart", "empty.bin", ct + b"\n")
+
+
 def main():
     sample = {3: b"", 1: b"hello", 2: b"world!", 2**64 - 1: b"max" * 10, 0: bytes(range(40))}
     for codec in (None, "gzip", "br", "zstd", "lzma"):
@@ -248,6 +280,7 @@ def main():
     batch_corpus()
     container_corpus()
     zstd_dict_corpus()
+    multipart_corpus()
 
 
 if __name__ == "__main__":

@@ -32,6 +32,9 @@ struct GetManyOptions {
   bool zero_copy = false;
   /// Threads, inline threshold, pool (see thread_pool.h).
   ParallelOptions parallel;
+  /// Range sources: items closer than this many bytes are fetched as one
+  /// range (nullopt: the source's own coalesce_gap()). See remote.h.
+  std::optional<std::uint64_t> coalesce_gap;
   /// Output budget and per-item cap (see batch.h); the reader's own
   /// DecompressOptions::max_output also caps each item of a compressed map.
   DecodeLimits limits;
@@ -39,8 +42,10 @@ struct GetManyOptions {
 
 /// Decoded values of many keys of `map`, in the order of `keys`, as one
 /// buffer cut into segments: each item decoded straight into its slot of one
-/// allocation when its size is known. For range sources the items are
-/// fetched one by one on the calling thread, then decoded in parallel.
+/// allocation when its size is known. For range sources the item ranges are
+/// coalesced (options.coalesce_gap) and fetched with ONE
+/// RangeSource::read_many call on the calling thread (read_ranges in
+/// remote.h), then crc-checked and decoded in parallel.
 /// `found`, when given, receives one flag per key (1 = present).
 /// Errors (naming the key): not_found (without a default), those of
 /// MapBufferReader::payload_span / payload, decompression errors,

@@ -106,6 +106,8 @@ class MapBufferReader {
   const Buffer& buffer() const noexcept { return whole_; }
   /// The 16N index bytes.
   const Buffer& index_bytes() const noexcept { return index_; }
+  /// The range source (source readers; null for in-memory ones).
+  const std::shared_ptr<RangeSource>& source() const noexcept { return source_; }
 
   /// Key and offset at index position i. Precondition: i < size().
   std::uint64_t key_at(std::size_t i) const noexcept;
@@ -135,6 +137,10 @@ class MapBufferReader {
   /// Same as payload_span but returns an owning Buffer (for both kinds of
   /// reader: a slice of the mapping, or the bytes fetched from the source).
   Result<Buffer> payload(std::size_t i) const;
+  /// The payload of item i given its stored bytes `stored` (read by the
+  /// caller from item_range(i)): the v1 crc stripped and checked when
+  /// check_crc. Errors: corrupt (shorter than the crc), data_loss.
+  Result<Buffer> payload_of_stored(std::size_t i, Buffer stored) const;
 
   /// Decoded value of item i appended to `out` (decompressed with `dec` if
   /// given — it must be for header().codec — or a temporary context).

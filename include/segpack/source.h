@@ -4,17 +4,42 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
+#include <vector>
 
 #include "segpack/buffer.h"
 #include "segpack/result.h"
 
 namespace segpack {
 
+/// One byte range of a source: `length` bytes at `offset`.
+struct ByteRange {
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+  friend bool operator==(const ByteRange&, const ByteRange&) = default;
+};
+
 /// Anything that can return byte ranges: the interface of remote and lazy
 /// readers. Implementations must be safe to call from one thread at a time.
 class RangeSource {
  public:
   virtual ~RangeSource() = default;
+  /// Many ranges in one call: element i holds exactly ranges[i].length bytes
+  /// at ranges[i].offset. Remote sources override it to fetch all of them at
+  /// once (one multi-range HTTP request, concurrent requests); the default
+  /// reads them one by one. Errors: those of read() (the first failing range).
+  virtual Result<std::vector<Buffer>> read_many(std::span<const ByteRange> ranges) {
+    std::vector<Buffer> out;
+    out.reserve(ranges.size());
+    for (const ByteRange& r : ranges) {
+      SEGPACK_ASSIGN_OR_RETURN(Buffer b, read(r.offset, r.length));
+      out.push_back(std::move(b));
+    }
+    return out;
+  }
+  /// Ranges closer than this many bytes are worth merging into one read
+  /// (see coalesce_ranges in remote.h); 0 merges only touching ranges.
+  virtual std::uint64_t coalesce_gap() const { return 0; }
   /// Exactly `length` bytes at `offset`. Errors: out_of_range when the source
   /// is shorter, io_error for transport failures.
   virtual Result<Buffer> read(std::uint64_t offset, std::uint64_t length) = 0;

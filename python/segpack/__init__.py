@@ -56,6 +56,7 @@ from .codecs import (  # noqa: F401
     train_dictionary,
 )
 from .objects import BufferObject, Serializer, deserialize, serialize  # noqa: F401
+from .remote import RemoteFile, gather, remote_cache_clear, remote_cache_info, set_remote_cache_size  # noqa: F401
 
 __version__ = "0.1.0"
 
@@ -143,6 +144,11 @@ __all__ = [
     "deserialize",
     "Serializer",
     "BufferObject",
+    "gather",
+    "RemoteFile",
+    "remote_cache_clear",
+    "remote_cache_info",
+    "set_remote_cache_size",
     # segpack.errors.__all__, spelled out: type checkers read only a literal list
     # (tests/python/test_public_api.py checks that it has them all)
     "SegpackError",
@@ -162,4 +168,5 @@ __all__ = [
     "ZstdLimitExceededError",
     "ZstdParameterError",
     "ZstdInternalError",
+    "RemoteError",
 ]

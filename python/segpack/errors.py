@@ -114,6 +114,23 @@ class UnsafeLoadError(pickle.UnpicklingError, SegpackError):
     nothing was imported or called."""
 
 
+class RemoteError(SegpackError, OSError):
+    """Reading a remote file (HTTP, S3, any fsspec URL) failed for good: a transport error still
+    there after the retries (5xx, reset, timeout), a response shorter or other than the range
+    asked for, or a file that changed size (replaced by a shorter one). ``url`` names the file and
+    ``range`` the byte range as (offset, length), or None when the request was not for a range.
+    Never raised with wrong bytes returned instead."""
+
+    def __init__(self, message: str, url: str = "", range: tuple[int, int] | None = None) -> None:
+        """message: what failed; url: the file; range: (offset, length) asked for, or None."""
+        super().__init__(message)
+        self.url = url
+        self.range = range
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.args[0] if self.args else "", self.url, self.range))
+
+
 __all__ = [
     "SegpackError",
     "ValidationError",
@@ -132,4 +149,5 @@ __all__ = [
     "ZstdInternalError",
     "BufferMismatchError",
     "UnsafeLoadError",
+    "RemoteError",
 ]

@@ -21,4 +21,5 @@ NB_MODULE(_core, m) {
   bind_codecs(m);
   bind_zstd(m);
   bind_chunking(m);
+  bind_remote(m);
 }

@@ -15,6 +15,7 @@ void bind_segments(nb::module_& m);    // py_segments.cc: BufferSegment(s), Buff
 void bind_batch(nb::module_& m);       // py_batch.cc: multi_(de)compress_to_buffer, thread counts
 void bind_crc32c(nb::module_& m);      // py_crc32c.cc: crc32c, its backends
 void bind_codecs(nb::module_& m);      // py_codecs.cc: compress, decompress, codec levels
+void bind_remote(nb::module_& m);      // py_remote.cc: the HTTP range response parsers (segpack.remote)
 void bind_chunking(
     nb::module_& m);  // py_chunking.cc: chunk_strided, tobytes_strided, assemble_strided (segpack.chunking)
 

@@ -17,6 +17,7 @@
 #include "py_errors.h"
 #include "py_keys.h"
 #include "py_map.h"
+#include "py_remote.h"
 #include "py_sig.h"
 #include "py_sources.h"
 #include "segpack/get_many.h"
@@ -94,10 +95,13 @@ void bind_intmap(nb::module_& m) {
       "segpack.ValidationError subclass.");
   cls.def(
       "__init__",
-      [](PyIntMap* self, nb::handle data) {
+      [](PyIntMap* self, nb::handle data, nb::handle storage_options, double timeout, int retries,
+         std::optional<std::uint64_t> first_read) {
         PyIntMap im;  // moved in once open: nanobind does not destroy an instance whose __init__ raised
+        const nb::object opened =
+            remote_data(data, {nb::borrow(storage_options), timeout, retries, first_read, std::nullopt});
         im.open_data(
-            data,
+            opened,
             [](nb::handle d) {
               auto pairs = pairs_of(d);
               return build_intmap_bytes(pairs);
@@ -106,15 +110,20 @@ void bind_intmap(nb::module_& m) {
             [](std::shared_ptr<PySliceSource> s) { return IntMapReader::open_source(std::move(s)); });
         new (self) PyIntMap(std::move(im));
       },
-      nb::arg("data") = nb::none(),
+      nb::arg("data") = nb::none(), nb::kw_only(), nb::arg("storage_options") = nb::none(), nb::arg("timeout") = 30.0,
+      nb::arg("retries") = 3, nb::arg("first_read") = nb::none(),
       nb::sig("def __init__(self, data: _typeshed.SupportsItems[" SEGPACK_PY_KEY ", " SEGPACK_PY_KEY
               "] | collections.abc.Iterable[tuple[" SEGPACK_PY_KEY ", " SEGPACK_PY_KEY "]] | " SEGPACK_PY_MAP_SOURCE
-              " | None = None) -> None"),
+              " | None = None, *, storage_options: dict[str, typing.Any] | None = None, timeout: float = 30.0, "
+              "retries: int = 3, first_read: int | None = None) -> None"),
       "Opens serialized data, or builds a new map from a dict.\n\n"
       "data: a dict (or any object with items() and keys()) of int keys to int values, built into a\n"
       "  new map; serialized data, bytes-like (bytes, bytearray, memoryview, numpy uint8 array, mmap;\n"
       "  used without a copy); a path or an open binary file (memory-mapped); an object whose\n"
-      "  __getitem__ takes a slice and returns bytes (a range reader); None: an empty map.\n\n"
+      "  __getitem__ takes a slice and returns bytes (a range reader); a URL 'proto://...' or an fsspec\n"
+      "  file object (read through segpack.remote.RemoteFile: the header and the whole index in one or\n"
+      "  two requests, then nothing more); None: an empty map.\n"
+      "storage_options, timeout, retries, first_read: as MapBuffer's, for a URL.\n\n"
       "data may also be (key, value) pairs to build from: a list or tuple of 2-tuples, or an iterator,\n"
       "generator or other iterable of them (an object with __getitem__ other than a list or tuple is a\n"
       "range reader, and a bytes-like object is a map's bytes). Duplicate keys raise ValueError.\n"

@@ -63,14 +63,26 @@ struct MapBase {
   nb::object pyobj;                       // what tobytes() returns, or None
   nb::object path;                        // absolute path of a mapped file (a str), or None
   std::shared_ptr<PySliceSource> source;  // the range reader, if any (also held by `reader`)
+  nb::object lazy;  // (type, data, options) of a map unpickled from a URL, opened on first use; or unset
 
+  /// Opens a lazy map (see open_lazily), or raises ValueError when closed.
   void require_open() const {
-    if (!open) throw nb::value_error(M::kClosed);
+    if (open) return;
+    if (!is_set(lazy)) throw nb::value_error(M::kClosed);
+    const_cast<MapBase*>(this)->materialize();
+  }
+
+  /// A lazy map's open: `type(data, **options)`, which then takes its place.
+  void materialize() {
+    nb::object args = lazy;
+    nb::object fresh = open_map_type(args[0], args[1], nb::borrow<nb::dict>(args[2]));
+    std::swap(self(), *nb::inst_ptr<M>(fresh));  // `fresh` takes the lazy state away with it
   }
 
   /// Drops the buffer, mapping or source; views handed out keep what they need.
   void close() {
     open = false;
+    lazy = nb::none();
     self().close_more();
     reader = Reader();
     source.reset();
@@ -191,6 +203,8 @@ struct MapBase {
   /// __reduce_ex__: segpack._maps._rebuild(type, data, options), which opens
   /// `type(data, **options)` on load — the normal, validated open.
   nb::object reduce(nb::handle me, int protocol) {
+    nb::object rebuild_lazy = nb::module_::import_("segpack._maps").attr("_rebuild");
+    if (!open && is_set(lazy)) return nb::make_tuple(rebuild_lazy, lazy);  // still not opened: not opened here
     require_open();
     nb::object rebuild = nb::module_::import_("segpack._maps").attr("_rebuild");
     nb::handle cls(reinterpret_cast<PyObject*>(Py_TYPE(me.ptr())));
@@ -220,8 +234,16 @@ struct MapBase {
     if (is_set(path)) {
       s += " " + nb::cast<std::string>(nb::repr(path));
     } else if (source) {
-      s += std::string(" over ") + Py_TYPE(source->object_ptr())->tp_name + ",";
+      s += std::string(" over ") + Py_TYPE(source->object_ptr())->tp_name;
+      nb::object url = nb::steal(PyObject_GetAttrString(source->object_ptr(), "url"));
+      if (url.is_valid() && PyUnicode_Check(url.ptr())) {
+        s += " " + nb::cast<std::string>(nb::repr(url));
+      } else {
+        PyErr_Clear();
+      }
+      s += ",";
     }
+    if (!open && is_set(lazy)) return s + " " + nb::cast<std::string>(nb::repr(lazy[1])) + ", opens on first use>";
     if (!open) return s + " closed>";
     const std::size_t n = reader.size();
     s += " " + std::to_string(n) + (n == 1 ? " item" : " items");
@@ -242,6 +264,15 @@ template <class M>
 M* open_map(PyObject* self) {
   M* m = nb::inst_ptr<M>(self);
   if (m->open) return m;
+  if (is_set(m->lazy)) {
+    try {
+      m->materialize();
+      return m;
+    } catch (nb::python_error& e) {
+      e.restore();
+      return nullptr;
+    }
+  }
   PyErr_SetString(PyExc_ValueError, M::kClosed);
   return nullptr;
 }
@@ -297,6 +328,7 @@ int map_traverse(PyObject* self, visitproc visit, void* arg) {
   if (!nb::inst_ready(self)) return 0;
   M* m = nb::inst_ptr<M>(self);
   Py_VISIT(m->pyobj.ptr());
+  Py_VISIT(m->lazy.ptr());
   if (m->source) Py_VISIT(m->source->object_ptr());
   return m->traverse_more(visit, arg);
 }
@@ -509,7 +541,22 @@ void bind_map_methods(nb::class_<M>& cls, nb::module_& m, const MapDocs& docs) {
           "Returns a new map over the same memory, file or range reader, with the same options.")
       .def(
           "__repr__", [](const M& self) { return self.describe(); },
-          "repr(m): the map's source (path, size or reader type), item count, codec and state.");
+          "repr(m): the map's source (path, size or reader type), item count, codec and state.")
+      .def_static(
+          "_open_lazily",
+          [](nb::handle type, nb::handle data, nb::dict options) {
+            nb::object o = nb::inst_alloc(type);
+            M* map = new (nb::inst_ptr<M>(o)) M();
+            map->lazy = nb::make_tuple(type, data, options);
+            nb::inst_mark_ready(o);
+            return o;
+          },
+          nb::arg("type"), nb::arg("data"), nb::arg("options"),
+          nb::sig(
+              "def _open_lazily(type: type[typing_extensions.Self], data: typing.Any, options: dict[str, typing.Any]) "
+              "-> typing_extensions.Self"),
+          "Returns a map of `type` that runs type(data, **options) on its first use (unpickling a map\n"
+          "opened from a URL: nothing is read until the map is used). Private: segpack._maps.");
 }
 
 }  // namespace segpack::py

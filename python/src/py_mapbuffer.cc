@@ -17,6 +17,7 @@
 #include "py_index_cache.h"
 #include "py_keys.h"
 #include "py_map.h"
+#include "py_remote.h"
 #include "py_segments.h"
 #include "py_sig.h"
 #include "py_sources.h"
@@ -281,7 +282,9 @@ struct PyMapBuffer : MapBase<PyMapBuffer, MapBufferReader> {
 
 void init_mapbuffer(PyMapBuffer* self, nb::handle data, nb::handle compress, nb::handle tobytesfn,
                     nb::handle frombytesfn, bool check_crc, bool compute_crc, nb::handle index_cache,
-                    std::optional<int> level, bool zero_copy, std::optional<std::uint64_t> max_output) {
+                    std::optional<int> level, bool zero_copy, std::optional<std::uint64_t> max_output,
+                    nb::handle storage_options, double timeout, int retries, std::optional<std::uint64_t> first_read,
+                    std::optional<std::uint64_t> coalesce_gap) {
   // Made aside and moved in at the end: nanobind does not destroy an
   // instance whose __init__ raised, so nothing may be held by `self` before.
   PyMapBuffer mb;
@@ -301,8 +304,10 @@ void init_mapbuffer(PyMapBuffer* self, nb::handle data, nb::handle compress, nb:
   MapBufferReadOptions opts;
   opts.check_crc = check_crc;
   if (max_output) opts.decompress.max_output = static_cast<std::size_t>(*max_output);
+  const nb::object opened =
+      remote_data(data, {nb::borrow(storage_options), timeout, retries, first_read, coalesce_gap});
   mb.open_data(
-      data, [&](nb::handle d) { return build_bytes(d, mb.write_codec, level, compute_crc, tobytesfn); },
+      opened, [&](nb::handle d) { return build_bytes(d, mb.write_codec, level, compute_crc, tobytesfn); },
       [&](Buffer b) -> Result<MapBufferReader> {
         SEGPACK_ASSIGN_OR_RETURN(MapBufferReader r, MapBufferReader::open(std::move(b), opts));
         if (cache) SEGPACK_RETURN_IF_ERROR(cache->store(r));
@@ -387,19 +392,25 @@ void bind_mapbuffer(nb::module_& m) {
           nb::arg("tobytesfn") = nb::none(), nb::arg("frombytesfn") = nb::none(), nb::arg("check_crc") = true,
           nb::arg("compute_crc") = true, nb::arg("index_cache") = nb::none(), nb::kw_only(),
           nb::arg("level") = nb::none(), nb::arg("zero_copy") = false, nb::arg("max_output") = nb::none(),
+          nb::arg("storage_options") = nb::none(), nb::arg("timeout") = 30.0, nb::arg("retries") = 3,
+          nb::arg("first_read") = nb::none(), nb::arg("coalesce_gap") = nb::none(),
           nb::sig("def __init__(self, data: _typeshed.SupportsItems[" SEGPACK_PY_KEY
                   ", typing.Any] | collections.abc.Iterable[tuple[" SEGPACK_PY_KEY
                   ", typing.Any]] | " SEGPACK_PY_MAP_SOURCE " | None = None, compress: " SEGPACK_PY_CODEC
                   " = None, tobytesfn: " SEGPACK_PY_TOBYTESFN " = None, frombytesfn: " SEGPACK_PY_FROMBYTESFN
                   " = None, check_crc: bool = True, compute_crc: bool = True, index_cache: " SEGPACK_PY_PATH
                   " | None = None, *, level: int | None = None, "
-                  "zero_copy: bool = False, max_output: int | None = None) -> None"),
+                  "zero_copy: bool = False, max_output: int | None = None, "
+                  "storage_options: dict[str, typing.Any] | None = None, timeout: float = 30.0, retries: int = 3, "
+                  "first_read: int | None = None, coalesce_gap: int | None = None) -> None"),
           "Opens serialized data, or builds a new map from a dict.\n\n"
           "data: a dict (or any object with items() and keys()) of int keys to bytes-like values, built\n"
           "  into a new map (compress, level, compute_crc and tobytesfn apply); serialized data, bytes-like\n"
           "  (bytes, bytearray, memoryview, numpy uint8 array, mmap; used without a copy); a path or an\n"
           "  open binary file (memory-mapped); an object whose __getitem__ takes a slice and returns\n"
-          "  bytes (a range reader: header and index are read once, then one read per item); None: empty.\n"
+          "  bytes (a range reader: header and index are read once, then one read per item); a URL\n"
+          "  'proto://...' (http(s), s3, file, memory, any fsspec protocol) or an fsspec file object,\n"
+          "  read through segpack.remote.RemoteFile (few requests: see README, Remote files); None: empty.\n"
           "compress: the codec of a built map: None, 'gzip', 'br', 'zstd' or 'lzma'.\n"
           "tobytesfn: applied to each value written (built maps, m[key] = value); must return bytes-like.\n"
           "frombytesfn: applied to each value read by m[key], get(), values(), items() and todict().\n"
@@ -412,6 +423,10 @@ void bind_mapbuffer(nb::module_& m) {
           "  bytes). A map over a range reader reads its index from there instead of fetching it when the\n"
           "  file holds the data's own header (one 16-byte read checks it), and fetches it and rewrites the\n"
           "  file otherwise; other maps only write it, when it is absent or differs. Replaced atomically.\n"
+          "storage_options: passed to fsspec for a URL (e.g. S3 credentials and endpoint, HTTP headers).\n"
+          "timeout: seconds per request of a URL; retries: attempts after the first on transient errors.\n"
+          "first_read: bytes of the first request of a URL (header + index in one request when they fit;\n"
+          "  default 64 KiB). coalesce_gap: get_many fetches items closer than this many bytes as one range.\n"
           "\n"
           "data may also be (key, value) pairs to build from: a list or tuple of 2-tuples, or an iterator,\n"
           "generator or other iterable of them (an object with __getitem__ other than a list or tuple is a\n"
@@ -419,7 +434,8 @@ void bind_mapbuffer(nb::module_& m) {
           "\n"
           "Raises TypeError for data of another type or a value that is not bytes-like, ValueError for a\n"
           "key outside [0, 2**64), UnsupportedCompressionType for an unknown codec, OSError when a file\n"
-          "cannot be opened or mapped, and a ValidationError subclass when the header or index is invalid.");
+          "cannot be opened or mapped, segpack.RemoteError when a URL cannot be read, and a ValidationError\n"
+          "subclass when the header or index is invalid.");
   bind_map_methods(
       cls, m,
       {.value_type = "typing.Any",

@@ -17,6 +17,44 @@ PySliceSource::PySliceSource(nb::object obj) : obj_(std::move(obj)) {
   } else {
     PyErr_Clear();
   }
+  batch_ = PyObject_HasAttrString(obj_.ptr(), "read_ranges");
+  nb::object gap = nb::steal(PyObject_GetAttrString(obj_.ptr(), "coalesce_gap"));
+  if (gap.is_valid() && PyLong_Check(gap.ptr())) {
+    gap_ = PyLong_AsUnsignedLongLong(gap.ptr());
+    if (PyErr_Occurred()) gap_ = 0;
+  }
+  PyErr_Clear();
+}
+
+Result<std::vector<Buffer>> PySliceSource::read_many(std::span<const ByteRange> ranges) {
+  if (!batch_) return RangeSource::read_many(ranges);
+  nb::gil_scoped_acquire g;
+  try {
+    nb::list arg;
+    for (const ByteRange& r : ranges) arg.append(nb::make_tuple(r.offset, r.length));
+    nb::object got = obj_.attr("read_ranges")(arg);
+    nb::list parts = nb::list(got);
+    if (parts.size() != ranges.size()) {
+      return invalid_argument("read_ranges returned " + std::to_string(parts.size()) + " ranges for " +
+                              std::to_string(ranges.size()));
+    }
+    std::vector<Buffer> out;
+    out.reserve(ranges.size());
+    for (std::size_t i = 0; i < ranges.size(); ++i) {
+      auto b = buffer_from_object(parts[i].ptr());
+      if (!b) return invalid_argument("read_ranges did not return bytes-like objects");
+      if (b->size() != ranges[i].length) {
+        return out_of_range("range [" + std::to_string(ranges[i].offset) + ", +" + std::to_string(ranges[i].length) +
+                            ") returned " + std::to_string(b->size()) + " bytes (truncated source)");
+      }
+      out.push_back(std::move(*b));
+    }
+    return out;
+  } catch (nb::python_error& e) {
+    std::string what = e.what();
+    pending_.emplace(std::move(e));
+    return io_error("range read failed: " + what);
+  }
 }
 
 PySliceSource::~PySliceSource() {

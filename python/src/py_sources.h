@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "segpack/buffer.h"
 #include "segpack/result.h"
@@ -21,12 +22,17 @@ namespace segpack::py {
 /// A RangeSource that calls obj[a:b] / obj[a:] on a Python object (the
 /// mapbuffer "anything with slice __getitem__" reader). Python exceptions
 /// raised by the object are kept and re-raised by rethrow_pending().
+/// An object with a `read_ranges([(offset, length), ...]) -> [bytes, ...]`
+/// method (segpack.remote.RemoteFile) serves read_many with one call, and an
+/// int `coalesce_gap` attribute sets coalesce_gap().
 class PySliceSource final : public RangeSource {
  public:
   explicit PySliceSource(nb::object obj);
   ~PySliceSource() override;
   Result<Buffer> read(std::uint64_t offset, std::uint64_t length) override;
   Result<Buffer> read_to_end(std::uint64_t offset) override;
+  Result<std::vector<Buffer>> read_many(std::span<const ByteRange> ranges) override;
+  std::uint64_t coalesce_gap() const override { return gap_; }
   std::optional<std::uint64_t> size() override { return size_; }
   /// Re-raises a Python exception captured during a read, if any.
   void rethrow_pending();
@@ -38,6 +44,8 @@ class PySliceSource final : public RangeSource {
   Result<Buffer> slice(std::uint64_t a, std::optional<std::uint64_t> b);
   nb::object obj_;
   std::optional<std::uint64_t> size_;
+  bool batch_ = false;     // obj_ has read_ranges
+  std::uint64_t gap_ = 0;  // obj_.coalesce_gap
   std::optional<nb::python_error> pending_;
 };
 

@@ -7,6 +7,8 @@
 #include "segpack/get_many.h"
 #include "segpack/internal/batch.h"
 #include "segpack/internal/parallel.h"
+#include "segpack/remote.h"
+#include "segpack/source.h"
 
 namespace segpack {
 
@@ -23,10 +25,12 @@ Result<BufferWithSegments> get_many(const MapBufferReader& map, std::span<const 
   };
 
   // Phase 1: positions and stored payloads (crc-checked when check_crc).
-  // In memory this runs on the pool; a range source is read on the calling
-  // thread (its reads may need the GIL), one item at a time.
+  // In memory this runs on the pool. Over a range source, the items' ranges
+  // are fetched first with one batched read on the calling thread (its reads
+  // may need the GIL); a missing key (without a default) fails before any read.
   const bool in_memory = map.in_memory();
   const Codec codec = map.header().codec;
+  std::vector<std::uint8_t> prefetched(n, 0);
   if (!in_memory) fetched.resize(n);
   auto lookup_one = [&](std::size_t i) -> Status {
     const std::optional<std::size_t> pos = map.find(keys[i]);
@@ -40,7 +44,9 @@ Result<BufferWithSegments> get_many(const MapBufferReader& map, std::span<const 
       if (!p.ok()) return p.status().with_context(label(i));
       frames[i] = *p;
     } else {
-      auto p = map.payload(*pos);
+      // Fetched below in one batch; items it left out (a bad range, the last
+      // item of a source of unknown size) are read here, and fail here.
+      auto p = prefetched[i] ? map.payload_of_stored(*pos, std::move(fetched[i])) : map.payload(*pos);
       if (!p.ok()) return p.status().with_context(label(i));
       fetched[i] = std::move(*p);
       frames[i] = fetched[i].span();
@@ -48,6 +54,29 @@ Result<BufferWithSegments> get_many(const MapBufferReader& map, std::span<const 
     hit[i] = 1;
     return Status::OK();
   };
+  if (!in_memory) {
+    std::vector<ByteRange> ranges;
+    std::vector<std::size_t> which;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::optional<std::size_t> pos = map.find(keys[i]);
+      if (!pos) {
+        if (!options.default_value) return missing(i);
+        continue;
+      }
+      auto r = map.item_range(*pos);
+      if (!r.ok() || !r->second) continue;
+      ranges.push_back({r->first, *r->second - r->first});
+      which.push_back(i);
+    }
+    CoalesceOptions co;
+    co.gap = options.coalesce_gap.value_or(map.source()->coalesce_gap());
+    auto got = read_ranges(*map.source(), ranges, co);
+    if (!got.ok()) return got.status().with_context("get_many of " + std::to_string(ranges.size()) + " items");
+    for (std::size_t j = 0; j < which.size(); ++j) {
+      fetched[which[j]] = std::move((*got)[j]);
+      prefetched[which[j]] = 1;
+    }
+  }
   internal::FirstError err;
   auto lookup = [&](std::size_t, std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end && !err.skip(i); ++i) {

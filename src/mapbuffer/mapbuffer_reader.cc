@@ -269,6 +269,10 @@ Result<Buffer> MapBufferReader::payload(std::size_t i) const {
   } else {
     SEGPACK_ASSIGN_OR_RETURN(stored, source_->read_to_end(range.first));
   }
+  return payload_of_stored(i, std::move(stored));
+}
+
+Result<Buffer> MapBufferReader::payload_of_stored(std::size_t i, Buffer stored) const {
   SEGPACK_ASSIGN_OR_RETURN(ByteSpan p, strip_crc(stored.span(), header_.version, opts_.check_crc, i, key_at(i)));
   return stored.slice_unchecked(0, p.size());
 }

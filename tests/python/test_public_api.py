@@ -77,6 +77,9 @@ def test_the_walk_sees_the_api():
         "BufferWithSegments.offsets",
         "write_mapbuffer",
         "crc32c",
+        "gather",
+        "RemoteFile.read_ranges",
+        "RemoteError",
     ):
         assert expected in names
 
