@@ -32,7 +32,7 @@ class MapBuffer:
     ChecksumError, DecompressionError, ...).
     """
 
-    def __init__(self, data: _typeshed.SupportsItems[SupportsIndex, Any] | Iterable[tuple[SupportsIndex, Any]] | Buffer | numpy.typing.NDArray[Any] | str | os.PathLike[str] | BinaryIO | _typeshed.SupportsGetItem[slice, Buffer | numpy.typing.NDArray[Any]] | None = None, compress: str | int | bytes | None = None, tobytesfn: Callable[[Any], Buffer | numpy.typing.NDArray[Any]] | None = None, frombytesfn: Callable[[Any], Any] | None = None, check_crc: bool = True, compute_crc: bool = True, index_cache: str | os.PathLike[str] | None = None, *, level: int | None = None, zero_copy: bool = False, max_output: int | None = None) -> None:
+    def __init__(self, data: _typeshed.SupportsItems[SupportsIndex, Any] | Iterable[tuple[SupportsIndex, Any]] | Buffer | numpy.typing.NDArray[Any] | str | os.PathLike[str] | BinaryIO | _typeshed.SupportsGetItem[slice, Buffer | numpy.typing.NDArray[Any]] | None = None, compress: str | int | bytes | None = None, tobytesfn: Callable[[Any], Buffer | numpy.typing.NDArray[Any]] | None = None, frombytesfn: Callable[[Any], Any] | None = None, check_crc: bool = True, compute_crc: bool = True, index_cache: str | os.PathLike[str] | None = None, *, level: int | None = None, zero_copy: bool = False, max_output: int | None = None, storage_options: dict[str, Any] | None = None, timeout: float = 30.0, retries: int = 3, first_read: int | None = None, coalesce_gap: int | None = None) -> None:
         """
         Opens serialized data, or builds a new map from a dict.
 
@@ -40,7 +40,9 @@ class MapBuffer:
           into a new map (compress, level, compute_crc and tobytesfn apply); serialized data, bytes-like
           (bytes, bytearray, memoryview, numpy uint8 array, mmap; used without a copy); a path or an
           open binary file (memory-mapped); an object whose __getitem__ takes a slice and returns
-          bytes (a range reader: header and index are read once, then one read per item); None: empty.
+          bytes (a range reader: header and index are read once, then one read per item); a URL
+          'proto://...' (http(s), s3, file, memory, any fsspec protocol) or an fsspec file object,
+          read through segpack.remote.RemoteFile (few requests: see README, Remote files); None: empty.
         compress: the codec of a built map: None, 'gzip', 'br', 'zstd' or 'lzma'.
         tobytesfn: applied to each value written (built maps, m[key] = value); must return bytes-like.
         frombytesfn: applied to each value read by m[key], get(), values(), items() and todict().
@@ -53,6 +55,10 @@ class MapBuffer:
           bytes). A map over a range reader reads its index from there instead of fetching it when the
           file holds the data's own header (one 16-byte read checks it), and fetches it and rewrites the
           file otherwise; other maps only write it, when it is absent or differs. Replaced atomically.
+        storage_options: passed to fsspec for a URL (e.g. S3 credentials and endpoint, HTTP headers).
+        timeout: seconds per request of a URL; retries: attempts after the first on transient errors.
+        first_read: bytes of the first request of a URL (header + index in one request when they fit;
+          default 64 KiB). coalesce_gap: get_many fetches items closer than this many bytes as one range.
 
         data may also be (key, value) pairs to build from: a list or tuple of 2-tuples, or an iterator,
         generator or other iterable of them (an object with __getitem__ other than a list or tuple is a
@@ -60,7 +66,8 @@ class MapBuffer:
 
         Raises TypeError for data of another type or a value that is not bytes-like, ValueError for a
         key outside [0, 2**64), UnsupportedCompressionType for an unknown codec, OSError when a file
-        cannot be opened or mapped, and a ValidationError subclass when the header or index is invalid.
+        cannot be opened or mapped, segpack.RemoteError when a URL cannot be read, and a ValidationError
+        subclass when the header or index is invalid.
         """
 
     def __len__(self, /) -> int:
@@ -418,14 +425,17 @@ class IntMap:
     segpack.ValidationError subclass.
     """
 
-    def __init__(self, data: _typeshed.SupportsItems[SupportsIndex, SupportsIndex] | Iterable[tuple[SupportsIndex, SupportsIndex]] | Buffer | numpy.typing.NDArray[Any] | str | os.PathLike[str] | BinaryIO | _typeshed.SupportsGetItem[slice, Buffer | numpy.typing.NDArray[Any]] | None = None) -> None:
+    def __init__(self, data: _typeshed.SupportsItems[SupportsIndex, SupportsIndex] | Iterable[tuple[SupportsIndex, SupportsIndex]] | Buffer | numpy.typing.NDArray[Any] | str | os.PathLike[str] | BinaryIO | _typeshed.SupportsGetItem[slice, Buffer | numpy.typing.NDArray[Any]] | None = None, *, storage_options: dict[str, Any] | None = None, timeout: float = 30.0, retries: int = 3, first_read: int | None = None) -> None:
         """
         Opens serialized data, or builds a new map from a dict.
 
         data: a dict (or any object with items() and keys()) of int keys to int values, built into a
           new map; serialized data, bytes-like (bytes, bytearray, memoryview, numpy uint8 array, mmap;
           used without a copy); a path or an open binary file (memory-mapped); an object whose
-          __getitem__ takes a slice and returns bytes (a range reader); None: an empty map.
+          __getitem__ takes a slice and returns bytes (a range reader); a URL 'proto://...' or an fsspec
+          file object (read through segpack.remote.RemoteFile: the header and the whole index in one or
+          two requests, then nothing more); None: an empty map.
+        storage_options, timeout, retries, first_read: as MapBuffer's, for a URL.
 
         data may also be (key, value) pairs to build from: a list or tuple of 2-tuples, or an iterator,
         generator or other iterable of them (an object with __getitem__ other than a list or tuple is a

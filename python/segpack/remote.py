@@ -60,6 +60,8 @@ DEFAULT_OTHER_GAP = 1 << 18
 #: Most ranges in one multi-range request (keeps the header under ~8 KiB,
 #: nginx's default line limit).
 MAX_RANGES_PER_REQUEST = 200
+#: The bytes kept from offset 0 (first read + the index beyond it) never grow past this.
+MAX_PREFIX = 64 << 20
 #: Most requests in flight for one batch.
 DEFAULT_CONCURRENCY = 16
 _BACKOFF = 0.05
@@ -121,13 +123,16 @@ _cache = _Cache(256 << 20)
 
 
 def remote_cache_clear() -> None:
-    """Empties the in-process cache of remote headers and indexes (after a file was replaced)."""
+    """Empties the in-process cache of remote headers and indexes (after a file was replaced);
+    returns None."""
     _cache.clear()
 
 
 def set_remote_cache_size(nbytes: int) -> None:
     """Sets the most bytes the cache of remote headers and indexes may hold (default 256 MiB;
-    0 disables it), evicting the least recently used entries beyond."""
+    0 disables it), evicting the least recently used entries beyond; returns None.
+
+    Raises ValueError for a negative size."""
     if nbytes < 0:
         raise ValueError("cache size must be >= 0")
     with _cache.lock:
@@ -165,6 +170,13 @@ def _run(coro: Any) -> Any:
 
 
 _T = TypeVar("_T")
+
+
+def _native() -> Any:
+    """segpack._core, for its private parsers (not in the stubs)."""
+    from . import _core
+
+    return _core
 
 
 async def _retrying(
@@ -306,8 +318,6 @@ class _Http:
             span = (lo, max(ranges[i][0] + ranges[i][1] for i in idxs) - lo)
 
             async def once() -> list[int]:
-                from . import _core
-
                 status, headers, body = await self._get(spec)
                 if status == 200:
                     self.multi_range = False
@@ -320,7 +330,7 @@ class _Http:
                 ctype = headers.get("Content-Type", "")
                 if ctype.lower().startswith("multipart/byteranges"):
                     try:
-                        parts = _core._parse_byteranges(body, ctype)
+                        parts = _native()._parse_byteranges(body, ctype)
                     except Exception as e:  # a corrupt or truncated body: ask again
                         raise _Retryable(f"bad multipart/byteranges body: {e}") from e
                 else:  # one range: the server answered only the first (or merged them)
@@ -363,10 +373,9 @@ class _Http:
 
 def _content_range(value: str) -> tuple[int | None, int | None, int | None]:
     """(first, length, total) of a Content-Range value (None where absent); RemoteError-free."""
-    from . import _core
-
     try:
-        return _core._parse_content_range(value)
+        first, length, total = _native()._parse_content_range(value)
+        return first, length, total
     except Exception as e:
         raise _Retryable(f"bad Content-Range {value!r}: {e}") from e
 
@@ -545,8 +554,13 @@ class RemoteFile:
 
     def _make_transport(self) -> Any:
         if self._transport is None:
-            if self._file is None and self.url.startswith(("http://", "https://")):
-                self._transport = _Http(self.url, self.storage_options, self.timeout)
+            if self.url.startswith(("http://", "https://")):
+                options = self.storage_options
+                if self._file is not None:  # an fsspec HTTP file: its filesystem's headers and client options
+                    fs = self._file.fs
+                    headers = (getattr(fs, "kwargs", None) or {}).get("headers")
+                    options = {"headers": headers, "client_kwargs": getattr(fs, "client_kwargs", None)}
+                self._transport = _Http(self.url, options, self.timeout)
             else:
                 if self._file is not None:
                     fs, path = self._file.fs, self._file.path
@@ -582,6 +596,7 @@ class RemoteFile:
                 return self._size
             size, prefix = self._call(lambda t: t.first(self.first_read, self.retries))
             self.requests += 1
+            size = int(size)
             self._size, self._prefix = size, bytes(prefix)
             _cache.put(self._key(), size, self._prefix)
             return size
@@ -630,7 +645,7 @@ class RemoteFile:
                 out[i] = prefix[a : a + n]
             else:
                 todo.append(i)
-                if a < len(prefix):  # the index beyond the first read: grows the cached prefix
+                if a < len(prefix) and a + n <= MAX_PREFIX:  # the index beyond the first read: cached too
                     extend = max(extend, a + n)
         if extend:
             (more,) = self._fetch([(len(prefix), extend - len(prefix))], size)
@@ -660,7 +675,7 @@ class RemoteFile:
             self._fail(e)
             raise
         self.requests += 1
-        return got
+        return list(got)
 
     def __reduce__(self) -> Any:
         if self._file is not None:
@@ -723,7 +738,7 @@ def gather(
     timeout: float = 30.0,
     retries: int = 3,
 ) -> list[dict[int, bytes]]:
-    """Fetches one list of keys out of many MapBuffer files at once.
+    """Fetches one list of keys out of many MapBuffer files at once; returns one dict per source.
 
     sources: URLs, local paths or open MapBuffers. Entry i of the result maps each key that
     source i holds to its value (keys it lacks are absent). Headers and indexes of all sources

@@ -24,11 +24,13 @@ inline std::vector<std::uint8_t> random_bytes(std::size_t n, std::uint64_t seed)
   return v;
 }
 
-/// A BufferSource that counts the read()/read_to_end() calls it serves, for
-/// tests of access patterns (how many round trips a range reader costs).
+/// A BufferSource that counts the read()/read_to_end() calls it serves, and
+/// its read_many() batches and the ranges in them, for tests of access
+/// patterns (how many round trips a range reader costs). `gap` is its
+/// coalesce_gap(); `short_by` makes every range of a batch that many bytes short.
 class CountingSource final : public RangeSource {
  public:
-  explicit CountingSource(Buffer b) : inner_(std::move(b)) {}
+  explicit CountingSource(Buffer b, std::uint64_t gap = 0) : inner_(std::move(b)), gap_(gap) {}
   Result<Buffer> read(std::uint64_t offset, std::uint64_t length) override {
     ++reads_;
     return inner_.read(offset, length);
@@ -37,12 +39,28 @@ class CountingSource final : public RangeSource {
     ++reads_;
     return inner_.read_to_end(offset);
   }
+  Result<std::vector<Buffer>> read_many(std::span<const ByteRange> ranges) override {
+    ++batches_;
+    batch_ranges_ += ranges.size();
+    std::vector<Buffer> out;
+    for (const ByteRange& r : ranges) {
+      SEGPACK_ASSIGN_OR_RETURN(Buffer b, inner_.read(r.offset, r.length));
+      if (short_by > 0 && b.size() >= short_by) b = b.slice_unchecked(0, b.size() - short_by);
+      out.push_back(std::move(b));
+    }
+    return out;
+  }
+  std::uint64_t coalesce_gap() const override { return gap_; }
   std::optional<std::uint64_t> size() override { return inner_.size(); }
   std::uint64_t reads() const noexcept { return reads_; }
+  std::uint64_t batches() const noexcept { return batches_; }
+  std::uint64_t batch_ranges() const noexcept { return batch_ranges_; }
+  std::size_t short_by = 0;
 
  private:
   BufferSource inner_;
-  std::uint64_t reads_ = 0;
+  std::uint64_t gap_;
+  std::uint64_t reads_ = 0, batches_ = 0, batch_ranges_ = 0;
 };
 
 /// A fresh empty folder under the system temp dir, removed at scope exit.

@@ -77,6 +77,7 @@ def test_memory_and_file_urls_read_like_local(tmp_path, codec):
         assert [bytes(v) for v in m.get_many(keys)] == [data[k] for k in keys]
         assert m[keys[0]] == data[keys[0]] and m.get(0) is None
         assert m.todict() == data
+        assert bytes(m.tobytes()) == bytes(blob)
         assert url in repr(m)
     # an fsspec file object
     with fsspec.open("memory://segpack-test/a.mb", "rb") as f:
@@ -223,6 +224,15 @@ def test_nginx_open_get_many_and_reopen_request_counts(nginx):
     nginx.mark()
     assert m[keys[3]] == data[keys[3]]
     assert len(gets(nginx.requests())) == 1
+
+    import fsspec
+
+    segpack.remote_cache_clear()
+    with fsspec.filesystem("http").open(url, "rb", cache_type="none") as f:  # an fsspec file: same requests
+        nginx.mark()
+        fm = segpack.MapBuffer(f)
+        assert [bytes(v) for v in fm.get_many(keys)] == [bytes(v) for v in got]
+        assert len(gets(nginx.requests())) == 3
 
     nginx.mark()
     again = segpack.MapBuffer(url)  # reopen: header and index from the cache
@@ -409,3 +419,51 @@ def test_file_replaced_by_a_shorter_one(nginx):
     with pytest.raises(segpack.RemoteError):
         m[last_key(m)]
     assert segpack.remote_cache_info()["entries"] == 0  # the stale entry was dropped
+
+
+@needs_nginx
+def test_index_cache_file_saves_the_index_request(nginx, tmp_path):
+    big_map(nginx.root, n=20000, seed=15)
+    url = nginx.file_url("big.mb")
+    cache = tmp_path / "big.idx"
+    segpack.MapBuffer(url, index_cache=cache)
+    assert cache.stat().st_size == 16 + 16 * 20000
+    segpack.remote_cache_clear()  # a new process, as far as the in-process cache knows
+    nginx.mark()
+    m = segpack.MapBuffer(url, index_cache=cache)
+    assert len(gets(nginx.requests())) == 1  # the first read; the index comes from the file
+    k = int(m.index()[-1][0])
+    assert m[k] == segpack.MapBuffer(os.path.join(nginx.root, "big.mb"))[k]
+
+
+@needs_nginx
+def test_no_threads_left_behind(nginx):
+    files = {f"t{i}.mb": {k: bytes([i]) * k for k in range(50)} for i in range(12)}
+    for name, d in files.items():
+        write(nginx.root, name, d)
+    segpack.gather([nginx.file_url(n) for n in files][:1], [1])  # fsspec's loop thread starts once
+    before = threading.active_count()
+    for _ in range(3):
+        segpack.remote_cache_clear()
+        got = segpack.gather([nginx.file_url(n) for n in files], range(0, 50, 3), max_concurrency=6)
+        assert got[2][3] == bytes([2]) * 3
+    assert threading.active_count() == before
+
+
+@needs_moto
+def test_s3_faults_through_the_proxy(s3, s3_bucket, fault_proxy):
+    data = sample(2000, 16, max_len=200)
+    url = s3.put(s3_bucket, "p.mb", bytes(segpack.MapBuffer(data).tobytes()))
+    proxy = fault_proxy(s3.url)
+    opts = s3.storage_options(endpoint_url=proxy.url)
+    opts["config_kwargs"] = {"retries": {"max_attempts": 1}}  # botocore's own retries off: ours count
+    proxy.fault("error", 1, status=503)
+    m = segpack.MapBuffer(url, storage_options=opts, retries=3)
+    keys = _keys(data, 30)
+    proxy.fault("error", 1, status=500)
+    assert [bytes(v) for v in m.get_many(keys)] == [data[k] for k in keys]
+    proxy.fault("error", None, status=503)
+    with pytest.raises(segpack.RemoteError) as e:
+        m[last_key(m)]
+    assert not isinstance(e.value, FileNotFoundError)
+    assert e.value.url == url and e.value.range is not None
