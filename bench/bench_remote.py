@@ -145,7 +145,7 @@ def section_a(web: NginxServer, bases: dict[str, str], reps: int, n_keys: int) -
             return mapbuffer_over(http, f"{base}/{name}", pick(rep))
 
         def seg_file(rep):
-            with http.open(f"{base}/{name}", "rb", cache_type="none") as f:
+            with http.open(f"{base}/big-{next(url_no)}.mb", "rb", cache_type="none") as f:
                 with segpack.MapBuffer(f) as mb:
                     return as_bytes_segpack(mb.get_many(pick(rep)))
 
