@@ -5,7 +5,9 @@
 
 #include <nanobind/stl/string.h>
 
+#include <cctype>
 #include <string>
+#include <string_view>
 
 #include "bindings.h"
 #include "py_buffers.h"

@@ -467,3 +467,14 @@ def test_s3_faults_through_the_proxy(s3, s3_bucket, fault_proxy):
         m[last_key(m)]
     assert not isinstance(e.value, FileNotFoundError)
     assert e.value.url == url and e.value.range is not None
+
+
+@needs_nginx
+def test_missing_url_is_remote_error_without_retries(nginx):
+    import errno
+
+    with pytest.raises(segpack.RemoteError) as e:
+        segpack.MapBuffer(nginx.file_url("missing.mb"), retries=3)
+    assert e.value.errno == errno.ENOENT and "404" in str(e.value)
+    assert e.value.url == nginx.file_url("missing.mb")
+    assert len(gets(nginx.requests())) <= 2  # a 404 is not retried (len() and the header read each ask once)
