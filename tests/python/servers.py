@@ -169,6 +169,81 @@ class _LogFile:
         return text.splitlines(keepends=True) if text.endswith("\n") else text.splitlines(True)[:-1]
 
 
+class _ProcessServer:
+    """A server in a child process on 127.0.0.1:<free port>, with its files in a
+    temporary folder (removed at stop) and a request log read from a mark."""
+
+    what = "server"
+
+    def __init__(self, port: int | None, start_timeout: float):
+        self.port = port
+        self.start_timeout = start_timeout
+        self.proc: subprocess.Popen | None = None
+        self.tmp: str | None = None
+        self._log: _LogFile | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    def _command(self, port: int) -> tuple[list[str], dict | None]:
+        """(argv, env) of the child listening on `port`; may write its config into self.tmp."""
+        raise NotImplementedError
+
+    def _log_name(self) -> str:
+        raise NotImplementedError
+
+    def _errors(self) -> str:
+        text = ""
+        for name in ("stderr.log", "error.log"):
+            with contextlib.suppress(OSError, TypeError), open(os.path.join(self.tmp, name)) as f:
+                text += f.read()
+        return text.strip()[-2000:]
+
+    def start(self):
+        self.tmp = tempfile.mkdtemp(prefix=f"segpack-{self.what.split()[0]}-")
+        self._log = _LogFile(os.path.join(self.tmp, self._log_name()))
+        last_err: Exception | None = None
+        for _ in range(5):  # a free port can be taken before the child binds it
+            port = self.port or free_port()
+            argv, env = self._command(port)
+            with open(os.path.join(self.tmp, "stderr.log"), "wb") as err:
+                self.proc = subprocess.Popen(
+                    argv,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=err,
+                    env=env,
+                    preexec_fn=_die_with_parent,
+                )
+            try:
+                wait_for_port(port, self.proc, self.start_timeout, self.what)
+                self.port = port
+                return self
+            except RuntimeError as e:
+                last_err = e
+                stop_process(self.proc)
+                if self.port is not None:
+                    break
+        errors = self._errors()
+        self.stop()
+        raise RuntimeError(f"{last_err}; {errors}")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop_process(self.proc, signal.SIGTERM)
+            self.proc = None
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
 # ---- nginx ------------------------------------------------------------------
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
 
@@ -208,7 +283,7 @@ def nginx_available() -> bool:
     return NGINX is not None
 
 
-class NginxServer:
+class NginxServer(_ProcessServer):
     """nginx on 127.0.0.1:<free port> serving `root` (files at url + "/" + name).
 
     One worker process, so the access log is in request order and `requests()`
@@ -216,90 +291,35 @@ class NginxServer:
     the marker is logged (every request answered before it is then logged
     too). Marker entries are never returned."""
 
+    what = "nginx"
+
     def __init__(self, root: str, port: int | None = None, start_timeout: float = 20.0):
         if NGINX is None:
             raise RuntimeError("nginx is not installed (make deps installs the Debian package)")
+        super().__init__(port, start_timeout)
         self.root = os.path.abspath(root)
-        self.port = port
-        self.start_timeout = start_timeout
-        self.proc: subprocess.Popen | None = None
-        self.tmp: str | None = None
-        self._log: _LogFile | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}"
 
     def file_url(self, name: str) -> str:
         return f"{self.url}/{urllib.parse.quote(name)}"
 
-    def start(self) -> NginxServer:
-        self.tmp = tempfile.mkdtemp(prefix="segpack-nginx-")
+    def _log_name(self) -> str:
+        return "access.log"
+
+    def _command(self, port: int) -> tuple[list[str], dict | None]:
         user = ""
         if os.geteuid() == 0:
             # As root the master would switch its worker to `nobody`, which may not
             # read the served folder: keep the worker on the current user.
             user = f"user {pwd.getpwuid(os.geteuid()).pw_name} {grp.getgrgid(os.getegid()).gr_name};"
-        last_err: Exception | None = None
-        for _ in range(5):  # a free port can be taken before nginx binds it
-            port = self.port or free_port()
-            conf = os.path.join(self.tmp, "nginx.conf")
-            with open(conf, "w") as f:
-                f.write(
-                    _NGINX_CONF.format(
-                        user=user, tmp=self.tmp, host=LOOPBACK, port=port, root=self.root, mark=_MARK_PREFIX
-                    )
+        conf = os.path.join(self.tmp, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(
+                _NGINX_CONF.format(
+                    user=user, tmp=self.tmp, host=LOOPBACK, port=port, root=self.root, mark=_MARK_PREFIX
                 )
-            self._log = _LogFile(os.path.join(self.tmp, "access.log"))
-            self.proc = subprocess.Popen(
-                [
-                    NGINX,
-                    "-p",
-                    self.tmp,
-                    "-c",
-                    conf,
-                    "-e",
-                    os.path.join(self.tmp, "error.log"),
-                    "-g",
-                    "daemon off;",
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=open(os.path.join(self.tmp, "stderr.log"), "wb"),  # noqa: SIM115
-                preexec_fn=_die_with_parent,
             )
-            try:
-                wait_for_port(port, self.proc, self.start_timeout, "nginx")
-                self.port = port
-                return self
-            except RuntimeError as e:
-                last_err = e
-                stop_process(self.proc)
-                if self.port is not None:
-                    break
-        self.stop()
-        raise RuntimeError(f"{last_err}; {self._errors()}")
-
-    def _errors(self) -> str:
-        text = ""
-        for name in ("stderr.log", "error.log"):
-            with contextlib.suppress(OSError, TypeError), open(os.path.join(self.tmp, name)) as f:
-                text += f.read()
-        return text.strip()
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            stop_process(self.proc, signal.SIGTERM)
-            self.proc = None
-        if self.tmp is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            self.tmp = None
-
-    def __enter__(self) -> NginxServer:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        error_log = os.path.join(self.tmp, "error.log")
+        return [NGINX, "-p", self.tmp, "-c", conf, "-e", error_log, "-g", "daemon off;"], None
 
     # -- the access log --
     def mark(self) -> None:
@@ -383,69 +403,28 @@ def _serve_moto(port: int, log_path: str) -> None:  # pragma: no cover - runs in
     server.serve_forever()
 
 
-class S3Server:
+class S3Server(_ProcessServer):
     """moto's S3 server on 127.0.0.1:<free port>, in a subprocess.
 
     Any credentials are accepted; `storage_options` gives s3fs what it needs.
     `requests()` returns the requests logged since the last `mark()`."""
 
+    what = "moto S3 server"
+
     def __init__(self, port: int | None = None, start_timeout: float = 60.0):
-        self.port = port
-        self.start_timeout = start_timeout
-        self.proc: subprocess.Popen | None = None
-        self.tmp: str | None = None
-        self._log: _LogFile | None = None
+        super().__init__(port, start_timeout)
         self._client = None
 
-    @property
-    def url(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}"
+    def _log_name(self) -> str:
+        return "requests.log"
 
-    def start(self) -> S3Server:
-        self.tmp = tempfile.mkdtemp(prefix="segpack-moto-")
-        log_path = os.path.join(self.tmp, "requests.log")
-        self._log = _LogFile(log_path)
+    def _command(self, port: int) -> tuple[list[str], dict | None]:
         env = dict(os.environ, AWS_EC2_METADATA_DISABLED="true", PYTHONUNBUFFERED="1")
-        last_err: Exception | None = None
-        for _ in range(5):
-            port = self.port or free_port()
-            self.proc = subprocess.Popen(
-                [sys.executable, os.path.abspath(__file__), "_moto", str(port), log_path],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=open(os.path.join(self.tmp, "stderr.log"), "wb"),  # noqa: SIM115
-                env=env,
-                preexec_fn=_die_with_parent,
-            )
-            try:
-                wait_for_port(port, self.proc, self.start_timeout, "moto S3 server")
-                self.port = port
-                return self
-            except RuntimeError as e:
-                last_err = e
-                stop_process(self.proc)
-                if self.port is not None:
-                    break
-        err = ""
-        with contextlib.suppress(OSError), open(os.path.join(self.tmp, "stderr.log")) as f:
-            err = f.read()[-2000:]
-        self.stop()
-        raise RuntimeError(f"{last_err}; {err}")
+        return [sys.executable, os.path.abspath(__file__), "_moto", str(port), self._log.path], env
 
     def stop(self) -> None:
         self._client = None
-        if self.proc is not None:
-            stop_process(self.proc, signal.SIGTERM)
-            self.proc = None
-        if self.tmp is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            self.tmp = None
-
-    def __enter__(self) -> S3Server:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        super().stop()
 
     # -- clients --
     def storage_options(self, endpoint_url: str | None = None) -> dict:
@@ -528,18 +507,23 @@ class _Closed(Exception):
     pass
 
 
-def _read_head(sock: socket.socket, buf: bytearray, stop: threading.Event, idle: float) -> bytes:
-    """Reads until CRLFCRLF; returns the head, leaves the rest in buf."""
-    deadline = time.monotonic() + idle
+def _read_until(
+    sock: socket.socket, buf: bytearray, sep: bytes, stop: threading.Event, deadline: float
+) -> bytes:
+    """Reads until `sep`; returns everything up to and including it, leaves the rest in buf."""
     while True:
-        i = buf.find(b"\r\n\r\n")
+        i = buf.find(sep)
         if i >= 0:
-            head = bytes(buf[: i + 4])
-            del buf[: i + 4]
-            return head
+            out = bytes(buf[: i + len(sep)])
+            del buf[: i + len(sep)]
+            return out
         if len(buf) > 1 << 20:
             raise _Closed("header too long")
         buf += _recv(sock, stop, deadline)
+
+
+def _read_head(sock: socket.socket, buf: bytearray, stop: threading.Event, idle: float) -> bytes:
+    return _read_until(sock, buf, b"\r\n\r\n", stop, time.monotonic() + idle)
 
 
 def _recv(sock: socket.socket, stop: threading.Event, deadline: float) -> bytes:
@@ -616,13 +600,7 @@ def _read_body(
 
 
 def _read_line(sock, buf, stop, deadline) -> bytes:
-    while True:
-        i = buf.find(b"\r\n")
-        if i >= 0:
-            line = bytes(buf[: i + 2])
-            del buf[: i + 2]
-            return line
-        buf += _recv(sock, stop, deadline)
+    return _read_until(sock, buf, b"\r\n", stop, deadline)
 
 
 class FaultProxy:

@@ -23,6 +23,10 @@ import dask_fusion as df  # noqa: E402
 
 import segpack  # noqa: E402
 
+# The scheduler's HTTP server (bound to 127.0.0.1, like everything here) moves off 8787 when
+# another cluster on the machine holds it, and says so.
+pytestmark = pytest.mark.filterwarnings("ignore:Port 8787 is already in use")
+
 GRID = 6  # 216 files
 N_WORKERS = 2
 

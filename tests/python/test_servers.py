@@ -265,3 +265,42 @@ def test_proxy_in_front_of_s3(s3, s3_bucket, fault_proxy):
     gets = [r for r in proxy.requests if r.method == "GET"]
     assert [r.range for r in gets] == ["bytes=10-4009"]
     assert [r.range for r in s3.requests() if r.method == "GET"] == ["bytes=10-4009"]
+
+
+def test_proxy_passes_chunked_bodies_untouched(fault_proxy):
+    """A chunked upstream answer is forwarded with its framing (stdlib upstream on 127.0.0.1)."""
+    import http.server
+    import threading
+
+    class Chunked(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):  # noqa: N802 - the stdlib's spelling
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for part in (b"hello ", b"chunked ", b"world"):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            self.wfile.write(b"0\r\n\r\n")
+
+        def log_message(self, *args):
+            pass
+
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Chunked)
+    t = threading.Thread(target=upstream.serve_forever, daemon=True)
+    t.start()
+    try:
+        proxy = fault_proxy(f"http://127.0.0.1:{upstream.server_address[1]}")
+        host, port = proxy.url.removeprefix("http://").split(":")
+        c = http.client.HTTPConnection(host, int(port), timeout=10)
+        for _ in range(2):  # twice on one keep-alive connection
+            c.request("GET", "/x")
+            r = c.getresponse()
+            assert r.headers["Transfer-Encoding"] == "chunked"
+            assert r.read() == b"hello chunked world"
+        c.close()
+        assert proxy.count == 2
+    finally:
+        upstream.shutdown()
+        upstream.server_close()
+        t.join(5)
