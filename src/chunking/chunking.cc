@@ -14,6 +14,7 @@
 
 #include "chunking_internal.h"
 #include "segpack/internal/parallel.h"
+#include "segpack/internal/transpose.h"
 
 namespace segpack {
 
@@ -139,6 +140,84 @@ void fill_margin(std::uint8_t* dst, const ChunkLayout& L, std::size_t i, const s
   rec(rec, dst, 0);
 }
 
+// The mismatched-order half of chunk_rows, for one row group: the source is
+// contiguous along `inner`, the chunks along `ci`. Slabs of R rows along ci
+// (R * k = 64, so every element along `inner` gives one whole destination
+// line, written with streaming stores when `stream`); each slab's rows are
+// first copied whole, Q consecutive rows of the innermost other dimension at
+// a time, into a staging block of at most kStageBytes (L2), so the source is
+// read in long sequential runs from few places at once, and the transpose
+// kernel then reads the staging block instead of rows that are a power of two
+// apart and share cache sets.
+constexpr std::int64_t kStageBytes = std::int64_t{256} << 10;
+
+void transpose_group(const std::uint8_t* row, const std::int64_t* sstr, std::size_t ci, std::size_t inner,
+                     const std::size_t* rest, std::size_t mr, const std::int64_t* ext, std::int64_t G,
+                     const std::int64_t* run, std::uint8_t* const* base, const std::int64_t* cstr, std::size_t nd,
+                     std::int64_t cs_inner, std::int64_t k, bool stream, std::vector<std::uint8_t>& stage) {
+  std::int64_t rowbytes = 0;  // the group's source row, every chunk of it
+  for (std::int64_t j = 0; j < G; ++j) rowbytes += run[j];
+  const std::int64_t R = std::max<std::int64_t>(1, 64 / k);
+  const std::size_t last = mr > 0 ? rest[mr - 1] : 0;
+  const std::int64_t E = mr > 0 ? ext[last] : 1;
+  std::int64_t Q = std::clamp<std::int64_t>(kStageBytes / std::max<std::int64_t>(1, R * rowbytes), 1, E);
+  if (mr > 0 && sstr[last] != rowbytes) Q = 1;  // rows not back to back: one at a time
+  // Staged row stride: a multiple of 64 that is not a multiple of 4 KiB.
+  std::int64_t sst = (Q * rowbytes + 63) / 64 * 64;
+  if (sst % 4096 == 0) sst += 64;
+  stage.resize(static_cast<std::size_t>(sst * R + 64));
+  std::uint8_t* st = stage.data() + (64 - reinterpret_cast<std::uintptr_t>(stage.data()) % 64) % 64;
+  std::array<std::int64_t, kMaxChunkDims> idx{};
+  for (std::int64_t a0 = 0; a0 < ext[ci]; a0 += R) {
+    const std::int64_t ea = std::min(R, ext[ci] - a0);
+    const std::uint8_t* r = row + a0 * sstr[ci];
+    for (std::size_t q = 0; q < mr; ++q) idx[q] = 0;
+    for (;;) {
+      const std::int64_t nq = std::min(Q, E - (mr > 0 ? idx[mr - 1] : 0));
+      const std::int64_t span = (nq - 1) * (mr > 0 ? sstr[last] : 0) + rowbytes;
+      const bool staged = span * ea <= kStageBytes;
+      if (staged) {
+        for (std::int64_t a = 0; a < ea; ++a)
+          std::memcpy(st + a * sst, r + a * sstr[ci], static_cast<std::size_t>(span));
+      }
+      for (std::int64_t q = 0; q < nq; ++q) {
+        for (std::int64_t j = 0; j < G; ++j) {
+          const std::int64_t* cs = &cstr[static_cast<std::size_t>(j) * nd];
+          std::int64_t off = a0 * cs[ci];
+          for (std::size_t u = 0; u < mr; ++u) off += idx[u] * cs[rest[u]];
+          if (mr > 0) off += q * cs[last];
+          const std::int64_t sin = q * (mr > 0 ? sstr[last] : 0) + j * cs_inner;
+          if (staged) {
+            internal::transpose_tile(base[j] + off, cs[inner], st + sin, sst, ea, run[j] / k,
+                                     static_cast<std::size_t>(k), stream);
+          } else {
+            internal::transpose_tile(base[j] + off, cs[inner], r + sin, sstr[ci], ea, run[j] / k,
+                                     static_cast<std::size_t>(k), stream);
+          }
+        }
+      }
+      // Next block of rows: the innermost other dimension advances by nq.
+      std::size_t q = mr;
+      bool done = true;
+      std::int64_t by = nq;
+      while (q > 0) {
+        --q;
+        const std::size_t d = rest[q];
+        r += by * sstr[d];
+        idx[q] += by;
+        if (idx[q] < ext[d]) {
+          done = false;
+          break;
+        }
+        r -= sstr[d] * ext[d];
+        idx[q] = 0;
+        by = 1;
+      }
+      if (done) break;
+    }
+  }
+}
+
 // The fast path of chunk_into when the source's innermost dimension is
 // contiguous and is also the chunks' innermost one: the source is walked in
 // its memory order, one "row group" at a time (the chunks that differ only in
@@ -193,6 +272,7 @@ bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8
     std::vector<std::int64_t> cstr(static_cast<std::size_t>(G) * nd), run(static_cast<std::size_t>(G));
     std::vector<std::uint8_t*> base(static_cast<std::size_t>(G));
     std::vector<std::int64_t> offsets, steps;
+    std::vector<std::uint8_t> stage;
     std::array<std::int64_t, kMaxChunkDims> g{}, start{}, ext{}, idx{}, cshape{};
     for (std::size_t gi = begin; gi < end; ++gi) {
       // Grid coordinates of the group (F-linear over the dimensions but `inner`).
@@ -234,36 +314,8 @@ bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8
         for (std::size_t q = 0; q < m; ++q) {
           if (outer[q] != ci) rest[mr++] = outer[q];
         }
-        const std::int64_t R = k >= 8 ? 8 : 16;
-        for (std::int64_t a0 = 0; a0 < ext[ci]; a0 += R) {
-          const std::int64_t ea = std::min(R, ext[ci] - a0);
-          const std::uint8_t* r = row + a0 * src.strides[ci];
-          for (std::size_t q = 0; q < mr; ++q) idx[q] = 0;
-          for (;;) {
-            for (std::int64_t j = 0; j < G; ++j) {
-              const auto uj = static_cast<std::size_t>(j);
-              const std::int64_t* cs = &cstr[uj * nd];
-              std::int64_t off = a0 * cs[ci];
-              for (std::size_t q = 0; q < mr; ++q) off += idx[q] * cs[rest[q]];
-              internal::transpose_block(base[uj] + off, cs[inner], r + j * cs_inner, src.strides[ci], ea, run[uj] / k,
-                                        L.itemsize);
-            }
-            std::size_t q = mr;
-            bool done = true;
-            while (q > 0) {
-              --q;
-              const std::size_t d = rest[q];
-              r += src.strides[d];
-              if (++idx[q] < ext[d]) {
-                done = false;
-                break;
-              }
-              r -= src.strides[d] * ext[d];
-              idx[q] = 0;
-            }
-            if (done) break;
-          }
-        }
+        transpose_group(row, src.strides.data(), ci, inner, rest.data(), mr, ext.data(), G, run.data(), base.data(),
+                        cstr.data(), nd, cs_inner, k, stream, stage);
         continue;
       }
       for (std::size_t j = 0; j < m; ++j) idx[j] = 0;
