@@ -114,9 +114,64 @@ void copy_runs(const std::uint8_t* src, std::int64_t sstride, std::int64_t rows,
   }
 }
 
+// n bytes to a destination block no other thread writes: non-temporal stores
+// for the whole 64-byte lines inside it, ordinary ones for the partial lines
+// at its ends.
+void stream_bytes(std::uint8_t* d, const std::uint8_t* s, std::int64_t n) {
+#if defined(__SSE2__)
+  const std::int64_t head = std::min<std::int64_t>(n, (64 - reinterpret_cast<std::uintptr_t>(d) % 64) % 64);
+  std::memcpy(d, s, static_cast<std::size_t>(head));
+  d += head;
+  s += head;
+  n -= head;
+  const std::int64_t lines = n / 64;
+  auto* dv = reinterpret_cast<__m128i*>(d);
+  const auto* sv = reinterpret_cast<const __m128i*>(s);
+  for (std::int64_t v = 0; v < lines * 4; ++v) _mm_stream_si128(dv + v, _mm_loadu_si128(sv + v));
+  d += lines * 64;
+  s += lines * 64;
+  n -= lines * 64;
+#endif
+  std::memcpy(d, s, static_cast<std::size_t>(n));
+}
+
+// The runs of the one chunk of a row group that the array's edge cuts short
+// along the inner dimension: `rows` runs of n bytes, source rows `sstride`
+// apart, destination rows `dstep` apart. With `gap_fill` (edges = pad and the
+// chunk's rows back to back) the copy also writes each row's tail
+// [n, dstep) with the fill value. When the destination rows are back to back,
+// whole rows are gathered in an L1 buffer and streamed out as one block.
+void copy_edge_rows(const std::uint8_t* src, std::int64_t sstride, std::int64_t rows, std::int64_t n, std::uint8_t* dst,
+                    std::int64_t dstep, const std::uint8_t* gap_fill, std::size_t k, bool stream,
+                    std::vector<std::uint8_t>& buf) {
+  const bool packed = dstep == n || gap_fill != nullptr;
+  if (!packed) {
+    for (std::int64_t r = 0; r < rows; ++r) copy_run(dst + r * dstep, src + r * sstride, n, stream);
+    return;
+  }
+  auto row_into = [&](std::uint8_t* d, const std::uint8_t* s) {
+    std::memcpy(d, s, static_cast<std::size_t>(n));
+    if (gap_fill != nullptr) internal::fill_pattern(d + n, static_cast<std::size_t>(dstep - n), gap_fill, k);
+  };
+  if (!stream || dstep > (std::int64_t{16} << 10)) {
+    for (std::int64_t r = 0; r < rows; ++r) row_into(dst + r * dstep, src + r * sstride);
+    return;
+  }
+  const std::int64_t per = (std::int64_t{16} << 10) / dstep;
+  buf.resize(static_cast<std::size_t>(per * dstep));
+  for (std::int64_t r0 = 0; r0 < rows; r0 += per) {
+    const std::int64_t nr = std::min(per, rows - r0);
+    for (std::int64_t r = 0; r < nr; ++r) row_into(buf.data() + r * dstep, src + (r0 + r) * sstride);
+    stream_bytes(dst + r0 * dstep, buf.data(), nr * dstep);
+  }
+}
+
 // Fills the part of padded chunk i that lies outside the array (the margin)
 // with the fill value, leaving the part the copy will write alone.
-void fill_margin(std::uint8_t* dst, const ChunkLayout& L, std::size_t i, const std::vector<std::uint8_t>& fill) {
+// With `skip_inner_tail`, the tails of the innermost rows that hold array
+// elements are left to the copy (copy_edge_rows fills them as it goes).
+void fill_margin(std::uint8_t* dst, const ChunkLayout& L, std::size_t i, const std::vector<std::uint8_t>& fill,
+                 bool skip_inner_tail = false) {
   const std::size_t nd = L.ndim();
   std::array<std::int64_t, kMaxChunkDims> cs{}, ext{};
   chunk_strides(L.chunk_size.data(), nd, L.itemsize, L.order, cs.data());
@@ -126,14 +181,16 @@ void fill_margin(std::uint8_t* dst, const ChunkLayout& L, std::size_t i, const s
   for (std::size_t d = 0; d < nd; ++d) ext[d] = L.extent(i, d);
   // need[l]: some dimension at level l or deeper is cut short.
   std::array<bool, kMaxChunkDims + 1> need{};
-  for (std::size_t l = nd; l-- > 0;) need[l] = need[l + 1] || ext[dims[l]] < L.chunk_size[dims[l]];
+  for (std::size_t l = nd; l-- > 0;) {
+    need[l] = need[l + 1] || (ext[dims[l]] < L.chunk_size[dims[l]] && !(skip_inner_tail && l + 1 == nd));
+  }
   auto rec = [&](auto&& self, std::uint8_t* p, std::size_t l) -> void {
     const std::size_t d = dims[l];
     if (l + 1 < nd && need[l + 1]) {
       for (std::int64_t x = 0; x < ext[d]; ++x) self(self, p + x * cs[d], l + 1);
     }
     const std::int64_t tail = L.chunk_size[d] - ext[d];
-    if (tail > 0) {
+    if (tail > 0 && !(skip_inner_tail && l + 1 == nd)) {
       internal::fill_pattern(p + ext[d] * cs[d], static_cast<std::size_t>(tail * cs[d]), fill.data(), L.itemsize);
     }
   };
@@ -268,11 +325,20 @@ bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8
   const std::size_t groups = n / static_cast<std::size_t>(G);
   std::int64_t f_inner = 1;  // F-linear stride of the inner grid dimension
   for (std::size_t d = 0; d < inner; ++d) f_inner *= L.grid_shape[d];
+  // edges = pad, matching orders, chunk rows back to back: the copy of an
+  // edge chunk's rows writes their fill tails too (no separate pass over
+  // those lines); fill_margin does the rest of the margin.
+  bool gap_by_copy = false;
+  if (!mismatch && m > 0 && L.edges == EdgePolicy::pad) {
+    std::array<std::int64_t, kMaxChunkDims> full{};
+    chunk_strides(L.chunk_size.data(), nd, L.itemsize, L.order, full.data());
+    gap_by_copy = full[outer[m - 1]] == L.chunk_size[inner] * k;
+  }
   auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
     std::vector<std::int64_t> cstr(static_cast<std::size_t>(G) * nd), run(static_cast<std::size_t>(G));
     std::vector<std::uint8_t*> base(static_cast<std::size_t>(G));
     std::vector<std::int64_t> offsets, steps;
-    std::vector<std::uint8_t> stage;
+    std::vector<std::uint8_t> stage, edge_buf;
     std::array<std::int64_t, kMaxChunkDims> g{}, start{}, ext{}, idx{}, cshape{};
     for (std::size_t gi = begin; gi < end; ++gi) {
       // Grid coordinates of the group (F-linear over the dimensions but `inner`).
@@ -295,7 +361,7 @@ bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8
         run[static_cast<std::size_t>(j)] = L.extent(i, inner) * k;
         bool partial = false;
         for (std::size_t d = 0; d < nd; ++d) partial |= L.extent(i, d) != cshape[d];
-        if (partial) fill_margin(dests[i], L, i, fill);
+        if (partial) fill_margin(dests[i], L, i, fill, gap_by_copy);
         if (j == 0) {
           for (std::size_t d = 0; d < nd; ++d) {
             start[d] = L.bboxes[i * 2 * nd + d];
@@ -341,12 +407,12 @@ bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8
         if (uniform) {
           copy_runs(row, rstride, rows, cs_inner, G, base.data(), offs.data(), dsteps.data(), stream);
         } else {
-          for (std::int64_t r = 0; r < rows; ++r) {
-            for (std::int64_t j = 0; j < G; ++j) {
-              const auto uj = static_cast<std::size_t>(j);
-              copy_run(base[uj] + offs[uj] + r * dsteps[uj], row + r * rstride + j * cs_inner, run[uj], stream);
-            }
-          }
+          // Only the last chunk of a group can be cut short by the edge (the grid starts at 0).
+          const std::int64_t Gu = G - 1;
+          const auto ul = static_cast<std::size_t>(Gu);
+          if (Gu > 0) copy_runs(row, rstride, rows, cs_inner, Gu, base.data(), offs.data(), dsteps.data(), stream);
+          copy_edge_rows(row + Gu * cs_inner, rstride, rows, run[ul], base[ul] + offs[ul], dsteps[ul],
+                         gap_by_copy ? fill.data() : nullptr, L.itemsize, stream, edge_buf);
         }
         if (m <= 1) break;
         std::size_t q = m - 1;

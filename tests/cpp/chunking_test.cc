@@ -254,32 +254,42 @@ TEST_P(TransposeKernel, TilesAgainstNaive) {
   }
 }
 
-// Outputs of 64 MiB and more are written with streaming stores: the
-// mismatched-order path (C array, F chunks) on such an array, spot-checked.
-TEST_P(TransposeKernel, LargeMismatchedOrder) {
-  for (const std::size_t k : {std::size_t{1}, std::size_t{4}}) {
-    const std::vector<std::int64_t> shape{k == 1 ? 256 : 130, 512, k == 1 ? 512 : 250};
-    std::vector<std::int64_t> strides{shape[1] * shape[2] * static_cast<std::int64_t>(k),
-                                      shape[2] * static_cast<std::int64_t>(k), static_cast<std::int64_t>(k)};
-    std::vector<std::uint8_t> data(static_cast<std::size_t>(shape[0] * strides[0]));
-    std::mt19937_64 rng(k);
+// Outputs of 64 MiB and more are written with streaming stores: large
+// arrays in mismatched (C array, F chunks) and matching orders with edge
+// chunks, spot-checked (first chunk, a middle one, the last: an edge one).
+TEST_P(TransposeKernel, LargeArraysStream) {
+  struct Case {
+    std::size_t k;
+    std::vector<std::int64_t> shape;
+    ChunkOrder order;
+    EdgePolicy edges;
+  };
+  const Case cases[] = {{1, {256, 512, 512}, ChunkOrder::f, EdgePolicy::pad},
+                        {4, {130, 512, 250}, ChunkOrder::f, EdgePolicy::pad},
+                        {1, {520, 520, 250}, ChunkOrder::c, EdgePolicy::pad},
+                        {4, {260, 260, 250}, ChunkOrder::c, EdgePolicy::truncate}};
+  for (const Case& c : cases) {
+    const auto kk = static_cast<std::int64_t>(c.k);
+    const std::vector<std::int64_t> strides{c.shape[1] * c.shape[2] * kk, c.shape[2] * kk, kk};
+    std::vector<std::uint8_t> data(static_cast<std::size_t>(c.shape[0] * strides[0]));
+    std::mt19937_64 rng(c.k);
     for (std::size_t i = 0; i + 8 <= data.size(); i += 8) {
       const std::uint64_t x = rng();
       std::memcpy(data.data() + i, &x, 8);
     }
-    const ArrayView v{data.data(), shape, strides, k};
+    const ArrayView v{data.data(), c.shape, strides, c.k};
     ChunkOptions o;
-    o.order = ChunkOrder::f;
-    o.edges = EdgePolicy::pad;
+    o.order = c.order;
+    o.edges = c.edges;
+    o.fill.assign(c.k, 0x5A);
     o.parallel.threads = 1;
     auto r = chunk_array(v, std::vector<std::int64_t>{64, 64, 64}, o);
     ASSERT_TRUE(r.ok());
     ASSERT_GE(r->layout.total_bytes, std::uint64_t{64} << 20);
-    const std::vector<std::uint8_t> fill(k, 0);
     for (const std::size_t i : {std::size_t{0}, r->layout.count() / 2 + 1, r->layout.count() - 1}) {
       const ByteSpan got = r->chunks[i];
-      const std::vector<std::uint8_t> want = naive_chunk(v, r->layout, i, fill);
-      ASSERT_TRUE(std::equal(got.begin(), got.end(), want.begin(), want.end())) << "k " << k << " chunk " << i;
+      const std::vector<std::uint8_t> want = naive_chunk(v, r->layout, i, o.fill);
+      ASSERT_TRUE(std::equal(got.begin(), got.end(), want.begin(), want.end())) << "k " << c.k << " chunk " << i;
     }
   }
 }
