@@ -440,6 +440,159 @@ bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8
   return true;
 }
 
+// rows x G runs of N bytes, the inverse of copy_runs_n: run (r, j) from
+// base[j] + offs[j] + r*ssteps[j] to dst + r*dstride + j*N. With `stream`
+// (and 16-byte aligned destination rows) the destination, written front to
+// back, gets non-temporal stores.
+template <std::int64_t N>
+void gather_runs_n(std::uint8_t* dst, std::int64_t dstride, std::int64_t rows, std::int64_t G,
+                   const std::uint8_t* const* base, const std::int64_t* offs, const std::int64_t* ssteps, bool stream) {
+#if defined(__SSE2__)
+  if (stream && reinterpret_cast<std::uintptr_t>(dst) % 16 == 0 && dstride % 16 == 0) {
+    for (std::int64_t r = 0; r < rows; ++r) {
+      auto* d = reinterpret_cast<__m128i*>(dst + r * dstride);
+      for (std::int64_t j = 0; j < G; ++j) {
+        const auto* q = reinterpret_cast<const __m128i*>(base[j] + offs[j] + r * ssteps[j]);
+        for (std::int64_t v = 0; v < N / 16; ++v) _mm_stream_si128(d + j * (N / 16) + v, _mm_loadu_si128(q + v));
+      }
+    }
+    return;
+  }
+#endif
+  for (std::int64_t r = 0; r < rows; ++r) {
+    std::uint8_t* d = dst + r * dstride;
+    for (std::int64_t j = 0; j < G; ++j) std::memcpy(d + j * N, base[j] + offs[j] + r * ssteps[j], N);
+  }
+}
+
+void gather_runs(std::uint8_t* dst, std::int64_t dstride, std::int64_t rows, std::int64_t G,
+                 const std::uint8_t* const* base, const std::int64_t* offs, const std::int64_t* ssteps,
+                 const std::int64_t* run, std::int64_t n, bool stream) {
+  bool uniform = true;
+  for (std::int64_t j = 0; j < G; ++j) uniform &= run[j] == n;
+  if (uniform) {
+    switch (n) {
+      case 32: return gather_runs_n<32>(dst, dstride, rows, G, base, offs, ssteps, stream);
+      case 64: return gather_runs_n<64>(dst, dstride, rows, G, base, offs, ssteps, stream);
+      case 128: return gather_runs_n<128>(dst, dstride, rows, G, base, offs, ssteps, stream);
+      case 256: return gather_runs_n<256>(dst, dstride, rows, G, base, offs, ssteps, stream);
+      default: break;
+    }
+  }
+  for (std::int64_t r = 0; r < rows; ++r) {
+    std::uint8_t* d = dst + r * dstride;
+    for (std::int64_t j = 0; j < G; ++j) {
+      std::memcpy(d + j * n, base[j] + offs[j] + r * ssteps[j], static_cast<std::size_t>(run[j]));
+    }
+  }
+}
+
+// The fast path of assemble_into for the whole array when the destination's
+// contiguous dimension is the chunks' innermost one: chunk_rows in reverse.
+// The destination is written in its memory order, one row group at a time,
+// every destination row assembled front to back from the runs of the group's
+// chunks. Returns false (nothing done) when the layout does not qualify.
+bool assemble_rows(const MutableArrayView& dst, const ChunkLayout& L, std::span<const ByteSpan> chunks,
+                   const ParallelOptions& parallel) {
+  const std::size_t nd = L.ndim();
+  const auto k = static_cast<std::int64_t>(L.itemsize);
+  const std::size_t inner = L.order == ChunkOrder::c ? nd - 1 : 0;
+  const std::size_t n = L.count();
+  if (n == 0 || n > UINT32_MAX || dst.strides[inner] != k) return false;
+  std::array<std::size_t, kMaxChunkDims> outer{};
+  std::size_t m = 0;
+  for (std::size_t d = 0; d < nd; ++d) {
+    if (d != inner) outer[m++] = d;
+  }
+  auto mag = [&](std::size_t d) { return dst.strides[d] < 0 ? -dst.strides[d] : dst.strides[d]; };
+  std::stable_sort(outer.begin(), outer.begin() + m, [&](std::size_t a, std::size_t b) { return mag(a) > mag(b); });
+  for (std::size_t j = 0; j < m; ++j) {
+    if (mag(outer[j]) < L.shape[inner] * k && L.shape[outer[j]] > 1) return false;  // interleaved with the rows
+  }
+  std::vector<std::uint32_t> pos(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::size_t f = 0;
+    for (std::size_t d = nd; d-- > 0;) f = f * static_cast<std::size_t>(L.grid_shape[d]) + L.grid_coords[i * nd + d];
+    pos[f] = static_cast<std::uint32_t>(i);
+  }
+  const std::int64_t G = L.grid_shape[inner];
+  const std::size_t groups = n / static_cast<std::size_t>(G);
+  std::int64_t f_inner = 1;
+  for (std::size_t d = 0; d < inner; ++d) f_inner *= L.grid_shape[d];
+  const bool stream = L.total_bytes >= (std::uint64_t{64} << 20);
+  const std::int64_t cs_inner = L.chunk_size[inner] * k;
+  auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
+    const auto uG = static_cast<std::size_t>(G);
+    std::vector<std::int64_t> cstr(uG * nd), run(uG), offs(uG), ssteps(uG);
+    std::vector<const std::uint8_t*> base(uG);
+    std::array<std::int64_t, kMaxChunkDims> g{}, start{}, ext{}, idx{}, cshape{};
+    for (std::size_t gi = begin; gi < end; ++gi) {
+      std::size_t r = gi;
+      for (std::size_t d = 0; d < nd; ++d) {
+        if (d == inner) continue;
+        g[d] = static_cast<std::int64_t>(r % static_cast<std::size_t>(L.grid_shape[d]));
+        r /= static_cast<std::size_t>(L.grid_shape[d]);
+      }
+      std::int64_t f0 = 0, mul = 1;
+      for (std::size_t d = 0; d < nd; ++d) {
+        if (d != inner) f0 += g[d] * mul;
+        mul *= L.grid_shape[d];
+      }
+      for (std::size_t j = 0; j < uG; ++j) {
+        const std::size_t i = pos[static_cast<std::size_t>(f0 + static_cast<std::int64_t>(j) * f_inner)];
+        stored_shape(L, i, cshape.data());
+        chunk_strides(cshape.data(), nd, L.itemsize, L.order, &cstr[j * nd]);
+        base[j] = chunks[i].data();
+        run[j] = L.extent(i, inner) * k;
+        if (j == 0) {
+          for (std::size_t d = 0; d < nd; ++d) {
+            start[d] = L.bboxes[i * 2 * nd + d];
+            ext[d] = L.extent(i, d);
+          }
+        }
+      }
+      std::uint8_t* row = dst.data;
+      for (std::size_t d = 0; d < nd; ++d) {
+        if (d != inner) row += start[d] * dst.strides[d];
+      }
+      const std::size_t dl = m > 0 ? outer[m - 1] : inner;
+      const std::int64_t rows = m > 0 ? ext[dl] : 1;
+      const std::int64_t rstride = m > 0 ? dst.strides[dl] : 0;
+      for (std::size_t j = 0; j < uG; ++j) ssteps[j] = m > 0 ? cstr[j * nd + dl] : 0;
+      for (std::size_t j = 0; j < m; ++j) idx[j] = 0;
+      for (;;) {
+        for (std::size_t j = 0; j < uG; ++j) {
+          std::int64_t off = 0;
+          for (std::size_t q = 0; q + 1 < m; ++q) off += idx[q] * cstr[j * nd + outer[q]];
+          offs[j] = off;
+        }
+        gather_runs(row, rstride, rows, G, base.data(), offs.data(), ssteps.data(), run.data(), cs_inner, stream);
+        if (m <= 1) break;
+        std::size_t q = m - 1;
+        bool done = false;
+        for (;;) {
+          if (q == 0) {
+            done = true;
+            break;
+          }
+          --q;
+          const std::size_t d = outer[q];
+          row += dst.strides[d];
+          if (++idx[q] < ext[d]) break;
+          row -= dst.strides[d] * ext[d];
+          idx[q] = 0;
+        }
+        if (done) break;
+      }
+    }
+#if defined(__SSE2__)
+    if (stream) _mm_sfence();
+#endif
+  };
+  internal::parallel_run(groups, L.total_bytes, parallel, work);
+  return true;
+}
+
 }  // namespace
 
 Result<ChunkLayout> plan_chunks(std::span<const std::int64_t> shape, std::span<const std::int64_t> chunk_size,
@@ -646,6 +799,7 @@ Status assemble_into(const MutableArrayView& dst, const ChunkLayout& L, std::spa
                               " bytes, expected " + std::to_string(L.segments[i].length));
     }
   }
+  if (region_start.empty() && assemble_rows(dst, L, chunks, parallel)) return Status::OK();
   const std::size_t k = L.itemsize;
   auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
     std::array<std::int64_t, kMaxChunkDims> cshape{}, cs{}, ext{};

@@ -291,6 +291,12 @@ TEST_P(TransposeKernel, LargeArraysStream) {
       const std::vector<std::uint8_t> want = naive_chunk(v, r->layout, i, o.fill);
       ASSERT_TRUE(std::equal(got.begin(), got.end(), want.begin(), want.end())) << "k " << c.k << " chunk " << i;
     }
+    // And back: assembly of as many bytes streams too.
+    std::vector<ByteSpan> spans;
+    for (std::size_t i = 0; i < r->chunks.size(); ++i) spans.push_back(r->chunks[i]);
+    std::vector<std::uint8_t> back(data.size());
+    ASSERT_TRUE(assemble_into(MutableArrayView{back.data(), c.shape, strides, c.k}, r->layout, spans, {}).ok());
+    EXPECT_TRUE(back == data) << "k " << c.k;
   }
 }
 
