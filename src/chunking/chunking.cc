@@ -2,6 +2,8 @@
 // destinations or one buffer, and assembly (include/segpack/chunking.h).
 #include "segpack/chunking.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -166,6 +168,20 @@ void copy_edge_rows(const std::uint8_t* src, std::int64_t sstride, std::int64_t 
   }
 }
 
+// ChunkOptions::prefault: the whole pages inside [p, p + n), faulted in by
+// one call (no trap per page; the kernel still zeroes every page).
+void prefault(std::uint8_t* p, std::uint64_t n) {
+#if defined(MADV_POPULATE_WRITE)
+  constexpr std::uintptr_t kPage = 4096;
+  const auto lo = (reinterpret_cast<std::uintptr_t>(p) + kPage - 1) & ~(kPage - 1);
+  const auto hi = (reinterpret_cast<std::uintptr_t>(p) + n) & ~(kPage - 1);
+  if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_POPULATE_WRITE);  // best effort
+#else
+  (void)p;
+  (void)n;
+#endif
+}
+
 // Fills the part of padded chunk i that lies outside the array (the margin)
 // with the fill value, leaving the part the copy will write alone.
 // With `skip_inner_tail`, the tails of the innermost rows that hold array
@@ -282,7 +298,7 @@ void transpose_group(const std::uint8_t* row, const std::int64_t* sstr, std::siz
 // chunks; reads are long sequential streams, writes one stream per chunk.
 // Returns false (nothing done) when the layout does not qualify.
 bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8_t* const> dests,
-                const std::vector<std::uint8_t>& fill, const ParallelOptions& parallel) {
+                const std::vector<std::uint8_t>& fill, const ParallelOptions& parallel, bool fresh) {
   const std::size_t nd = L.ndim();
   const auto k = static_cast<std::int64_t>(L.itemsize);
   // `ci`: the chunks' innermost dimension; `inner`: the source's contiguous
@@ -358,6 +374,7 @@ bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8
         stored_shape(L, i, cshape.data());
         chunk_strides(cshape.data(), nd, L.itemsize, L.order, &cstr[static_cast<std::size_t>(j) * nd]);
         base[static_cast<std::size_t>(j)] = dests[i];
+        if (fresh) prefault(dests[i], L.segments[i].length);
         run[static_cast<std::size_t>(j)] = L.extent(i, inner) * k;
         bool partial = false;
         for (std::size_t d = 0; d < nd; ++d) partial |= L.extent(i, d) != cshape[d];
@@ -728,7 +745,7 @@ Status chunk_into(const ArrayView& src, const ChunkLayout& L, std::span<std::uin
   }
   const std::size_t k = L.itemsize;
   std::vector<std::uint8_t> fill = opts.fill.empty() ? std::vector<std::uint8_t>(k, 0) : opts.fill;
-  if (chunk_rows(src, L, dests, fill, opts.parallel)) return Status::OK();
+  if (chunk_rows(src, L, dests, fill, opts.parallel, opts.prefault)) return Status::OK();
   auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
     std::array<std::int64_t, kMaxChunkDims> cshape{}, cs{}, ext{};
     for (std::size_t i = begin; i < end; ++i) {
@@ -742,6 +759,7 @@ Status chunk_into(const ArrayView& src, const ChunkLayout& L, std::span<std::uin
         partial |= ext[d] != cshape[d];
       }
       std::uint8_t* dst = dests[i];
+      if (opts.prefault) prefault(dst, L.segments[i].length);
       if (partial) fill_margin(dst, L, i, fill);
       internal::strided_copy(dst, cs.data(), s, src.strides.data(), ext.data(), nd, k);
     }

@@ -130,6 +130,7 @@ void random_against_naive(std::uint64_t seed, int iters) {
     }
     opts.parallel.threads = 1 + rng() % 2;
     opts.parallel.inline_below_bytes = 0;
+    opts.prefault = rng() % 2 == 0;
     std::vector<std::int64_t> cs(nd);
     for (std::size_t d = 0; d < nd; ++d) cs[d] = 1 + static_cast<std::int64_t>(rng() % (a.view.shape[d] + 2));
     auto r = chunk_array(a.view, cs, opts);
