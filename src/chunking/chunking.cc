@@ -224,13 +224,21 @@ void fill_margin(std::uint8_t* dst, const ChunkLayout& L, std::size_t i, const s
 // apart and share cache sets.
 constexpr std::int64_t kStageBytes = std::int64_t{256} << 10;
 
-void transpose_group(const std::uint8_t* row, const std::int64_t* sstr, std::size_t ci, std::size_t inner,
+//
+// With `to_array` the same walk runs backwards (assembly): the chunks in
+// `base` are read, transposed into the staging block, and its rows copied to
+// the array rows at `row` (which is then the destination).
+void transpose_group(std::uint8_t* row, const std::int64_t* sstr, std::size_t ci, std::size_t inner,
                      const std::size_t* rest, std::size_t mr, const std::int64_t* ext, std::int64_t G,
                      const std::int64_t* run, std::uint8_t* const* base, const std::int64_t* cstr, std::size_t nd,
-                     std::int64_t cs_inner, std::int64_t k, bool stream, std::vector<std::uint8_t>& stage) {
+                     std::int64_t cs_inner, std::int64_t k, bool stream, std::vector<std::uint8_t>& stage,
+                     bool to_array = false) {
   std::int64_t rowbytes = 0;  // the group's source row, every chunk of it
   for (std::int64_t j = 0; j < G; ++j) rowbytes += run[j];
-  const std::int64_t R = std::max<std::int64_t>(1, 64 / k);
+  // Assembling, slabs of 64 elements: each chunk is then read in runs of 64
+  // elements from few places at once (a run of 64 / k elements, one line, is
+  // too short for the prefetchers when 64 such streams interleave).
+  const std::int64_t R = to_array ? std::max<std::int64_t>(64, 64 / k) : std::max<std::int64_t>(1, 64 / k);
   const std::size_t last = mr > 0 ? rest[mr - 1] : 0;
   const std::int64_t E = mr > 0 ? ext[last] : 1;
   std::int64_t Q = std::clamp<std::int64_t>(kStageBytes / std::max<std::int64_t>(1, R * rowbytes), 1, E);
@@ -243,13 +251,13 @@ void transpose_group(const std::uint8_t* row, const std::int64_t* sstr, std::siz
   std::array<std::int64_t, kMaxChunkDims> idx{};
   for (std::int64_t a0 = 0; a0 < ext[ci]; a0 += R) {
     const std::int64_t ea = std::min(R, ext[ci] - a0);
-    const std::uint8_t* r = row + a0 * sstr[ci];
+    std::uint8_t* r = row + a0 * sstr[ci];
     for (std::size_t q = 0; q < mr; ++q) idx[q] = 0;
     for (;;) {
       const std::int64_t nq = std::min(Q, E - (mr > 0 ? idx[mr - 1] : 0));
       const std::int64_t span = (nq - 1) * (mr > 0 ? sstr[last] : 0) + rowbytes;
       const bool staged = span * ea <= kStageBytes;
-      if (staged) {
+      if (staged && !to_array) {
         for (std::int64_t a = 0; a < ea; ++a)
           std::memcpy(st + a * sst, r + a * sstr[ci], static_cast<std::size_t>(span));
       }
@@ -260,12 +268,26 @@ void transpose_group(const std::uint8_t* row, const std::int64_t* sstr, std::siz
           for (std::size_t u = 0; u < mr; ++u) off += idx[u] * cs[rest[u]];
           if (mr > 0) off += q * cs[last];
           const std::int64_t sin = q * (mr > 0 ? sstr[last] : 0) + j * cs_inner;
-          if (staged) {
-            internal::transpose_tile(base[j] + off, cs[inner], st + sin, sst, ea, run[j] / k,
-                                     static_cast<std::size_t>(k), stream);
+          const auto uk = static_cast<std::size_t>(k);
+          if (to_array) {
+            if (staged) {
+              internal::transpose_tile(st + sin, sst, base[j] + off, cs[inner], run[j] / k, ea, uk, false);
+            } else {
+              internal::transpose_tile(r + sin, sstr[ci], base[j] + off, cs[inner], run[j] / k, ea, uk, false);
+            }
+          } else if (staged) {
+            internal::transpose_tile(base[j] + off, cs[inner], st + sin, sst, ea, run[j] / k, uk, stream);
           } else {
-            internal::transpose_tile(base[j] + off, cs[inner], r + sin, sstr[ci], ea, run[j] / k,
-                                     static_cast<std::size_t>(k), stream);
+            internal::transpose_tile(base[j] + off, cs[inner], r + sin, sstr[ci], ea, run[j] / k, uk, stream);
+          }
+        }
+      }
+      if (staged && to_array) {
+        for (std::int64_t a = 0; a < ea; ++a) {
+          if (stream) {
+            stream_bytes(r + a * sstr[ci], st + a * sst, span);
+          } else {
+            std::memcpy(r + a * sstr[ci], st + a * sst, static_cast<std::size_t>(span));
           }
         }
       }
@@ -397,8 +419,9 @@ bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8
         for (std::size_t q = 0; q < m; ++q) {
           if (outer[q] != ci) rest[mr++] = outer[q];
         }
-        transpose_group(row, src.strides.data(), ci, inner, rest.data(), mr, ext.data(), G, run.data(), base.data(),
-                        cstr.data(), nd, cs_inner, k, stream, stage);
+        // The source is only read (to_array is false).
+        transpose_group(const_cast<std::uint8_t*>(row), src.strides.data(), ci, inner, rest.data(), mr, ext.data(), G,
+                        run.data(), base.data(), cstr.data(), nd, cs_inner, k, stream, stage);
         continue;
       }
       for (std::size_t j = 0; j < m; ++j) idx[j] = 0;
@@ -463,7 +486,7 @@ bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8
 // back, gets non-temporal stores.
 template <std::int64_t N>
 void gather_runs_n(std::uint8_t* dst, std::int64_t dstride, std::int64_t rows, std::int64_t G,
-                   const std::uint8_t* const* base, const std::int64_t* offs, const std::int64_t* ssteps, bool stream) {
+                   std::uint8_t* const* base, const std::int64_t* offs, const std::int64_t* ssteps, bool stream) {
 #if defined(__SSE2__)
   if (stream && reinterpret_cast<std::uintptr_t>(dst) % 16 == 0 && dstride % 16 == 0) {
     for (std::int64_t r = 0; r < rows; ++r) {
@@ -482,9 +505,9 @@ void gather_runs_n(std::uint8_t* dst, std::int64_t dstride, std::int64_t rows, s
   }
 }
 
-void gather_runs(std::uint8_t* dst, std::int64_t dstride, std::int64_t rows, std::int64_t G,
-                 const std::uint8_t* const* base, const std::int64_t* offs, const std::int64_t* ssteps,
-                 const std::int64_t* run, std::int64_t n, bool stream) {
+void gather_runs(std::uint8_t* dst, std::int64_t dstride, std::int64_t rows, std::int64_t G, std::uint8_t* const* base,
+                 const std::int64_t* offs, const std::int64_t* ssteps, const std::int64_t* run, std::int64_t n,
+                 bool stream) {
   bool uniform = true;
   for (std::int64_t j = 0; j < G; ++j) uniform &= run[j] == n;
   if (uniform) {
@@ -513,9 +536,20 @@ bool assemble_rows(const MutableArrayView& dst, const ChunkLayout& L, std::span<
                    const ParallelOptions& parallel) {
   const std::size_t nd = L.ndim();
   const auto k = static_cast<std::int64_t>(L.itemsize);
-  const std::size_t inner = L.order == ChunkOrder::c ? nd - 1 : 0;
+  // `ci`: the chunks' innermost dimension; `inner`: the destination's
+  // contiguous one (when they differ, transpose_group runs backwards).
+  const std::size_t ci = L.order == ChunkOrder::c ? nd - 1 : 0;
+  std::size_t inner = ci;
   const std::size_t n = L.count();
-  if (n == 0 || n > UINT32_MAX || dst.strides[inner] != k) return false;
+  if (n == 0 || n > UINT32_MAX) return false;
+  if (dst.strides[ci] != k) {
+    inner = nd;
+    for (std::size_t d = 0; d < nd; ++d) {
+      if (dst.strides[d] == k && L.shape[d] > 1) inner = d;
+    }
+    if (inner == nd || L.shape[ci] <= 1) return false;
+  }
+  const bool mismatch = inner != ci;
   std::array<std::size_t, kMaxChunkDims> outer{};
   std::size_t m = 0;
   for (std::size_t d = 0; d < nd; ++d) {
@@ -541,8 +575,14 @@ bool assemble_rows(const MutableArrayView& dst, const ChunkLayout& L, std::span<
   auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
     const auto uG = static_cast<std::size_t>(G);
     std::vector<std::int64_t> cstr(uG * nd), run(uG), offs(uG), ssteps(uG);
-    std::vector<const std::uint8_t*> base(uG);
+    std::vector<std::uint8_t*> base(uG);
+    std::vector<std::uint8_t> stage;
     std::array<std::int64_t, kMaxChunkDims> g{}, start{}, ext{}, idx{}, cshape{};
+    std::array<std::size_t, kMaxChunkDims> rest{};
+    std::size_t mr = 0;
+    for (std::size_t q = 0; q < m; ++q) {
+      if (outer[q] != ci) rest[mr++] = outer[q];
+    }
     for (std::size_t gi = begin; gi < end; ++gi) {
       std::size_t r = gi;
       for (std::size_t d = 0; d < nd; ++d) {
@@ -559,7 +599,7 @@ bool assemble_rows(const MutableArrayView& dst, const ChunkLayout& L, std::span<
         const std::size_t i = pos[static_cast<std::size_t>(f0 + static_cast<std::int64_t>(j) * f_inner)];
         stored_shape(L, i, cshape.data());
         chunk_strides(cshape.data(), nd, L.itemsize, L.order, &cstr[j * nd]);
-        base[j] = chunks[i].data();
+        base[j] = const_cast<std::uint8_t*>(chunks[i].data());  // only read
         run[j] = L.extent(i, inner) * k;
         if (j == 0) {
           for (std::size_t d = 0; d < nd; ++d) {
@@ -571,6 +611,11 @@ bool assemble_rows(const MutableArrayView& dst, const ChunkLayout& L, std::span<
       std::uint8_t* row = dst.data;
       for (std::size_t d = 0; d < nd; ++d) {
         if (d != inner) row += start[d] * dst.strides[d];
+      }
+      if (mismatch) {
+        transpose_group(row, dst.strides.data(), ci, inner, rest.data(), mr, ext.data(), G, run.data(), base.data(),
+                        cstr.data(), nd, cs_inner, k, stream, stage, /*to_array=*/true);
+        continue;
       }
       const std::size_t dl = m > 0 ? outer[m - 1] : inner;
       const std::int64_t rows = m > 0 ? ext[dl] : 1;
