@@ -313,6 +313,89 @@ void transpose_group(std::uint8_t* row, const std::int64_t* sstr, std::size_t ci
   }
 }
 
+// How chunk_rows / assemble_rows walk an array (strides `strides`) in its
+// memory order: `inner` is its contiguous dimension, the chunks' innermost is
+// `ci` (they differ: `mismatch`); the chunks are taken in row groups (the G
+// chunks that differ only along `inner`).
+struct RowPlan {
+  std::size_t ci = 0, inner = 0;
+  bool mismatch = false;
+  std::array<std::size_t, kMaxChunkDims> outer{};  ///< the other dimensions, outermost (largest |stride|) first
+  std::size_t m = 0;
+  std::array<std::size_t, kMaxChunkDims> rest{};  ///< `outer` without ci
+  std::size_t mr = 0;
+  std::vector<std::uint32_t> pos;  ///< list position of every grid point, by its F-linear index
+  std::int64_t G = 0, f_inner = 1;
+  std::size_t groups = 0;
+};
+
+// False when the layout does not qualify: no contiguous dimension, or the
+// other dimensions interleaved with the rows.
+bool plan_rows(const std::int64_t* strides, const ChunkLayout& L, RowPlan& P) {
+  const std::size_t nd = L.ndim(), n = L.count();
+  const auto k = static_cast<std::int64_t>(L.itemsize);
+  if (n == 0 || n > UINT32_MAX) return false;
+  P.ci = L.order == ChunkOrder::c ? nd - 1 : 0;
+  P.inner = P.ci;
+  if (strides[P.ci] != k) {
+    P.inner = nd;
+    for (std::size_t d = 0; d < nd; ++d) {
+      if (strides[d] == k && L.shape[d] > 1) P.inner = d;
+    }
+    if (P.inner == nd || L.shape[P.ci] <= 1) return false;
+  }
+  P.mismatch = P.inner != P.ci;
+  for (std::size_t d = 0; d < nd; ++d) {
+    if (d != P.inner) P.outer[P.m++] = d;
+  }
+  auto mag = [&](std::size_t d) { return strides[d] < 0 ? -strides[d] : strides[d]; };
+  std::stable_sort(P.outer.begin(), P.outer.begin() + P.m,
+                   [&](std::size_t a, std::size_t b) { return mag(a) > mag(b); });
+  for (std::size_t j = 0; j < P.m; ++j) {
+    if (mag(P.outer[j]) < L.shape[P.inner] * k && L.shape[P.outer[j]] > 1) return false;  // interleaved with the rows
+    if (P.outer[j] != P.ci) P.rest[P.mr++] = P.outer[j];
+  }
+  P.pos.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::size_t f = 0;
+    for (std::size_t d = nd; d-- > 0;) f = f * static_cast<std::size_t>(L.grid_shape[d]) + L.grid_coords[i * nd + d];
+    P.pos[f] = static_cast<std::uint32_t>(i);
+  }
+  P.G = L.grid_shape[P.inner];
+  P.groups = n / static_cast<std::size_t>(P.G);
+  for (std::size_t d = 0; d < P.inner; ++d) P.f_inner *= L.grid_shape[d];
+  return true;
+}
+
+// The list positions of row group gi's chunks, along `inner`, into ids[0..G).
+void group_chunks(const ChunkLayout& L, const RowPlan& P, std::size_t gi, std::size_t* ids) {
+  std::int64_t f0 = 0, mul = 1;
+  std::size_t r = gi;  // F-linear over the grid dimensions but `inner`
+  for (std::size_t d = 0; d < L.ndim(); ++d) {
+    if (d != P.inner) {
+      f0 += static_cast<std::int64_t>(r % static_cast<std::size_t>(L.grid_shape[d])) * mul;
+      r /= static_cast<std::size_t>(L.grid_shape[d]);
+    }
+    mul *= L.grid_shape[d];
+  }
+  for (std::int64_t j = 0; j < P.G; ++j) ids[j] = P.pos[static_cast<std::size_t>(f0 + j * P.f_inner)];
+}
+
+// The odometer over the outer dimensions but the innermost (the hot loop):
+// moves `row` to the next row block; false after the last.
+template <class Byte>
+bool next_rows(const RowPlan& P, const std::int64_t* strides, const std::int64_t* ext, std::int64_t* idx, Byte*& row) {
+  if (P.m <= 1) return false;
+  for (std::size_t q = P.m - 1; q-- > 0;) {
+    const std::size_t d = P.outer[q];
+    row += strides[d];
+    if (++idx[q] < ext[d]) return true;
+    row -= strides[d] * ext[d];
+    idx[q] = 0;
+  }
+  return false;
+}
+
 // The fast path of chunk_into when the source's innermost dimension is
 // contiguous and is also the chunks' innermost one: the source is walked in
 // its memory order, one "row group" at a time (the chunks that differ only in
@@ -323,51 +406,18 @@ bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8
                 const std::vector<std::uint8_t>& fill, const ParallelOptions& parallel, bool fresh) {
   const std::size_t nd = L.ndim();
   const auto k = static_cast<std::int64_t>(L.itemsize);
-  // `ci`: the chunks' innermost dimension; `inner`: the source's contiguous
-  // one. When they differ, each group is cut in slabs of R elements along ci
-  // and every (slab, row) block is transposed in registers / L1.
-  const std::size_t ci = L.order == ChunkOrder::c ? nd - 1 : 0;
-  std::size_t inner = ci;
-  if (L.count() == 0) return false;
-  if (src.strides[ci] != k) {
-    inner = nd;
-    for (std::size_t d = 0; d < nd; ++d) {
-      if (src.strides[d] == k && L.shape[d] > 1) inner = d;
-    }
-    if (inner == nd || L.shape[ci] <= 1) return false;
-  }
-  const bool mismatch = inner != ci;
+  RowPlan P;
+  if (!plan_rows(src.strides.data(), L, P)) return false;
+  const std::size_t ci = P.ci, inner = P.inner, m = P.m;
+  const std::int64_t G = P.G;
+  const auto& outer = P.outer;
   // Outputs much larger than the last-level cache are written with streaming stores.
   const bool stream = L.total_bytes >= (std::uint64_t{64} << 20);
-  // The other dimensions, outermost (largest |stride|) first.
-  std::array<std::size_t, kMaxChunkDims> outer{};
-  std::size_t m = 0;
-  for (std::size_t d = 0; d < nd; ++d) {
-    if (d != inner) outer[m++] = d;
-  }
-  auto mag = [&](std::size_t d) { return src.strides[d] < 0 ? -src.strides[d] : src.strides[d]; };
-  std::stable_sort(outer.begin(), outer.begin() + m, [&](std::size_t a, std::size_t b) { return mag(a) > mag(b); });
-  for (std::size_t j = 0; j < m; ++j) {
-    if (mag(outer[j]) < L.shape[inner] * k && L.shape[outer[j]] > 1) return false;  // interleaved with the rows
-  }
-  // List position of every grid point, by its F-linear index.
-  const std::size_t n = L.count();
-  std::vector<std::uint32_t> pos(n);
-  if (n > UINT32_MAX) return false;
-  for (std::size_t i = 0; i < n; ++i) {
-    std::size_t f = 0;
-    for (std::size_t d = nd; d-- > 0;) f = f * static_cast<std::size_t>(L.grid_shape[d]) + L.grid_coords[i * nd + d];
-    pos[f] = static_cast<std::uint32_t>(i);
-  }
-  const std::int64_t G = L.grid_shape[inner];
-  const std::size_t groups = n / static_cast<std::size_t>(G);
-  std::int64_t f_inner = 1;  // F-linear stride of the inner grid dimension
-  for (std::size_t d = 0; d < inner; ++d) f_inner *= L.grid_shape[d];
   // edges = pad, matching orders, chunk rows back to back: the copy of an
   // edge chunk's rows writes their fill tails too (no separate pass over
   // those lines); fill_margin does the rest of the margin.
   bool gap_by_copy = false;
-  if (!mismatch && m > 0 && L.edges == EdgePolicy::pad) {
+  if (!P.mismatch && m > 0 && L.edges == EdgePolicy::pad) {
     std::array<std::int64_t, kMaxChunkDims> full{};
     chunk_strides(L.chunk_size.data(), nd, L.itemsize, L.order, full.data());
     gap_by_copy = full[outer[m - 1]] == L.chunk_size[inner] * k;
@@ -375,24 +425,14 @@ bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8
   auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
     std::vector<std::int64_t> cstr(static_cast<std::size_t>(G) * nd), run(static_cast<std::size_t>(G));
     std::vector<std::uint8_t*> base(static_cast<std::size_t>(G));
+    std::vector<std::size_t> ids(static_cast<std::size_t>(G));
     std::vector<std::int64_t> offsets, steps;
     std::vector<std::uint8_t> stage, edge_buf;
-    std::array<std::int64_t, kMaxChunkDims> g{}, start{}, ext{}, idx{}, cshape{};
+    std::array<std::int64_t, kMaxChunkDims> start{}, ext{}, idx{}, cshape{};
     for (std::size_t gi = begin; gi < end; ++gi) {
-      // Grid coordinates of the group (F-linear over the dimensions but `inner`).
-      std::size_t r = gi;
-      for (std::size_t d = 0; d < nd; ++d) {
-        if (d == inner) continue;
-        g[d] = static_cast<std::int64_t>(r % static_cast<std::size_t>(L.grid_shape[d]));
-        r /= static_cast<std::size_t>(L.grid_shape[d]);
-      }
-      std::int64_t f0 = 0, mul = 1;
-      for (std::size_t d = 0; d < nd; ++d) {
-        if (d != inner) f0 += g[d] * mul;
-        mul *= L.grid_shape[d];
-      }
+      group_chunks(L, P, gi, ids.data());
       for (std::int64_t j = 0; j < G; ++j) {
-        const std::size_t i = pos[static_cast<std::size_t>(f0 + j * f_inner)];
+        const std::size_t i = ids[static_cast<std::size_t>(j)];
         stored_shape(L, i, cshape.data());
         chunk_strides(cshape.data(), nd, L.itemsize, L.order, &cstr[static_cast<std::size_t>(j) * nd]);
         base[static_cast<std::size_t>(j)] = dests[i];
@@ -413,15 +453,10 @@ bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8
       for (std::size_t d = 0; d < nd; ++d) {
         if (d != inner) row += start[d] * src.strides[d];
       }
-      if (mismatch) {
-        std::array<std::size_t, kMaxChunkDims> rest{};
-        std::size_t mr = 0;
-        for (std::size_t q = 0; q < m; ++q) {
-          if (outer[q] != ci) rest[mr++] = outer[q];
-        }
+      if (P.mismatch) {
         // The source is only read (to_array is false).
-        transpose_group(const_cast<std::uint8_t*>(row), src.strides.data(), ci, inner, rest.data(), mr, ext.data(), G,
-                        run.data(), base.data(), cstr.data(), nd, cs_inner, k, stream, stage);
+        transpose_group(const_cast<std::uint8_t*>(row), src.strides.data(), ci, inner, P.rest.data(), P.mr, ext.data(),
+                        G, run.data(), base.data(), cstr.data(), nd, cs_inner, k, stream, stage);
         continue;
       }
       for (std::size_t j = 0; j < m; ++j) idx[j] = 0;
@@ -454,29 +489,14 @@ bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8
           copy_edge_rows(row + Gu * cs_inner, rstride, rows, run[ul], base[ul] + offs[ul], dsteps[ul],
                          gap_by_copy ? fill.data() : nullptr, L.itemsize, stream, edge_buf);
         }
-        if (m <= 1) break;
-        std::size_t q = m - 1;
-        bool done = false;
-        for (;;) {
-          if (q == 0) {
-            done = true;
-            break;
-          }
-          --q;
-          const std::size_t d = outer[q];
-          row += src.strides[d];
-          if (++idx[q] < ext[d]) break;
-          row -= src.strides[d] * ext[d];
-          idx[q] = 0;
-        }
-        if (done) break;
+        if (!next_rows(P, src.strides.data(), ext.data(), idx.data(), row)) break;
       }
     }
 #if defined(__SSE2__)
     if (stream) _mm_sfence();  // order the streaming stores before the pool's hand-off
 #endif
   };
-  internal::parallel_run(groups, L.total_bytes, parallel, work);
+  internal::parallel_run(P.groups, L.total_bytes, parallel, work);
   return true;
 }
 
@@ -536,67 +556,23 @@ bool assemble_rows(const MutableArrayView& dst, const ChunkLayout& L, std::span<
                    const ParallelOptions& parallel) {
   const std::size_t nd = L.ndim();
   const auto k = static_cast<std::int64_t>(L.itemsize);
-  // `ci`: the chunks' innermost dimension; `inner`: the destination's
-  // contiguous one (when they differ, transpose_group runs backwards).
-  const std::size_t ci = L.order == ChunkOrder::c ? nd - 1 : 0;
-  std::size_t inner = ci;
-  const std::size_t n = L.count();
-  if (n == 0 || n > UINT32_MAX) return false;
-  if (dst.strides[ci] != k) {
-    inner = nd;
-    for (std::size_t d = 0; d < nd; ++d) {
-      if (dst.strides[d] == k && L.shape[d] > 1) inner = d;
-    }
-    if (inner == nd || L.shape[ci] <= 1) return false;
-  }
-  const bool mismatch = inner != ci;
-  std::array<std::size_t, kMaxChunkDims> outer{};
-  std::size_t m = 0;
-  for (std::size_t d = 0; d < nd; ++d) {
-    if (d != inner) outer[m++] = d;
-  }
-  auto mag = [&](std::size_t d) { return dst.strides[d] < 0 ? -dst.strides[d] : dst.strides[d]; };
-  std::stable_sort(outer.begin(), outer.begin() + m, [&](std::size_t a, std::size_t b) { return mag(a) > mag(b); });
-  for (std::size_t j = 0; j < m; ++j) {
-    if (mag(outer[j]) < L.shape[inner] * k && L.shape[outer[j]] > 1) return false;  // interleaved with the rows
-  }
-  std::vector<std::uint32_t> pos(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    std::size_t f = 0;
-    for (std::size_t d = nd; d-- > 0;) f = f * static_cast<std::size_t>(L.grid_shape[d]) + L.grid_coords[i * nd + d];
-    pos[f] = static_cast<std::uint32_t>(i);
-  }
-  const std::int64_t G = L.grid_shape[inner];
-  const std::size_t groups = n / static_cast<std::size_t>(G);
-  std::int64_t f_inner = 1;
-  for (std::size_t d = 0; d < inner; ++d) f_inner *= L.grid_shape[d];
+  RowPlan P;
+  if (!plan_rows(dst.strides.data(), L, P)) return false;
+  const std::size_t inner = P.inner, m = P.m;
+  const std::int64_t G = P.G;
   const bool stream = L.total_bytes >= (std::uint64_t{64} << 20);
   const std::int64_t cs_inner = L.chunk_size[inner] * k;
   auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
     const auto uG = static_cast<std::size_t>(G);
     std::vector<std::int64_t> cstr(uG * nd), run(uG), offs(uG), ssteps(uG);
     std::vector<std::uint8_t*> base(uG);
+    std::vector<std::size_t> ids(uG);
     std::vector<std::uint8_t> stage;
-    std::array<std::int64_t, kMaxChunkDims> g{}, start{}, ext{}, idx{}, cshape{};
-    std::array<std::size_t, kMaxChunkDims> rest{};
-    std::size_t mr = 0;
-    for (std::size_t q = 0; q < m; ++q) {
-      if (outer[q] != ci) rest[mr++] = outer[q];
-    }
+    std::array<std::int64_t, kMaxChunkDims> start{}, ext{}, idx{}, cshape{};
     for (std::size_t gi = begin; gi < end; ++gi) {
-      std::size_t r = gi;
-      for (std::size_t d = 0; d < nd; ++d) {
-        if (d == inner) continue;
-        g[d] = static_cast<std::int64_t>(r % static_cast<std::size_t>(L.grid_shape[d]));
-        r /= static_cast<std::size_t>(L.grid_shape[d]);
-      }
-      std::int64_t f0 = 0, mul = 1;
-      for (std::size_t d = 0; d < nd; ++d) {
-        if (d != inner) f0 += g[d] * mul;
-        mul *= L.grid_shape[d];
-      }
+      group_chunks(L, P, gi, ids.data());
       for (std::size_t j = 0; j < uG; ++j) {
-        const std::size_t i = pos[static_cast<std::size_t>(f0 + static_cast<std::int64_t>(j) * f_inner)];
+        const std::size_t i = ids[j];
         stored_shape(L, i, cshape.data());
         chunk_strides(cshape.data(), nd, L.itemsize, L.order, &cstr[j * nd]);
         base[j] = const_cast<std::uint8_t*>(chunks[i].data());  // only read
@@ -612,12 +588,12 @@ bool assemble_rows(const MutableArrayView& dst, const ChunkLayout& L, std::span<
       for (std::size_t d = 0; d < nd; ++d) {
         if (d != inner) row += start[d] * dst.strides[d];
       }
-      if (mismatch) {
-        transpose_group(row, dst.strides.data(), ci, inner, rest.data(), mr, ext.data(), G, run.data(), base.data(),
-                        cstr.data(), nd, cs_inner, k, stream, stage, /*to_array=*/true);
+      if (P.mismatch) {
+        transpose_group(row, dst.strides.data(), P.ci, inner, P.rest.data(), P.mr, ext.data(), G, run.data(),
+                        base.data(), cstr.data(), nd, cs_inner, k, stream, stage, /*to_array=*/true);
         continue;
       }
-      const std::size_t dl = m > 0 ? outer[m - 1] : inner;
+      const std::size_t dl = m > 0 ? P.outer[m - 1] : inner;
       const std::int64_t rows = m > 0 ? ext[dl] : 1;
       const std::int64_t rstride = m > 0 ? dst.strides[dl] : 0;
       for (std::size_t j = 0; j < uG; ++j) ssteps[j] = m > 0 ? cstr[j * nd + dl] : 0;
@@ -625,33 +601,18 @@ bool assemble_rows(const MutableArrayView& dst, const ChunkLayout& L, std::span<
       for (;;) {
         for (std::size_t j = 0; j < uG; ++j) {
           std::int64_t off = 0;
-          for (std::size_t q = 0; q + 1 < m; ++q) off += idx[q] * cstr[j * nd + outer[q]];
+          for (std::size_t q = 0; q + 1 < m; ++q) off += idx[q] * cstr[j * nd + P.outer[q]];
           offs[j] = off;
         }
         gather_runs(row, rstride, rows, G, base.data(), offs.data(), ssteps.data(), run.data(), cs_inner, stream);
-        if (m <= 1) break;
-        std::size_t q = m - 1;
-        bool done = false;
-        for (;;) {
-          if (q == 0) {
-            done = true;
-            break;
-          }
-          --q;
-          const std::size_t d = outer[q];
-          row += dst.strides[d];
-          if (++idx[q] < ext[d]) break;
-          row -= dst.strides[d] * ext[d];
-          idx[q] = 0;
-        }
-        if (done) break;
+        if (!next_rows(P, dst.strides.data(), ext.data(), idx.data(), row)) break;
       }
     }
 #if defined(__SSE2__)
     if (stream) _mm_sfence();
 #endif
   };
-  internal::parallel_run(groups, L.total_bytes, parallel, work);
+  internal::parallel_run(P.groups, L.total_bytes, parallel, work);
   return true;
 }
 

@@ -45,4 +45,20 @@ inline void run(std::uint8_t* dst, std::int64_t dsb, const std::uint8_t* src, st
   }
 }
 
+/// log2(N) perfect shuffles of N rows held in registers V: row i with row
+/// i + N/2, `lo` / `hi` interleaving the two rows' low / high halves at the
+/// element size. Each shuffle rotates the bits of the (row, column) index by
+/// one place, so together they transpose the block (within each 128-bit lane).
+template <int N, class V, class Lo, class Hi>
+inline void perfect_shuffles(V* x, Lo&& lo, Hi&& hi) noexcept {
+  V y[N];
+  for (int r = 1; r < N; r *= 2) {
+    for (int i = 0; i < N / 2; ++i) {
+      y[2 * i] = lo(x[i], x[i + N / 2]);
+      y[2 * i + 1] = hi(x[i], x[i + N / 2]);
+    }
+    for (int i = 0; i < N; ++i) x[i] = y[i];
+  }
+}
+
 }  // namespace segpack::internal::tile

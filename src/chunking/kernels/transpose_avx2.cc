@@ -23,17 +23,18 @@ inline void stream_line(std::uint8_t* d, const std::uint8_t* s) {
   _mm256_stream_si256(reinterpret_cast<__m256i*>(d) + 1, _mm256_load_si256(v + 1));
 }
 
-// N rows of 32 bytes (elements of 16 / N bytes): `rounds` perfect shuffles of
-// the rows transpose each 128-bit lane on its own, so afterwards row c holds
-// column c in its low lane and column c + N in its high lane.
-template <int N, class Unpack>
-inline void lanes_block(std::uint8_t* d, std::int64_t dsb, const std::uint8_t* s, std::int64_t ssa, int rounds,
-                        Unpack&& unpack) {
-  __m256i x[N], y[N];
+// N = 16 / K rows of 32 bytes of K-byte elements: the shuffles transpose
+// each 128-bit lane on its own, so afterwards row c holds column c in its low
+// lane and column c + N in its high lane.
+template <int K>
+void lanes_block(std::uint8_t* d, std::int64_t dsb, const std::uint8_t* s, std::int64_t ssa) {
+  constexpr int N = 16 / K;
+  __m256i x[N];
   for (int i = 0; i < N; ++i) x[i] = load(s + i * ssa);
-  for (int r = 0; r < rounds; ++r) {
-    for (int i = 0; i < N / 2; ++i) unpack(x[i], x[i + N / 2], y[2 * i], y[2 * i + 1]);
-    for (int i = 0; i < N; ++i) x[i] = y[i];
+  if constexpr (K == 1) {
+    tile::perfect_shuffles<N>(x, _mm256_unpacklo_epi8, _mm256_unpackhi_epi8);
+  } else {
+    tile::perfect_shuffles<N>(x, _mm256_unpacklo_epi16, _mm256_unpackhi_epi16);
   }
   for (int c = 0; c < N; ++c) {
     store128(d + c * dsb, _mm256_castsi256_si128(x[c]));
@@ -77,28 +78,8 @@ inline void block_u64(std::uint8_t* d, std::int64_t dsb, const std::uint8_t* s, 
 bool transpose_tile_avx2(std::uint8_t* dst, std::int64_t dsb, const std::uint8_t* src, std::int64_t ssa,
                          std::int64_t ea, std::int64_t eb, std::size_t k, bool stream) noexcept {
   switch (k) {
-    case 1:
-      tile::run<1, 16, 32>(
-          dst, dsb, src, ssa, ea, eb, stream,
-          [](auto d, auto ds, auto s, auto ss) {
-            lanes_block<16>(d, ds, s, ss, 4, [](__m256i a, __m256i b, __m256i& lo, __m256i& hi) {
-              lo = _mm256_unpacklo_epi8(a, b);
-              hi = _mm256_unpackhi_epi8(a, b);
-            });
-          },
-          stream_line);
-      return true;
-    case 2:
-      tile::run<2, 8, 16>(
-          dst, dsb, src, ssa, ea, eb, stream,
-          [](auto d, auto ds, auto s, auto ss) {
-            lanes_block<8>(d, ds, s, ss, 3, [](__m256i a, __m256i b, __m256i& lo, __m256i& hi) {
-              lo = _mm256_unpacklo_epi16(a, b);
-              hi = _mm256_unpackhi_epi16(a, b);
-            });
-          },
-          stream_line);
-      return true;
+    case 1: tile::run<1, 16, 32>(dst, dsb, src, ssa, ea, eb, stream, lanes_block<1>, stream_line); return true;
+    case 2: tile::run<2, 8, 16>(dst, dsb, src, ssa, ea, eb, stream, lanes_block<2>, stream_line); return true;
     case 4: tile::run<4, 8, 8>(dst, dsb, src, ssa, ea, eb, stream, block_u32, stream_line); return true;
     case 8: tile::run<8, 4, 4>(dst, dsb, src, ssa, ea, eb, stream, block_u64, stream_line); return true;
     default: return false;

@@ -20,25 +20,28 @@ inline void stream_line(std::uint8_t* d, const std::uint8_t* s) {
   }
 }
 
-// N rows of 16 bytes, element size 16 / N. `rounds` perfect shuffles of the
-// rows (row i with row i + N/2) transpose the block: each one rotates the bits
-// of the (row, column) index by one place.
-template <int N, class Unpack>
-inline void shuffle_transpose(__m128i* x, int rounds, Unpack&& unpack) {
-  __m128i y[N];
-  for (int r = 0; r < rounds; ++r) {
-    for (int i = 0; i < N / 2; ++i) unpack(x[i], x[i + N / 2], y[2 * i], y[2 * i + 1]);
-    for (int i = 0; i < N; ++i) x[i] = y[i];
-  }
-}
-
-template <int N, class Unpack>
-inline void block_n(std::uint8_t* d, std::int64_t dsb, const std::uint8_t* s, std::int64_t ssa, int rounds,
-                    Unpack&& unpack) {
+// An N x N block (N = 16 / K rows of 16 bytes of K-byte elements).
+template <int K>
+void block(std::uint8_t* d, std::int64_t dsb, const std::uint8_t* s, std::int64_t ssa) {
+  constexpr int N = 16 / K;
   __m128i x[N];
   for (int i = 0; i < N; ++i) x[i] = load(s + i * ssa);
-  shuffle_transpose<N>(x, rounds, unpack);
+  if constexpr (K == 1) {
+    tile::perfect_shuffles<N>(x, _mm_unpacklo_epi8, _mm_unpackhi_epi8);
+  } else if constexpr (K == 2) {
+    tile::perfect_shuffles<N>(x, _mm_unpacklo_epi16, _mm_unpackhi_epi16);
+  } else if constexpr (K == 4) {
+    tile::perfect_shuffles<N>(x, _mm_unpacklo_epi32, _mm_unpackhi_epi32);
+  } else {
+    tile::perfect_shuffles<N>(x, _mm_unpacklo_epi64, _mm_unpackhi_epi64);
+  }
   for (int i = 0; i < N; ++i) store(d + i * dsb, x[i]);
+}
+
+template <int K>
+void tile_k(std::uint8_t* dst, std::int64_t dsb, const std::uint8_t* src, std::int64_t ssa, std::int64_t ea,
+            std::int64_t eb, bool stream) {
+  tile::run<K, 16 / K, 16 / K>(dst, dsb, src, ssa, ea, eb, stream, block<K>, stream_line);
 }
 
 }  // namespace
@@ -46,50 +49,10 @@ inline void block_n(std::uint8_t* d, std::int64_t dsb, const std::uint8_t* s, st
 bool transpose_tile_sse2(std::uint8_t* dst, std::int64_t dsb, const std::uint8_t* src, std::int64_t ssa,
                          std::int64_t ea, std::int64_t eb, std::size_t k, bool stream) noexcept {
   switch (k) {
-    case 1:
-      tile::run<1, 16, 16>(
-          dst, dsb, src, ssa, ea, eb, stream,
-          [](auto d, auto ds, auto s, auto ss) {
-            block_n<16>(d, ds, s, ss, 4, [](__m128i a, __m128i b, __m128i& lo, __m128i& hi) {
-              lo = _mm_unpacklo_epi8(a, b);
-              hi = _mm_unpackhi_epi8(a, b);
-            });
-          },
-          stream_line);
-      return true;
-    case 2:
-      tile::run<2, 8, 8>(
-          dst, dsb, src, ssa, ea, eb, stream,
-          [](auto d, auto ds, auto s, auto ss) {
-            block_n<8>(d, ds, s, ss, 3, [](__m128i a, __m128i b, __m128i& lo, __m128i& hi) {
-              lo = _mm_unpacklo_epi16(a, b);
-              hi = _mm_unpackhi_epi16(a, b);
-            });
-          },
-          stream_line);
-      return true;
-    case 4:
-      tile::run<4, 4, 4>(
-          dst, dsb, src, ssa, ea, eb, stream,
-          [](auto d, auto ds, auto s, auto ss) {
-            block_n<4>(d, ds, s, ss, 2, [](__m128i a, __m128i b, __m128i& lo, __m128i& hi) {
-              lo = _mm_unpacklo_epi32(a, b);
-              hi = _mm_unpackhi_epi32(a, b);
-            });
-          },
-          stream_line);
-      return true;
-    case 8:
-      tile::run<8, 2, 2>(
-          dst, dsb, src, ssa, ea, eb, stream,
-          [](auto d, auto ds, auto s, auto ss) {
-            block_n<2>(d, ds, s, ss, 1, [](__m128i a, __m128i b, __m128i& lo, __m128i& hi) {
-              lo = _mm_unpacklo_epi64(a, b);
-              hi = _mm_unpackhi_epi64(a, b);
-            });
-          },
-          stream_line);
-      return true;
+    case 1: tile_k<1>(dst, dsb, src, ssa, ea, eb, stream); return true;
+    case 2: tile_k<2>(dst, dsb, src, ssa, ea, eb, stream); return true;
+    case 4: tile_k<4>(dst, dsb, src, ssa, ea, eb, stream); return true;
+    case 8: tile_k<8>(dst, dsb, src, ssa, ea, eb, stream); return true;
     default: return false;
   }
 }
