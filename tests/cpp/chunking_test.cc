@@ -181,6 +181,25 @@ void random_against_naive(std::uint64_t seed, int iters) {
         idx[d] = 0;
       }
     }
+    // Round trip into a Fortran-ordered array (the other memory order than a C one).
+    std::vector<std::int64_t> fst(nd);
+    std::int64_t fs = static_cast<std::int64_t>(k);
+    for (std::size_t d = 0; d < nd; ++d) {
+      fst[d] = fs;
+      fs *= a.view.shape[d];
+    }
+    std::vector<std::uint8_t> fback(static_cast<std::size_t>(fs));
+    ASSERT_TRUE(assemble_into(MutableArrayView{fback.data(), a.view.shape, fst, k}, L, spans, {}, opts.parallel).ok());
+    std::fill(idx.begin(), idx.end(), 0);
+    for (std::int64_t e = 0; e < fs / static_cast<std::int64_t>(k); ++e) {
+      std::int64_t off = 0;
+      for (std::size_t d = 0; d < nd; ++d) off += idx[d] * fst[d];
+      ASSERT_EQ(0, std::memcmp(fback.data() + off, elem(a.view, idx), k)) << "iter " << iter << " (F destination)";
+      for (std::size_t d = nd; d-- > 0;) {
+        if (++idx[d] < a.view.shape[d]) break;
+        idx[d] = 0;
+      }
+    }
     // A region, into a reversed (negative-stride) destination.
     std::vector<std::int64_t> r0(nd), rs(nd), rst(nd);
     std::int64_t rsz = static_cast<std::int64_t>(k);
