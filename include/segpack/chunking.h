@@ -71,6 +71,11 @@ struct ChunkOptions {
   std::vector<std::uint8_t> fill;
   /// Work is split over chunks on the library's pool.
   ParallelOptions parallel;
+  /// The destinations are fresh memory (say, just-allocated Python bytes):
+  /// the thread that writes a chunk first faults its pages in with one
+  /// madvise(MADV_POPULATE_WRITE) call instead of one page fault per 4 KiB
+  /// page. Linux only; a no-op elsewhere.
+  bool prefault = false;
 };
 
 /// Where every chunk goes: the grid, each chunk's coordinates and box, and

@@ -102,6 +102,7 @@ void bind_chunking(nb::module_& m) {
         ChunkOptions o;
         o.order = order_of(order);
         o.parallel.threads = threads_of(threads);
+        o.prefault = true;  // every chunk is a new bytes object: fresh pages
         ChunkLayout L = unwrap(plan_chunks(v.shape, chunk_size, itemsize, o));
         nb::list out;
         std::vector<std::uint8_t*> dests(L.count());

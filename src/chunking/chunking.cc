@@ -2,6 +2,8 @@
 // destinations or one buffer, and assembly (include/segpack/chunking.h).
 #include "segpack/chunking.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -14,6 +16,7 @@
 
 #include "chunking_internal.h"
 #include "segpack/internal/parallel.h"
+#include "segpack/internal/transpose.h"
 
 namespace segpack {
 
@@ -113,9 +116,78 @@ void copy_runs(const std::uint8_t* src, std::int64_t sstride, std::int64_t rows,
   }
 }
 
+// n bytes to a destination block no other thread writes: non-temporal stores
+// for the whole 64-byte lines inside it, ordinary ones for the partial lines
+// at its ends.
+void stream_bytes(std::uint8_t* d, const std::uint8_t* s, std::int64_t n) {
+#if defined(__SSE2__)
+  const std::int64_t head = std::min<std::int64_t>(n, (64 - reinterpret_cast<std::uintptr_t>(d) % 64) % 64);
+  std::memcpy(d, s, static_cast<std::size_t>(head));
+  d += head;
+  s += head;
+  n -= head;
+  const std::int64_t lines = n / 64;
+  auto* dv = reinterpret_cast<__m128i*>(d);
+  const auto* sv = reinterpret_cast<const __m128i*>(s);
+  for (std::int64_t v = 0; v < lines * 4; ++v) _mm_stream_si128(dv + v, _mm_loadu_si128(sv + v));
+  d += lines * 64;
+  s += lines * 64;
+  n -= lines * 64;
+#endif
+  std::memcpy(d, s, static_cast<std::size_t>(n));
+}
+
+// The runs of the one chunk of a row group that the array's edge cuts short
+// along the inner dimension: `rows` runs of n bytes, source rows `sstride`
+// apart, destination rows `dstep` apart. With `gap_fill` (edges = pad and the
+// chunk's rows back to back) the copy also writes each row's tail
+// [n, dstep) with the fill value. When the destination rows are back to back,
+// whole rows are gathered in an L1 buffer and streamed out as one block.
+void copy_edge_rows(const std::uint8_t* src, std::int64_t sstride, std::int64_t rows, std::int64_t n, std::uint8_t* dst,
+                    std::int64_t dstep, const std::uint8_t* gap_fill, std::size_t k, bool stream,
+                    std::vector<std::uint8_t>& buf) {
+  const bool packed = dstep == n || gap_fill != nullptr;
+  if (!packed) {
+    for (std::int64_t r = 0; r < rows; ++r) copy_run(dst + r * dstep, src + r * sstride, n, stream);
+    return;
+  }
+  auto row_into = [&](std::uint8_t* d, const std::uint8_t* s) {
+    std::memcpy(d, s, static_cast<std::size_t>(n));
+    if (gap_fill != nullptr) internal::fill_pattern(d + n, static_cast<std::size_t>(dstep - n), gap_fill, k);
+  };
+  if (!stream || dstep > (std::int64_t{16} << 10)) {
+    for (std::int64_t r = 0; r < rows; ++r) row_into(dst + r * dstep, src + r * sstride);
+    return;
+  }
+  const std::int64_t per = (std::int64_t{16} << 10) / dstep;
+  buf.resize(static_cast<std::size_t>(per * dstep));
+  for (std::int64_t r0 = 0; r0 < rows; r0 += per) {
+    const std::int64_t nr = std::min(per, rows - r0);
+    for (std::int64_t r = 0; r < nr; ++r) row_into(buf.data() + r * dstep, src + (r0 + r) * sstride);
+    stream_bytes(dst + r0 * dstep, buf.data(), nr * dstep);
+  }
+}
+
+// ChunkOptions::prefault: the whole pages inside [p, p + n), faulted in by
+// one call (no trap per page; the kernel still zeroes every page).
+void prefault(std::uint8_t* p, std::uint64_t n) {
+#if defined(MADV_POPULATE_WRITE)
+  constexpr std::uintptr_t kPage = 4096;
+  const auto lo = (reinterpret_cast<std::uintptr_t>(p) + kPage - 1) & ~(kPage - 1);
+  const auto hi = (reinterpret_cast<std::uintptr_t>(p) + n) & ~(kPage - 1);
+  if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_POPULATE_WRITE);  // best effort
+#else
+  (void)p;
+  (void)n;
+#endif
+}
+
 // Fills the part of padded chunk i that lies outside the array (the margin)
 // with the fill value, leaving the part the copy will write alone.
-void fill_margin(std::uint8_t* dst, const ChunkLayout& L, std::size_t i, const std::vector<std::uint8_t>& fill) {
+// With `skip_inner_tail`, the tails of the innermost rows that hold array
+// elements are left to the copy (copy_edge_rows fills them as it goes).
+void fill_margin(std::uint8_t* dst, const ChunkLayout& L, std::size_t i, const std::vector<std::uint8_t>& fill,
+                 bool skip_inner_tail = false) {
   const std::size_t nd = L.ndim();
   std::array<std::int64_t, kMaxChunkDims> cs{}, ext{};
   chunk_strides(L.chunk_size.data(), nd, L.itemsize, L.order, cs.data());
@@ -125,18 +197,203 @@ void fill_margin(std::uint8_t* dst, const ChunkLayout& L, std::size_t i, const s
   for (std::size_t d = 0; d < nd; ++d) ext[d] = L.extent(i, d);
   // need[l]: some dimension at level l or deeper is cut short.
   std::array<bool, kMaxChunkDims + 1> need{};
-  for (std::size_t l = nd; l-- > 0;) need[l] = need[l + 1] || ext[dims[l]] < L.chunk_size[dims[l]];
+  for (std::size_t l = nd; l-- > 0;) {
+    need[l] = need[l + 1] || (ext[dims[l]] < L.chunk_size[dims[l]] && !(skip_inner_tail && l + 1 == nd));
+  }
   auto rec = [&](auto&& self, std::uint8_t* p, std::size_t l) -> void {
     const std::size_t d = dims[l];
     if (l + 1 < nd && need[l + 1]) {
       for (std::int64_t x = 0; x < ext[d]; ++x) self(self, p + x * cs[d], l + 1);
     }
     const std::int64_t tail = L.chunk_size[d] - ext[d];
-    if (tail > 0) {
+    if (tail > 0 && !(skip_inner_tail && l + 1 == nd)) {
       internal::fill_pattern(p + ext[d] * cs[d], static_cast<std::size_t>(tail * cs[d]), fill.data(), L.itemsize);
     }
   };
   rec(rec, dst, 0);
+}
+
+// The mismatched-order half of chunk_rows, for one row group: the source is
+// contiguous along `inner`, the chunks along `ci`. Slabs of R rows along ci
+// (R * k = 64, so every element along `inner` gives one whole destination
+// line, written with streaming stores when `stream`); each slab's rows are
+// first copied whole, Q consecutive rows of the innermost other dimension at
+// a time, into a staging block of at most kStageBytes (L2), so the source is
+// read in long sequential runs from few places at once, and the transpose
+// kernel then reads the staging block instead of rows that are a power of two
+// apart and share cache sets.
+constexpr std::int64_t kStageBytes = std::int64_t{256} << 10;
+
+//
+// With `to_array` the same walk runs backwards (assembly): the chunks in
+// `base` are read, transposed into the staging block, and its rows copied to
+// the array rows at `row` (which is then the destination).
+void transpose_group(std::uint8_t* row, const std::int64_t* sstr, std::size_t ci, std::size_t inner,
+                     const std::size_t* rest, std::size_t mr, const std::int64_t* ext, std::int64_t G,
+                     const std::int64_t* run, std::uint8_t* const* base, const std::int64_t* cstr, std::size_t nd,
+                     std::int64_t cs_inner, std::int64_t k, bool stream, std::vector<std::uint8_t>& stage,
+                     bool to_array = false) {
+  std::int64_t rowbytes = 0;  // the group's source row, every chunk of it
+  for (std::int64_t j = 0; j < G; ++j) rowbytes += run[j];
+  // Assembling, slabs of 64 elements: each chunk is then read in runs of 64
+  // elements from few places at once (a run of 64 / k elements, one line, is
+  // too short for the prefetchers when 64 such streams interleave).
+  const std::int64_t R = to_array ? std::max<std::int64_t>(64, 64 / k) : std::max<std::int64_t>(1, 64 / k);
+  const std::size_t last = mr > 0 ? rest[mr - 1] : 0;
+  const std::int64_t E = mr > 0 ? ext[last] : 1;
+  std::int64_t Q = std::clamp<std::int64_t>(kStageBytes / std::max<std::int64_t>(1, R * rowbytes), 1, E);
+  if (mr > 0 && sstr[last] != rowbytes) Q = 1;  // rows not back to back: one at a time
+  // Staged row stride: a multiple of 64 that is not a multiple of 4 KiB.
+  std::int64_t sst = (Q * rowbytes + 63) / 64 * 64;
+  if (sst % 4096 == 0) sst += 64;
+  stage.resize(static_cast<std::size_t>(sst * R + 64));
+  std::uint8_t* st = stage.data() + (64 - reinterpret_cast<std::uintptr_t>(stage.data()) % 64) % 64;
+  std::array<std::int64_t, kMaxChunkDims> idx{};
+  for (std::int64_t a0 = 0; a0 < ext[ci]; a0 += R) {
+    const std::int64_t ea = std::min(R, ext[ci] - a0);
+    std::uint8_t* r = row + a0 * sstr[ci];
+    for (std::size_t q = 0; q < mr; ++q) idx[q] = 0;
+    for (;;) {
+      const std::int64_t nq = std::min(Q, E - (mr > 0 ? idx[mr - 1] : 0));
+      const std::int64_t span = (nq - 1) * (mr > 0 ? sstr[last] : 0) + rowbytes;
+      const bool staged = span * ea <= kStageBytes;
+      if (staged && !to_array) {
+        for (std::int64_t a = 0; a < ea; ++a)
+          std::memcpy(st + a * sst, r + a * sstr[ci], static_cast<std::size_t>(span));
+      }
+      for (std::int64_t q = 0; q < nq; ++q) {
+        for (std::int64_t j = 0; j < G; ++j) {
+          const std::int64_t* cs = &cstr[static_cast<std::size_t>(j) * nd];
+          std::int64_t off = a0 * cs[ci];
+          for (std::size_t u = 0; u < mr; ++u) off += idx[u] * cs[rest[u]];
+          if (mr > 0) off += q * cs[last];
+          const std::int64_t sin = q * (mr > 0 ? sstr[last] : 0) + j * cs_inner;
+          const auto uk = static_cast<std::size_t>(k);
+          if (to_array) {
+            if (staged) {
+              internal::transpose_tile(st + sin, sst, base[j] + off, cs[inner], run[j] / k, ea, uk, false);
+            } else {
+              internal::transpose_tile(r + sin, sstr[ci], base[j] + off, cs[inner], run[j] / k, ea, uk, false);
+            }
+          } else if (staged) {
+            internal::transpose_tile(base[j] + off, cs[inner], st + sin, sst, ea, run[j] / k, uk, stream);
+          } else {
+            internal::transpose_tile(base[j] + off, cs[inner], r + sin, sstr[ci], ea, run[j] / k, uk, stream);
+          }
+        }
+      }
+      if (staged && to_array) {
+        for (std::int64_t a = 0; a < ea; ++a) {
+          if (stream) {
+            stream_bytes(r + a * sstr[ci], st + a * sst, span);
+          } else {
+            std::memcpy(r + a * sstr[ci], st + a * sst, static_cast<std::size_t>(span));
+          }
+        }
+      }
+      // Next block of rows: the innermost other dimension advances by nq.
+      std::size_t q = mr;
+      bool done = true;
+      std::int64_t by = nq;
+      while (q > 0) {
+        --q;
+        const std::size_t d = rest[q];
+        r += by * sstr[d];
+        idx[q] += by;
+        if (idx[q] < ext[d]) {
+          done = false;
+          break;
+        }
+        r -= sstr[d] * ext[d];
+        idx[q] = 0;
+        by = 1;
+      }
+      if (done) break;
+    }
+  }
+}
+
+// How chunk_rows / assemble_rows walk an array (strides `strides`) in its
+// memory order: `inner` is its contiguous dimension, the chunks' innermost is
+// `ci` (they differ: `mismatch`); the chunks are taken in row groups (the G
+// chunks that differ only along `inner`).
+struct RowPlan {
+  std::size_t ci = 0, inner = 0;
+  bool mismatch = false;
+  std::array<std::size_t, kMaxChunkDims> outer{};  ///< the other dimensions, outermost (largest |stride|) first
+  std::size_t m = 0;
+  std::array<std::size_t, kMaxChunkDims> rest{};  ///< `outer` without ci
+  std::size_t mr = 0;
+  std::vector<std::uint32_t> pos;  ///< list position of every grid point, by its F-linear index
+  std::int64_t G = 0, f_inner = 1;
+  std::size_t groups = 0;
+};
+
+// False when the layout does not qualify: no contiguous dimension, or the
+// other dimensions interleaved with the rows.
+bool plan_rows(const std::int64_t* strides, const ChunkLayout& L, RowPlan& P) {
+  const std::size_t nd = L.ndim(), n = L.count();
+  const auto k = static_cast<std::int64_t>(L.itemsize);
+  if (n == 0 || n > UINT32_MAX) return false;
+  P.ci = L.order == ChunkOrder::c ? nd - 1 : 0;
+  P.inner = P.ci;
+  if (strides[P.ci] != k) {
+    P.inner = nd;
+    for (std::size_t d = 0; d < nd; ++d) {
+      if (strides[d] == k && L.shape[d] > 1) P.inner = d;
+    }
+    if (P.inner == nd || L.shape[P.ci] <= 1) return false;
+  }
+  P.mismatch = P.inner != P.ci;
+  for (std::size_t d = 0; d < nd; ++d) {
+    if (d != P.inner) P.outer[P.m++] = d;
+  }
+  auto mag = [&](std::size_t d) { return strides[d] < 0 ? -strides[d] : strides[d]; };
+  std::stable_sort(P.outer.begin(), P.outer.begin() + P.m,
+                   [&](std::size_t a, std::size_t b) { return mag(a) > mag(b); });
+  for (std::size_t j = 0; j < P.m; ++j) {
+    if (mag(P.outer[j]) < L.shape[P.inner] * k && L.shape[P.outer[j]] > 1) return false;  // interleaved with the rows
+    if (P.outer[j] != P.ci) P.rest[P.mr++] = P.outer[j];
+  }
+  P.pos.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::size_t f = 0;
+    for (std::size_t d = nd; d-- > 0;) f = f * static_cast<std::size_t>(L.grid_shape[d]) + L.grid_coords[i * nd + d];
+    P.pos[f] = static_cast<std::uint32_t>(i);
+  }
+  P.G = L.grid_shape[P.inner];
+  P.groups = n / static_cast<std::size_t>(P.G);
+  for (std::size_t d = 0; d < P.inner; ++d) P.f_inner *= L.grid_shape[d];
+  return true;
+}
+
+// The list positions of row group gi's chunks, along `inner`, into ids[0..G).
+void group_chunks(const ChunkLayout& L, const RowPlan& P, std::size_t gi, std::size_t* ids) {
+  std::int64_t f0 = 0, mul = 1;
+  std::size_t r = gi;  // F-linear over the grid dimensions but `inner`
+  for (std::size_t d = 0; d < L.ndim(); ++d) {
+    if (d != P.inner) {
+      f0 += static_cast<std::int64_t>(r % static_cast<std::size_t>(L.grid_shape[d])) * mul;
+      r /= static_cast<std::size_t>(L.grid_shape[d]);
+    }
+    mul *= L.grid_shape[d];
+  }
+  for (std::int64_t j = 0; j < P.G; ++j) ids[j] = P.pos[static_cast<std::size_t>(f0 + j * P.f_inner)];
+}
+
+// The odometer over the outer dimensions but the innermost (the hot loop):
+// moves `row` to the next row block; false after the last.
+template <class Byte>
+bool next_rows(const RowPlan& P, const std::int64_t* strides, const std::int64_t* ext, std::int64_t* idx, Byte*& row) {
+  if (P.m <= 1) return false;
+  for (std::size_t q = P.m - 1; q-- > 0;) {
+    const std::size_t d = P.outer[q];
+    row += strides[d];
+    if (++idx[q] < ext[d]) return true;
+    row -= strides[d] * ext[d];
+    idx[q] = 0;
+  }
+  return false;
 }
 
 // The fast path of chunk_into when the source's innermost dimension is
@@ -146,76 +403,44 @@ void fill_margin(std::uint8_t* dst, const ChunkLayout& L, std::size_t i, const s
 // chunks; reads are long sequential streams, writes one stream per chunk.
 // Returns false (nothing done) when the layout does not qualify.
 bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8_t* const> dests,
-                const std::vector<std::uint8_t>& fill, const ParallelOptions& parallel) {
+                const std::vector<std::uint8_t>& fill, const ParallelOptions& parallel, bool fresh) {
   const std::size_t nd = L.ndim();
   const auto k = static_cast<std::int64_t>(L.itemsize);
-  // `ci`: the chunks' innermost dimension; `inner`: the source's contiguous
-  // one. When they differ, each group is cut in slabs of R elements along ci
-  // and every (slab, row) block is transposed in registers / L1.
-  const std::size_t ci = L.order == ChunkOrder::c ? nd - 1 : 0;
-  std::size_t inner = ci;
-  if (L.count() == 0) return false;
-  if (src.strides[ci] != k) {
-    inner = nd;
-    for (std::size_t d = 0; d < nd; ++d) {
-      if (src.strides[d] == k && L.shape[d] > 1) inner = d;
-    }
-    if (inner == nd || L.shape[ci] <= 1) return false;
-  }
-  const bool mismatch = inner != ci;
+  RowPlan P;
+  if (!plan_rows(src.strides.data(), L, P)) return false;
+  const std::size_t ci = P.ci, inner = P.inner, m = P.m;
+  const std::int64_t G = P.G;
+  const auto& outer = P.outer;
   // Outputs much larger than the last-level cache are written with streaming stores.
   const bool stream = L.total_bytes >= (std::uint64_t{64} << 20);
-  // The other dimensions, outermost (largest |stride|) first.
-  std::array<std::size_t, kMaxChunkDims> outer{};
-  std::size_t m = 0;
-  for (std::size_t d = 0; d < nd; ++d) {
-    if (d != inner) outer[m++] = d;
+  // edges = pad, matching orders, chunk rows back to back: the copy of an
+  // edge chunk's rows writes their fill tails too (no separate pass over
+  // those lines); fill_margin does the rest of the margin.
+  bool gap_by_copy = false;
+  if (!P.mismatch && m > 0 && L.edges == EdgePolicy::pad) {
+    std::array<std::int64_t, kMaxChunkDims> full{};
+    chunk_strides(L.chunk_size.data(), nd, L.itemsize, L.order, full.data());
+    gap_by_copy = full[outer[m - 1]] == L.chunk_size[inner] * k;
   }
-  auto mag = [&](std::size_t d) { return src.strides[d] < 0 ? -src.strides[d] : src.strides[d]; };
-  std::stable_sort(outer.begin(), outer.begin() + m, [&](std::size_t a, std::size_t b) { return mag(a) > mag(b); });
-  for (std::size_t j = 0; j < m; ++j) {
-    if (mag(outer[j]) < L.shape[inner] * k && L.shape[outer[j]] > 1) return false;  // interleaved with the rows
-  }
-  // List position of every grid point, by its F-linear index.
-  const std::size_t n = L.count();
-  std::vector<std::uint32_t> pos(n);
-  if (n > UINT32_MAX) return false;
-  for (std::size_t i = 0; i < n; ++i) {
-    std::size_t f = 0;
-    for (std::size_t d = nd; d-- > 0;) f = f * static_cast<std::size_t>(L.grid_shape[d]) + L.grid_coords[i * nd + d];
-    pos[f] = static_cast<std::uint32_t>(i);
-  }
-  const std::int64_t G = L.grid_shape[inner];
-  const std::size_t groups = n / static_cast<std::size_t>(G);
-  std::int64_t f_inner = 1;  // F-linear stride of the inner grid dimension
-  for (std::size_t d = 0; d < inner; ++d) f_inner *= L.grid_shape[d];
   auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
     std::vector<std::int64_t> cstr(static_cast<std::size_t>(G) * nd), run(static_cast<std::size_t>(G));
     std::vector<std::uint8_t*> base(static_cast<std::size_t>(G));
+    std::vector<std::size_t> ids(static_cast<std::size_t>(G));
     std::vector<std::int64_t> offsets, steps;
-    std::array<std::int64_t, kMaxChunkDims> g{}, start{}, ext{}, idx{}, cshape{};
+    std::vector<std::uint8_t> stage, edge_buf;
+    std::array<std::int64_t, kMaxChunkDims> start{}, ext{}, idx{}, cshape{};
     for (std::size_t gi = begin; gi < end; ++gi) {
-      // Grid coordinates of the group (F-linear over the dimensions but `inner`).
-      std::size_t r = gi;
-      for (std::size_t d = 0; d < nd; ++d) {
-        if (d == inner) continue;
-        g[d] = static_cast<std::int64_t>(r % static_cast<std::size_t>(L.grid_shape[d]));
-        r /= static_cast<std::size_t>(L.grid_shape[d]);
-      }
-      std::int64_t f0 = 0, mul = 1;
-      for (std::size_t d = 0; d < nd; ++d) {
-        if (d != inner) f0 += g[d] * mul;
-        mul *= L.grid_shape[d];
-      }
+      group_chunks(L, P, gi, ids.data());
       for (std::int64_t j = 0; j < G; ++j) {
-        const std::size_t i = pos[static_cast<std::size_t>(f0 + j * f_inner)];
+        const std::size_t i = ids[static_cast<std::size_t>(j)];
         stored_shape(L, i, cshape.data());
         chunk_strides(cshape.data(), nd, L.itemsize, L.order, &cstr[static_cast<std::size_t>(j) * nd]);
         base[static_cast<std::size_t>(j)] = dests[i];
+        if (fresh) prefault(dests[i], L.segments[i].length);
         run[static_cast<std::size_t>(j)] = L.extent(i, inner) * k;
         bool partial = false;
         for (std::size_t d = 0; d < nd; ++d) partial |= L.extent(i, d) != cshape[d];
-        if (partial) fill_margin(dests[i], L, i, fill);
+        if (partial) fill_margin(dests[i], L, i, fill, gap_by_copy);
         if (j == 0) {
           for (std::size_t d = 0; d < nd; ++d) {
             start[d] = L.bboxes[i * 2 * nd + d];
@@ -228,42 +453,10 @@ bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8
       for (std::size_t d = 0; d < nd; ++d) {
         if (d != inner) row += start[d] * src.strides[d];
       }
-      if (mismatch) {
-        std::array<std::size_t, kMaxChunkDims> rest{};
-        std::size_t mr = 0;
-        for (std::size_t q = 0; q < m; ++q) {
-          if (outer[q] != ci) rest[mr++] = outer[q];
-        }
-        const std::int64_t R = k >= 8 ? 8 : 16;
-        for (std::int64_t a0 = 0; a0 < ext[ci]; a0 += R) {
-          const std::int64_t ea = std::min(R, ext[ci] - a0);
-          const std::uint8_t* r = row + a0 * src.strides[ci];
-          for (std::size_t q = 0; q < mr; ++q) idx[q] = 0;
-          for (;;) {
-            for (std::int64_t j = 0; j < G; ++j) {
-              const auto uj = static_cast<std::size_t>(j);
-              const std::int64_t* cs = &cstr[uj * nd];
-              std::int64_t off = a0 * cs[ci];
-              for (std::size_t q = 0; q < mr; ++q) off += idx[q] * cs[rest[q]];
-              internal::transpose_block(base[uj] + off, cs[inner], r + j * cs_inner, src.strides[ci], ea, run[uj] / k,
-                                        L.itemsize);
-            }
-            std::size_t q = mr;
-            bool done = true;
-            while (q > 0) {
-              --q;
-              const std::size_t d = rest[q];
-              r += src.strides[d];
-              if (++idx[q] < ext[d]) {
-                done = false;
-                break;
-              }
-              r -= src.strides[d] * ext[d];
-              idx[q] = 0;
-            }
-            if (done) break;
-          }
-        }
+      if (P.mismatch) {
+        // The source is only read (to_array is false).
+        transpose_group(const_cast<std::uint8_t*>(row), src.strides.data(), ci, inner, P.rest.data(), P.mr, ext.data(),
+                        G, run.data(), base.data(), cstr.data(), nd, cs_inner, k, stream, stage);
         continue;
       }
       for (std::size_t j = 0; j < m; ++j) idx[j] = 0;
@@ -289,36 +482,137 @@ bool chunk_rows(const ArrayView& src, const ChunkLayout& L, std::span<std::uint8
         if (uniform) {
           copy_runs(row, rstride, rows, cs_inner, G, base.data(), offs.data(), dsteps.data(), stream);
         } else {
-          for (std::int64_t r = 0; r < rows; ++r) {
-            for (std::int64_t j = 0; j < G; ++j) {
-              const auto uj = static_cast<std::size_t>(j);
-              copy_run(base[uj] + offs[uj] + r * dsteps[uj], row + r * rstride + j * cs_inner, run[uj], stream);
-            }
-          }
+          // Only the last chunk of a group can be cut short by the edge (the grid starts at 0).
+          const std::int64_t Gu = G - 1;
+          const auto ul = static_cast<std::size_t>(Gu);
+          if (Gu > 0) copy_runs(row, rstride, rows, cs_inner, Gu, base.data(), offs.data(), dsteps.data(), stream);
+          copy_edge_rows(row + Gu * cs_inner, rstride, rows, run[ul], base[ul] + offs[ul], dsteps[ul],
+                         gap_by_copy ? fill.data() : nullptr, L.itemsize, stream, edge_buf);
         }
-        if (m <= 1) break;
-        std::size_t q = m - 1;
-        bool done = false;
-        for (;;) {
-          if (q == 0) {
-            done = true;
-            break;
-          }
-          --q;
-          const std::size_t d = outer[q];
-          row += src.strides[d];
-          if (++idx[q] < ext[d]) break;
-          row -= src.strides[d] * ext[d];
-          idx[q] = 0;
-        }
-        if (done) break;
+        if (!next_rows(P, src.strides.data(), ext.data(), idx.data(), row)) break;
       }
     }
 #if defined(__SSE2__)
     if (stream) _mm_sfence();  // order the streaming stores before the pool's hand-off
 #endif
   };
-  internal::parallel_run(groups, L.total_bytes, parallel, work);
+  internal::parallel_run(P.groups, L.total_bytes, parallel, work);
+  return true;
+}
+
+// rows x G runs of N bytes, the inverse of copy_runs_n: run (r, j) from
+// base[j] + offs[j] + r*ssteps[j] to dst + r*dstride + j*N. With `stream`
+// (and 16-byte aligned destination rows) the destination, written front to
+// back, gets non-temporal stores.
+template <std::int64_t N>
+void gather_runs_n(std::uint8_t* dst, std::int64_t dstride, std::int64_t rows, std::int64_t G,
+                   std::uint8_t* const* base, const std::int64_t* offs, const std::int64_t* ssteps, bool stream) {
+#if defined(__SSE2__)
+  if (stream && reinterpret_cast<std::uintptr_t>(dst) % 16 == 0 && dstride % 16 == 0) {
+    for (std::int64_t r = 0; r < rows; ++r) {
+      auto* d = reinterpret_cast<__m128i*>(dst + r * dstride);
+      for (std::int64_t j = 0; j < G; ++j) {
+        const auto* q = reinterpret_cast<const __m128i*>(base[j] + offs[j] + r * ssteps[j]);
+        for (std::int64_t v = 0; v < N / 16; ++v) _mm_stream_si128(d + j * (N / 16) + v, _mm_loadu_si128(q + v));
+      }
+    }
+    return;
+  }
+#endif
+  for (std::int64_t r = 0; r < rows; ++r) {
+    std::uint8_t* d = dst + r * dstride;
+    for (std::int64_t j = 0; j < G; ++j) std::memcpy(d + j * N, base[j] + offs[j] + r * ssteps[j], N);
+  }
+}
+
+void gather_runs(std::uint8_t* dst, std::int64_t dstride, std::int64_t rows, std::int64_t G, std::uint8_t* const* base,
+                 const std::int64_t* offs, const std::int64_t* ssteps, const std::int64_t* run, std::int64_t n,
+                 bool stream) {
+  bool uniform = true;
+  for (std::int64_t j = 0; j < G; ++j) uniform &= run[j] == n;
+  if (uniform) {
+    switch (n) {
+      case 32: return gather_runs_n<32>(dst, dstride, rows, G, base, offs, ssteps, stream);
+      case 64: return gather_runs_n<64>(dst, dstride, rows, G, base, offs, ssteps, stream);
+      case 128: return gather_runs_n<128>(dst, dstride, rows, G, base, offs, ssteps, stream);
+      case 256: return gather_runs_n<256>(dst, dstride, rows, G, base, offs, ssteps, stream);
+      default: break;
+    }
+  }
+  for (std::int64_t r = 0; r < rows; ++r) {
+    std::uint8_t* d = dst + r * dstride;
+    for (std::int64_t j = 0; j < G; ++j) {
+      std::memcpy(d + j * n, base[j] + offs[j] + r * ssteps[j], static_cast<std::size_t>(run[j]));
+    }
+  }
+}
+
+// The fast path of assemble_into for the whole array when the destination's
+// contiguous dimension is the chunks' innermost one: chunk_rows in reverse.
+// The destination is written in its memory order, one row group at a time,
+// every destination row assembled front to back from the runs of the group's
+// chunks. Returns false (nothing done) when the layout does not qualify.
+bool assemble_rows(const MutableArrayView& dst, const ChunkLayout& L, std::span<const ByteSpan> chunks,
+                   const ParallelOptions& parallel) {
+  const std::size_t nd = L.ndim();
+  const auto k = static_cast<std::int64_t>(L.itemsize);
+  RowPlan P;
+  if (!plan_rows(dst.strides.data(), L, P)) return false;
+  const std::size_t inner = P.inner, m = P.m;
+  const std::int64_t G = P.G;
+  const bool stream = L.total_bytes >= (std::uint64_t{64} << 20);
+  const std::int64_t cs_inner = L.chunk_size[inner] * k;
+  auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
+    const auto uG = static_cast<std::size_t>(G);
+    std::vector<std::int64_t> cstr(uG * nd), run(uG), offs(uG), ssteps(uG);
+    std::vector<std::uint8_t*> base(uG);
+    std::vector<std::size_t> ids(uG);
+    std::vector<std::uint8_t> stage;
+    std::array<std::int64_t, kMaxChunkDims> start{}, ext{}, idx{}, cshape{};
+    for (std::size_t gi = begin; gi < end; ++gi) {
+      group_chunks(L, P, gi, ids.data());
+      for (std::size_t j = 0; j < uG; ++j) {
+        const std::size_t i = ids[j];
+        stored_shape(L, i, cshape.data());
+        chunk_strides(cshape.data(), nd, L.itemsize, L.order, &cstr[j * nd]);
+        base[j] = const_cast<std::uint8_t*>(chunks[i].data());  // only read
+        run[j] = L.extent(i, inner) * k;
+        if (j == 0) {
+          for (std::size_t d = 0; d < nd; ++d) {
+            start[d] = L.bboxes[i * 2 * nd + d];
+            ext[d] = L.extent(i, d);
+          }
+        }
+      }
+      std::uint8_t* row = dst.data;
+      for (std::size_t d = 0; d < nd; ++d) {
+        if (d != inner) row += start[d] * dst.strides[d];
+      }
+      if (P.mismatch) {
+        transpose_group(row, dst.strides.data(), P.ci, inner, P.rest.data(), P.mr, ext.data(), G, run.data(),
+                        base.data(), cstr.data(), nd, cs_inner, k, stream, stage, /*to_array=*/true);
+        continue;
+      }
+      const std::size_t dl = m > 0 ? P.outer[m - 1] : inner;
+      const std::int64_t rows = m > 0 ? ext[dl] : 1;
+      const std::int64_t rstride = m > 0 ? dst.strides[dl] : 0;
+      for (std::size_t j = 0; j < uG; ++j) ssteps[j] = m > 0 ? cstr[j * nd + dl] : 0;
+      for (std::size_t j = 0; j < m; ++j) idx[j] = 0;
+      for (;;) {
+        for (std::size_t j = 0; j < uG; ++j) {
+          std::int64_t off = 0;
+          for (std::size_t q = 0; q + 1 < m; ++q) off += idx[q] * cstr[j * nd + P.outer[q]];
+          offs[j] = off;
+        }
+        gather_runs(row, rstride, rows, G, base.data(), offs.data(), ssteps.data(), run.data(), cs_inner, stream);
+        if (!next_rows(P, dst.strides.data(), ext.data(), idx.data(), row)) break;
+      }
+    }
+#if defined(__SSE2__)
+    if (stream) _mm_sfence();
+#endif
+  };
+  internal::parallel_run(P.groups, L.total_bytes, parallel, work);
   return true;
 }
 
@@ -457,7 +751,7 @@ Status chunk_into(const ArrayView& src, const ChunkLayout& L, std::span<std::uin
   }
   const std::size_t k = L.itemsize;
   std::vector<std::uint8_t> fill = opts.fill.empty() ? std::vector<std::uint8_t>(k, 0) : opts.fill;
-  if (chunk_rows(src, L, dests, fill, opts.parallel)) return Status::OK();
+  if (chunk_rows(src, L, dests, fill, opts.parallel, opts.prefault)) return Status::OK();
   auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
     std::array<std::int64_t, kMaxChunkDims> cshape{}, cs{}, ext{};
     for (std::size_t i = begin; i < end; ++i) {
@@ -471,6 +765,7 @@ Status chunk_into(const ArrayView& src, const ChunkLayout& L, std::span<std::uin
         partial |= ext[d] != cshape[d];
       }
       std::uint8_t* dst = dests[i];
+      if (opts.prefault) prefault(dst, L.segments[i].length);
       if (partial) fill_margin(dst, L, i, fill);
       internal::strided_copy(dst, cs.data(), s, src.strides.data(), ext.data(), nd, k);
     }
@@ -528,6 +823,7 @@ Status assemble_into(const MutableArrayView& dst, const ChunkLayout& L, std::spa
                               " bytes, expected " + std::to_string(L.segments[i].length));
     }
   }
+  if (region_start.empty() && assemble_rows(dst, L, chunks, parallel)) return Status::OK();
   const std::size_t k = L.itemsize;
   auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
     std::array<std::int64_t, kMaxChunkDims> cshape{}, cs{}, ext{};

@@ -20,6 +20,16 @@ void strided_copy(std::uint8_t* dst, const std::int64_t* ds, const std::uint8_t*
 void transpose_block(std::uint8_t* dst, std::int64_t dsb, const std::uint8_t* src, std::int64_t ssa, std::int64_t ea,
                      std::int64_t eb, std::size_t k) noexcept;
 
+#if SEGPACK_ARCH_X86
+/// The per-ISA kernels behind transpose_tile (include/segpack/internal/transpose.h):
+/// false, nothing done, for an item size they have no kernel for.
+bool transpose_tile_sse2(std::uint8_t* dst, std::int64_t dsb, const std::uint8_t* src, std::int64_t ssa,
+                         std::int64_t ea, std::int64_t eb, std::size_t k, bool stream) noexcept;
+/// Requires AVX2 (checked by the dispatcher).
+bool transpose_tile_avx2(std::uint8_t* dst, std::int64_t dsb, const std::uint8_t* src, std::int64_t ssa,
+                         std::int64_t ea, std::int64_t eb, std::size_t k, bool stream) noexcept;
+#endif
+
 /// Fills `n` bytes at `dst` with copies of the `k`-byte `pattern` (n is a multiple of k).
 void fill_pattern(std::uint8_t* dst, std::size_t n, const std::uint8_t* pattern, std::size_t k) noexcept;
 

@@ -10,6 +10,7 @@
 
 #include "chunking_internal.h"
 #include "segpack/chunking.h"
+#include "segpack/internal/transpose.h"
 
 namespace segpack::internal {
 
@@ -194,11 +195,7 @@ void copy_k(std::uint8_t* dst, const std::uint8_t* src, Dim* dims, std::size_t n
         if (i != t) outer[m++] = dims[i];
       }
       for_outer(outer.data(), m, dst, src, [&](std::uint8_t* d, const std::uint8_t* s) {
-        if constexpr (K != 0) {
-          transpose2d<K>(d, b.ds, s, in.ss, in.e, b.e);
-        } else {
-          transpose2d_any(d, b.ds, s, in.ss, in.e, b.e, k);
-        }
+        transpose_tile(d, b.ds, s, in.ss, in.e, b.e, k, false);
       });
       return;
     }

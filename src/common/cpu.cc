@@ -18,6 +18,7 @@ CpuFeatures probe() noexcept {
   __builtin_cpu_init();
   f.x86_sse42 = __builtin_cpu_supports("sse4.2");
   f.x86_pclmul = __builtin_cpu_supports("pclmul");
+  f.x86_avx2 = __builtin_cpu_supports("avx2");  // libgcc / compiler-rt also check the OS's XSAVE support
 #endif
 #if SEGPACK_ARCH_ARM64 && defined(__linux__)
   f.arm64_crc32 = (getauxval(AT_HWCAP) & HWCAP_CRC32) != 0;

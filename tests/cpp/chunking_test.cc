@@ -9,7 +9,10 @@
 #include <cstring>
 #include <numeric>
 #include <random>
+#include <string>
 #include <vector>
+
+#include "segpack/internal/transpose.h"
 
 namespace segpack {
 namespace {
@@ -109,10 +112,10 @@ std::uint64_t morton(const std::int64_t* g, const std::vector<std::int64_t>& gri
   return c;
 }
 
-TEST(Chunking, RandomAgainstNaive) {
-  std::mt19937_64 rng(11);
+void random_against_naive(std::uint64_t seed, int iters) {
+  std::mt19937_64 rng(seed);
   const std::size_t sizes[] = {1, 2, 3, 4, 8, 16};
-  for (int iter = 0; iter < 400; ++iter) {
+  for (int iter = 0; iter < iters; ++iter) {
     const std::size_t nd = 1 + rng() % 5;
     const std::size_t k = sizes[rng() % 6];
     // Every 8th array is large enough for the register-block transposes and long row runs.
@@ -127,6 +130,7 @@ TEST(Chunking, RandomAgainstNaive) {
     }
     opts.parallel.threads = 1 + rng() % 2;
     opts.parallel.inline_below_bytes = 0;
+    opts.prefault = rng() % 2 == 0;
     std::vector<std::int64_t> cs(nd);
     for (std::size_t d = 0; d < nd; ++d) cs[d] = 1 + static_cast<std::int64_t>(rng() % (a.view.shape[d] + 2));
     auto r = chunk_array(a.view, cs, opts);
@@ -177,6 +181,25 @@ TEST(Chunking, RandomAgainstNaive) {
         idx[d] = 0;
       }
     }
+    // Round trip into a Fortran-ordered array (the other memory order than a C one).
+    std::vector<std::int64_t> fst(nd);
+    std::int64_t fs = static_cast<std::int64_t>(k);
+    for (std::size_t d = 0; d < nd; ++d) {
+      fst[d] = fs;
+      fs *= a.view.shape[d];
+    }
+    std::vector<std::uint8_t> fback(static_cast<std::size_t>(fs));
+    ASSERT_TRUE(assemble_into(MutableArrayView{fback.data(), a.view.shape, fst, k}, L, spans, {}, opts.parallel).ok());
+    std::fill(idx.begin(), idx.end(), 0);
+    for (std::int64_t e = 0; e < fs / static_cast<std::int64_t>(k); ++e) {
+      std::int64_t off = 0;
+      for (std::size_t d = 0; d < nd; ++d) off += idx[d] * fst[d];
+      ASSERT_EQ(0, std::memcmp(fback.data() + off, elem(a.view, idx), k)) << "iter " << iter << " (F destination)";
+      for (std::size_t d = nd; d-- > 0;) {
+        if (++idx[d] < a.view.shape[d]) break;
+        idx[d] = 0;
+      }
+    }
     // A region, into a reversed (negative-stride) destination.
     std::vector<std::int64_t> r0(nd), rs(nd), rst(nd);
     std::int64_t rsz = static_cast<std::int64_t>(k);
@@ -206,6 +229,103 @@ TEST(Chunking, RandomAgainstNaive) {
     }
   }
 }
+
+TEST(Chunking, RandomAgainstNaive) { random_against_naive(11, 400); }
+
+// Every transpose kernel this machine can run, forced through the whole
+// chunking path and tested on its own against an element-by-element copy.
+class TransposeKernel : public ::testing::TestWithParam<internal::TransposeIsa> {
+ protected:
+  void SetUp() override { ASSERT_TRUE(internal::force_transpose_isa(GetParam())); }
+  void TearDown() override { internal::reset_transpose_isa(); }
+};
+
+TEST_P(TransposeKernel, IsUsed) { EXPECT_EQ(internal::transpose_isa(), GetParam()); }
+
+TEST_P(TransposeKernel, ChunkingAgainstNaive) { random_against_naive(23, 250); }
+
+TEST_P(TransposeKernel, TilesAgainstNaive) {
+  std::mt19937_64 rng(5);
+  const std::size_t sizes[] = {1, 2, 3, 4, 8, 16};
+  for (int iter = 0; iter < 600; ++iter) {
+    const std::size_t k = sizes[(iter / 4) % 6];
+    const auto kk = static_cast<std::int64_t>(k);
+    // Sizes around the register blocks (up to 32 x 32), sometimes whole 64-byte lines.
+    const std::int64_t ea =
+        iter % 4 == 0 ? 64 / std::min<std::int64_t>(kk, 64) : 1 + static_cast<std::int64_t>(rng() % 40);
+    const std::int64_t eb = 1 + static_cast<std::int64_t>(rng() % 70);
+    const std::int64_t ssa = eb * kk + static_cast<std::int64_t>(rng() % 3) * kk + static_cast<std::int64_t>(rng() % 2);
+    const std::int64_t dsb = iter % 4 == 0 ? (ea * kk + 63) / 64 * 64 : ea * kk + static_cast<std::int64_t>(rng() % 9);
+    std::vector<std::uint8_t> src(static_cast<std::size_t>(ea * ssa + 64));
+    for (auto& b : src) b = static_cast<std::uint8_t>(rng());
+    std::vector<std::uint8_t> got(static_cast<std::size_t>(eb * dsb + 128), 0xAB), want = got;
+    // A 64-byte aligned destination when whole lines are asked for (the streaming stores' case).
+    const std::size_t shift = (64 - reinterpret_cast<std::uintptr_t>(got.data()) % 64) % 64;
+    const std::size_t doff = iter % 4 == 0 ? shift : static_cast<std::size_t>(rng() % 8);
+    const std::size_t soff =
+        static_cast<std::size_t>(rng() % 8) % (src.size() - static_cast<std::size_t>(ea * ssa) + 1);
+    for (std::int64_t a = 0; a < ea; ++a) {
+      for (std::int64_t b = 0; b < eb; ++b) {
+        std::memcpy(want.data() + doff + b * dsb + a * kk, src.data() + soff + a * ssa + b * kk, k);
+      }
+    }
+    internal::transpose_tile(got.data() + doff, dsb, src.data() + soff, ssa, ea, eb, k, iter % 2 == 0);
+    ASSERT_EQ(got, want) << "iter " << iter << " k " << k << " ea " << ea << " eb " << eb;
+  }
+}
+
+// Outputs of 64 MiB and more are written with streaming stores: large
+// arrays in mismatched (C array, F chunks) and matching orders with edge
+// chunks, spot-checked (first chunk, a middle one, the last: an edge one).
+TEST_P(TransposeKernel, LargeArraysStream) {
+  struct Case {
+    std::size_t k;
+    std::vector<std::int64_t> shape;
+    ChunkOrder order;
+    EdgePolicy edges;
+  };
+  const Case cases[] = {{1, {256, 512, 512}, ChunkOrder::f, EdgePolicy::pad},
+                        {4, {130, 512, 250}, ChunkOrder::f, EdgePolicy::pad},
+                        {1, {520, 520, 250}, ChunkOrder::c, EdgePolicy::pad},
+                        {4, {260, 260, 250}, ChunkOrder::c, EdgePolicy::truncate}};
+  for (const Case& c : cases) {
+    const auto kk = static_cast<std::int64_t>(c.k);
+    const std::vector<std::int64_t> strides{c.shape[1] * c.shape[2] * kk, c.shape[2] * kk, kk};
+    std::vector<std::uint8_t> data(static_cast<std::size_t>(c.shape[0] * strides[0]));
+    std::mt19937_64 rng(c.k);
+    for (std::size_t i = 0; i + 8 <= data.size(); i += 8) {
+      const std::uint64_t x = rng();
+      std::memcpy(data.data() + i, &x, 8);
+    }
+    const ArrayView v{data.data(), c.shape, strides, c.k};
+    ChunkOptions o;
+    o.order = c.order;
+    o.edges = c.edges;
+    o.fill.assign(c.k, 0x5A);
+    o.parallel.threads = 1;
+    auto r = chunk_array(v, std::vector<std::int64_t>{64, 64, 64}, o);
+    ASSERT_TRUE(r.ok());
+    ASSERT_GE(r->layout.total_bytes, std::uint64_t{64} << 20);
+    for (const std::size_t i : {std::size_t{0}, r->layout.count() / 2 + 1, r->layout.count() - 1}) {
+      const ByteSpan got = r->chunks[i];
+      const std::vector<std::uint8_t> want = naive_chunk(v, r->layout, i, o.fill);
+      ASSERT_TRUE(std::equal(got.begin(), got.end(), want.begin(), want.end())) << "k " << c.k << " chunk " << i;
+    }
+    // And back: assembly of as many bytes streams too.
+    std::vector<ByteSpan> spans;
+    for (std::size_t i = 0; i < r->chunks.size(); ++i) spans.push_back(r->chunks[i]);
+    std::vector<std::uint8_t> back(data.size());
+    ASSERT_TRUE(assemble_into(MutableArrayView{back.data(), c.shape, strides, c.k}, r->layout, spans, {}).ok());
+    EXPECT_TRUE(back == data) << "k " << c.k;
+  }
+}
+
+std::string isa_name(const ::testing::TestParamInfo<internal::TransposeIsa>& info) {
+  return std::string(internal::transpose_isa_name(info.param));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllKernels, TransposeKernel, ::testing::ValuesIn(internal::transpose_available_isas()),
+                         isa_name);
 
 TEST(Chunking, FortranGridIsFastremapOrder) {
   auto L = plan_chunks(std::vector<std::int64_t>{4, 6, 2}, std::vector<std::int64_t>{2, 3, 1}, 1, {});

@@ -11,6 +11,7 @@ namespace segpack::internal {
 struct CpuFeatures {
   bool x86_sse42 = false;    ///< SSE4.2 (the crc32 instruction)
   bool x86_pclmul = false;   ///< PCLMULQDQ (carry-less multiply)
+  bool x86_avx2 = false;     ///< AVX2 (with the OS saving the 256-bit registers)
   bool arm64_crc32 = false;  ///< ARMv8 CRC32 extension
 };
 
