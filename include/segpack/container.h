@@ -143,6 +143,11 @@ struct ContainerReadOptions {
   /// open_source: bytes of its first read from offset 0 (the header, the
   /// payload and, for a small file, the table come in that one read).
   std::uint64_t first_read = std::uint64_t{1} << 16;
+  /// open_source: buffers() copies uncompressed buffers out of the bytes the
+  /// source returned into new writable memory, each crc computed in the copy
+  /// pass (true), or hands out views of those bytes (writable when the
+  /// source's are), each crc checked in place, in parallel (false: no copy).
+  bool copy_fetched = true;
 };
 
 /// A validated container. Immutable once opened and thread-safe for concurrent
@@ -213,8 +218,9 @@ class ContainerReader {
   /// ONE read_many() call (ranges closer than source()->coalesce_gap() merged,
   /// see read_ranges in remote.h), then uncompressed buffers are copied into
   /// one page-aligned writable allocation with each crc computed in the same
-  /// pass (in parallel), compressed ones decoded and checked as above; calls
-  /// that read the source are serialized. Errors then also: the source's
+  /// pass (options().copy_fetched), or handed out as views of the bytes read
+  /// with their crc checked in place; both in parallel. Compressed ones are
+  /// decoded and checked as above. Calls that read the source are serialized. Errors then also: the source's
   /// (out_of_range for bytes it does not have, io_error).
   Result<std::vector<Buffer>> buffers(std::span<const std::size_t> indices = {}) const;
 
@@ -231,7 +237,7 @@ class ContainerReader {
                                           const ContainerReadOptions& opts);
   Status check_index(std::size_t i) const;
   Result<std::vector<Buffer>> decode(std::span<const std::size_t> indices, std::vector<Buffer> stored,
-                                     bool copy_raw) const;
+                                     bool from_source) const;
   ContainerHeader header_;
   ContainerReadOptions opts_;
   Buffer file_;     // the whole file (open, open_file), or empty (open_source)

@@ -1147,12 +1147,14 @@ class ContainerReader:
         """
 
     @staticmethod
-    def open_source(reader: Any, first_read: int = 65536, threads: int = -1) -> ContainerReader:
+    def open_source(reader: Any, first_read: int = 65536, copy: bool = True, threads: int = -1) -> ContainerReader:
         """
         Opens a container behind a range reader (segpack.remote.RemoteFile, or any object with slice
         __getitem__, and read_ranges for batches): the first `first_read` bytes in one read, then what
         they lack of the payload and table in one batch. Checks the header and table. buffers() then
-        reads the buffers in one batch and checks every crc.
+        reads the buffers in one batch and checks every crc: `copy` copies uncompressed ones into new
+        writable memory (crc computed in the copy pass), otherwise they are views of the bytes read
+        (read-only bytes objects), checked in place.
 
         Raises what the reader raises (RemoteError), then as open_file.
         """
@@ -1180,8 +1182,8 @@ class ContainerReader:
         Returns a memoryview of every buffer, in order: views of the file for uncompressed buffers
         (crcs checked in parallel when opened with verify), compressed ones decoded in parallel and
         checked, all without the GIL. Writable views when `writable` and the memory is. Opened by
-        open_source: all buffers read in one batch, copied to new writable memory (crc checked in the
-        same pass) or decoded and checked.
+        open_source: all buffers read in one batch, then copied (crc checked in the same pass) or
+        checked in place, compressed ones decoded and checked.
 
         Raises ChecksumError naming the buffer, DecompressionError, ValidationError, and what the range
         reader raises (RemoteError).

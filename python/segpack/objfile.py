@@ -208,10 +208,12 @@ class ObjectFile:
     first request), opening reads the header, payload and buffer table in at most 2 requests (1
     when the first read holds them; 0 when the file was opened before in this process: they are
     kept in the remote cache), and each :meth:`load` fetches every buffer in one batch (one
-    multi-range HTTP request, concurrent S3 GETs), copied into new page-aligned memory with its
-    crc32c checked in the same pass, or decoded and checked: bytes from the network are never
-    used unchecked. ``mmap`` does not apply; arrays are read-only unless ``writable`` (True or
-    "copy-on-write": both give writable arrays over that private memory).
+    multi-range HTTP request, concurrent S3 GETs) and checks the crc32c of each: bytes from the
+    network are never used unchecked. ``mmap`` does not apply. By default the arrays are
+    read-only views of the bytes received (checked in place, in parallel: no copy);
+    ``writable`` (True or "copy-on-write", the same here) copies each buffer into new
+    page-aligned memory, its crc32c computed in the copy pass, for writable arrays. Compressed
+    buffers are decoded into new memory and checked either way.
 
     ``verify``: None (default) checks every crc that costs nothing extra (buffers that are read,
     copied or decoded) and leaves mapped buffers unread; True also checks the crc32c of mapped
@@ -318,7 +320,11 @@ class ObjectFile:
         assert rf is not None
         rf._cache_reads = "metadata"  # the header, payload and table are kept in the remote cache
         try:
-            self._reader = _core.ContainerReader.open_source(rf, rf.first_read, self._threads())
+            # writable: the buffers are copied into new memory (crc computed in that pass);
+            # read-only: views of the bytes received, their crc checked in place (no copy).
+            self._reader = _core.ContainerReader.open_source(
+                rf, rf.first_read, self._writable, self._threads()
+            )
         finally:
             rf._cache_reads = "none"  # the buffers are not
 

@@ -253,10 +253,11 @@ void bind_container(nb::module_& m) {
           "Raises TypeError for an object without the buffer protocol, then as open_file.")
       .def_static(
           "open_source",
-          [](nb::handle reader, std::uint64_t first_read, int threads) {
+          [](nb::handle reader, std::uint64_t first_read, bool copy, int threads) {
             auto src = std::make_shared<PySliceSource>(nb::borrow(reader));
             ContainerReadOptions o;
             o.first_read = first_read;
+            o.copy_fetched = copy;
             o.parallel = parallel_of(threads);
             Result<ContainerReader> r = [&] {
               nb::gil_scoped_release release;
@@ -265,13 +266,16 @@ void bind_container(nb::module_& m) {
             if (!r.ok()) src->rethrow_pending();
             return PyReader{unwrap(std::move(r)), std::move(src)};
           },
-          nb::arg("reader"), nb::arg("first_read") = std::uint64_t{1} << 16, nb::arg("threads") = -1,
-          nb::sig("def open_source(reader: typing.Any, first_read: int = 65536, threads: int = -1) -> "
-                  "ContainerReader"),
+          nb::arg("reader"), nb::arg("first_read") = std::uint64_t{1} << 16, nb::arg("copy") = true,
+          nb::arg("threads") = -1,
+          nb::sig("def open_source(reader: typing.Any, first_read: int = 65536, copy: bool = True, threads: int = "
+                  "-1) -> ContainerReader"),
           "Opens a container behind a range reader (segpack.remote.RemoteFile, or any object with slice\n"
           "__getitem__, and read_ranges for batches): the first `first_read` bytes in one read, then what\n"
           "they lack of the payload and table in one batch. Checks the header and table. buffers() then\n"
-          "reads the buffers in one batch and checks every crc.\n\n"
+          "reads the buffers in one batch and checks every crc: `copy` copies uncompressed ones into new\n"
+          "writable memory (crc computed in the copy pass), otherwise they are views of the bytes read\n"
+          "(read-only bytes objects), checked in place.\n\n"
           "Raises what the reader raises (RemoteError), then as open_file.")
       .def("__len__", [](const PyReader& self) { return self.r.size(); })
       .def_prop_ro(
@@ -314,8 +318,8 @@ void bind_container(nb::module_& m) {
           "Returns a memoryview of every buffer, in order: views of the file for uncompressed buffers\n"
           "(crcs checked in parallel when opened with verify), compressed ones decoded in parallel and\n"
           "checked, all without the GIL. Writable views when `writable` and the memory is. Opened by\n"
-          "open_source: all buffers read in one batch, copied to new writable memory (crc checked in the\n"
-          "same pass) or decoded and checked.\n\n"
+          "open_source: all buffers read in one batch, then copied (crc checked in the same pass) or\n"
+          "checked in place, compressed ones decoded and checked.\n\n"
           "Raises ChecksumError naming the buffer, DecompressionError, ValidationError, and what the range\n"
           "reader raises (RemoteError).")
       .def(

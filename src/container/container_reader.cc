@@ -236,10 +236,11 @@ Result<std::vector<Buffer>> ContainerReader::buffers(std::span<const std::size_t
 }
 
 // Buffers `indices` from their stored bytes (stored[j] for indices[j]):
-// codec none as views of them, or (copy_raw) copied with their crc checked in
+// codec none as views of them (checked when verify asks or they come from a
+// source), or (from a source, copy_fetched) copied with their crc checked in
 // the same pass; the others decoded and checked.
 Result<std::vector<Buffer>> ContainerReader::decode(std::span<const std::size_t> indices, std::vector<Buffer> stored,
-                                                    bool copy_raw) const {
+                                                    bool from_source) const {
   const std::size_t k = indices.size();
   std::vector<Buffer> out(k);
   std::vector<std::size_t> to_check;                 // positions in `out` whose crc is checked
@@ -248,11 +249,11 @@ Result<std::vector<Buffer>> ContainerReader::decode(std::span<const std::size_t>
   for (std::size_t j = 0; j < k; ++j) {
     const ContainerBufferInfo& b = infos_[indices[j]];
     if (b.codec == Codec::none) {
-      if (copy_raw) {
+      if (from_source && opts_.copy_fetched) {
         to_copy.push_back(j);
       } else {
         out[j] = std::move(stored[j]);
-        if (opts_.verify) to_check.push_back(j);
+        if (opts_.verify || from_source) to_check.push_back(j);
       }
     } else {
       groups[b.codec].push_back(j);

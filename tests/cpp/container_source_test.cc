@@ -126,6 +126,29 @@ TEST(ContainerSource, LoadIsOneBatchAndEqualsALocalOpen) {
   }
 }
 
+TEST(ContainerSource, WithoutCopyBuffersAreCheckedViewsOfTheBytesRead) {
+  const File f = make_file(Codec::zstd);
+  Buffer file = Buffer::copy_of(ByteSpan(f.bytes));
+  ContainerReadOptions o;
+  o.copy_fetched = false;
+  auto r = ContainerReader::open_source(std::make_shared<BufferSource>(file), o);
+  ASSERT_TRUE(r.ok());
+  auto bufs = r->buffers();
+  ASSERT_TRUE(bufs.ok());
+  EXPECT_EQ((*bufs)[1].data(), file.data() + r->info(1).offset);  // a view: no copy
+  EXPECT_TRUE(same((*bufs)[1].span(), f.data[1]));
+  EXPECT_TRUE(same((*bufs)[0].span(), f.data[0]));  // compressed: decoded
+  // ... and still checked: a flipped byte in a raw buffer is a data_loss naming it.
+  std::vector<std::uint8_t> bad = f.bytes;
+  bad[r->info(3).offset] ^= 1;
+  auto rb = ContainerReader::open_source(std::make_shared<BufferSource>(Buffer::from_vector(std::move(bad))), o);
+  ASSERT_TRUE(rb.ok());
+  auto fail = rb->buffers();
+  ASSERT_FALSE(fail.ok());
+  EXPECT_EQ(fail.status().code(), ErrorCode::data_loss);
+  EXPECT_NE(fail.status().message().find("buffer 3"), std::string::npos);
+}
+
 TEST(ContainerSource, BuffersOutliveTheReaderAndSource) {
   const File f = make_file(Codec::gzip);
   Buffer b1, b0;

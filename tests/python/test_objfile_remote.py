@@ -109,12 +109,13 @@ def test_remote_arrays_are_read_only_unless_writable(tmp_path):
     path = str(tmp_path / "o.spk")
     segpack.dump(sample(rows=100), path)
     url = "file://" + path
-    got = segpack.load(url)
+    got = segpack.load(url)  # views of the bytes received (checked in place)
     assert not any(a.flags.writeable for a in arrays(got))
-    assert all(a.ctypes.data % 64 == 0 for a in arrays(got))  # page-aligned memory, not the network's
+    assert all(a.flags.aligned for a in arrays(got))
     for writable in (True, "copy-on-write"):
-        w = segpack.load(url, writable=writable, mmap=False)
-        assert all(a.flags.writeable for a in arrays(w))
+        w = segpack.load(url, writable=writable, mmap=False)  # copied into new aligned memory
+        assert all(a.flags.writeable and a.ctypes.data % 64 == 0 for a in arrays(w))
+        assert w["w"][0].ctypes.data % 4096 == 0  # the page alignment of a large buffer is kept
         w["w"][0][0, 0] = 42.0
     assert segpack.load(path)["w"][0][0, 0] != 42.0  # private memory: the file is untouched
 
@@ -397,3 +398,5 @@ def test_file_replaced_by_same_size_other_bytes_is_a_checksum_error(nginx):
     os.replace(path + ".tmp", path)
     with pytest.raises(segpack.ChecksumError, match="buffer 2"):
         of.load()
+    with pytest.raises(segpack.ChecksumError, match="buffer 2"):  # checked in the copy pass too
+        segpack.ObjectFile(nginx.file_url("q.spk"), writable=True).load()
