@@ -98,6 +98,14 @@ void write_all(const nb::object& write, ByteSpan b) {
   }
 }
 
+// Runs `open` (a ContainerReader opener) without the GIL: it reads a file,
+// or a Python range reader that takes the GIL back for each read.
+template <class Open>
+Result<ContainerReader> open_released(Open open) {
+  nb::gil_scoped_release release;
+  return open();
+}
+
 nb::tuple info_tuple(const ContainerReader& r, std::size_t i) {
   const ContainerBufferInfo& b = r.info(i);
   const ByteSpan meta = r.metadata(i);
@@ -217,11 +225,7 @@ void bind_container(nb::module_& m) {
             o.copy_on_write = copy_on_write;
             o.verify = verify;
             o.parallel = parallel_of(threads);
-            Result<ContainerReader> r = [&] {
-              nb::gil_scoped_release release;
-              return ContainerReader::open_file(p, o);
-            }();
-            return PyReader{unwrap(std::move(r))};
+            return PyReader{unwrap(open_released([&] { return ContainerReader::open_file(p, o); }))};
           },
           nb::arg("path"), nb::arg("mmap") = true, nb::arg("copy_on_write") = false, nb::arg("verify") = false,
           nb::arg("threads") = -1,
@@ -259,10 +263,7 @@ void bind_container(nb::module_& m) {
             o.first_read = first_read;
             o.copy_fetched = copy;
             o.parallel = parallel_of(threads);
-            Result<ContainerReader> r = [&] {
-              nb::gil_scoped_release release;
-              return ContainerReader::open_source(src, o);
-            }();
+            Result<ContainerReader> r = open_released([&] { return ContainerReader::open_source(src, o); });
             if (!r.ok()) src->rethrow_pending();
             return PyReader{unwrap(std::move(r)), std::move(src)};
           },

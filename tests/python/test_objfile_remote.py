@@ -19,17 +19,8 @@ import segpack
 pytest.importorskip("fsspec")
 pytest.importorskip("aiohttp")
 
-from servers import moto_available, nginx_available  # noqa: E402
-
-needs_nginx = pytest.mark.skipif(not nginx_available(), reason="nginx is not installed")
-needs_moto = pytest.mark.skipif(not moto_available(), reason="moto[server] is not installed")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    segpack.remote_cache_clear()
-    yield
-    segpack.remote_cache_clear()
+# The remote maps' markers, request filter and autouse fixture (an empty remote cache per test).
+from test_remote import _fresh_cache, gets, needs_moto, needs_nginx  # noqa: E402, F401
 
 
 def sample(seed=0, rows=16384):
@@ -67,10 +58,6 @@ def assert_same(a, b):
 
 def arrays(obj):
     return obj["w"] + [obj["f"]]
-
-
-def gets(entries):
-    return [e for e in entries if e.method == "GET"]
 
 
 def dumped(obj, **kw) -> bytes:
@@ -302,6 +289,15 @@ def test_s3_open_load_reopen_and_pickle(s3, s3_bucket):
 # ---------------------------------------------------------------- faults (through the proxy)
 
 
+def named(err, url, status=None):
+    """err is a RemoteError (an OSError and SegpackError, never a FileNotFoundError) naming `url`,
+    a byte range, and the HTTP `status` when given."""
+    assert isinstance(err, OSError) and isinstance(err, segpack.SegpackError)
+    assert not isinstance(err, FileNotFoundError)
+    assert (err.url, err.range is not None and err.range[1] > 0) == (url, True)
+    assert status is None or status in str(err)
+
+
 @pytest.fixture
 def proxied(nginx, fault_proxy):
     """(object, proxy, URL through the proxy) for an object file on nginx."""
@@ -327,11 +323,7 @@ def test_fault_permanent_5xx_names_url_and_range(proxied):
     proxy.fault("error", None, status=502)
     with pytest.raises(segpack.RemoteError) as e:
         of.load()
-    assert not isinstance(e.value, FileNotFoundError)
-    assert isinstance(e.value, OSError) and isinstance(e.value, segpack.SegpackError)
-    assert e.value.url == url
-    assert e.value.range is not None and e.value.range[1] > 0
-    assert "502" in str(e.value)
+    named(e.value, url, "502")
     segpack.remote_cache_clear()
     with pytest.raises(segpack.RemoteError) as e:
         segpack.ObjectFile(url, retries=1)
@@ -380,7 +372,7 @@ def test_file_replaced_by_a_shorter_one(nginx):
     segpack.dump(sample(rows=1024, seed=6), path)  # atomically replaced by a shorter file
     with pytest.raises(segpack.RemoteError) as e:
         of.load()
-    assert e.value.url == nginx.file_url("r.spk") and e.value.range is not None
+    named(e.value, nginx.file_url("r.spk"))
     assert segpack.remote_cache_info()["entries"] == 0  # the stale entries were dropped
 
 
