@@ -392,3 +392,27 @@ def test_file_replaced_by_same_size_other_bytes_is_a_checksum_error(nginx):
         of.load()
     with pytest.raises(segpack.ChecksumError, match="buffer 2"):  # checked in the copy pass too
         segpack.ObjectFile(nginx.file_url("q.spk"), writable=True).load()
+
+
+@needs_nginx
+def test_pickled_objectfile_loads_in_another_process(nginx):
+    """What a Dask worker does with a task's ObjectFile argument: a fresh process unpickles the
+    URL and options (not the bytes) and opens the file there, on first use."""
+    from conftest import run_isolated
+
+    obj = sample(rows=8192, seed=9)  # 2 MiB
+    segpack.dump(obj, os.path.join(nginx.root, "t.spk"))
+    blob = pickle.dumps(segpack.ObjectFile(nginx.file_url("t.spk")))
+    assert len(blob) < 1000
+    nginx.mark()
+    out = run_isolated(
+        f"""
+        import pickle, segpack
+        f = pickle.loads({blob!r})
+        assert "opens on first use" in repr(f)
+        print(float(f.load()["w"][1].sum()))
+        """
+    )
+    assert out.returncode == 0, out.stderr
+    assert float(out.stdout) == float(obj["w"][1].sum())
+    assert len(gets(nginx.requests())) == 3  # opened there: 2 requests, then the buffers in one
