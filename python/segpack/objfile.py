@@ -320,6 +320,7 @@ class ObjectFile:
         assert rf is not None
         rf._cache_reads = "metadata"  # the header, payload and table are kept in the remote cache
         try:
+            len(rf)  # the first read: its RemoteError is raised here, once
             # writable: the buffers are copied into new memory (crc computed in that pass);
             # read-only: views of the bytes received, their crc checked in place (no copy).
             self._reader = _core.ContainerReader.open_source(

@@ -262,6 +262,16 @@ def test_nginx_compressed_and_many_buffers(nginx, codec):
     assert_same(got, segpack.load(os.path.join(nginx.root, "c.spk")))
 
 
+@needs_nginx
+def test_nginx_missing_url_is_one_request(nginx):
+    import errno
+
+    with pytest.raises(segpack.RemoteError) as e:
+        segpack.load(nginx.file_url("missing.spk"), retries=3)
+    assert e.value.errno == errno.ENOENT and "404" in str(e.value)
+    assert len(gets(nginx.requests())) == 1  # a 404 is not retried, nor asked twice
+
+
 # ---------------------------------------------------------------- S3 (moto)
 
 
