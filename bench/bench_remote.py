@@ -14,6 +14,9 @@ response, --delay-ms, 20 ms by default: a typical object store's time to first b
   (c) S3 (moto's server): open + get_many of 100 random keys of a small object vs
       mapbuffer over an s3fs file (moto reads the whole object for every ranged GET,
       so the object stays small).
+  (d) HTTP (nginx): an object file of 64 MiB in 4 float64 arrays, segpack.load(url)
+      vs joblib.load and pickle.load (protocol 5, in-band) of the same object over an
+      fsspec HTTP file (fsspec's default read-ahead cache); the peer columns hold them.
 
 Requests are counted from the servers' own logs (nginx's access log, the S3 server's
 request log). Each repetition opens a different URL (symlinks / copies of the same
@@ -276,6 +279,63 @@ def section_c(s3: S3Server, endpoints: dict[str, str], reps: int, n_keys: int) -
         row(sec, "open (segpack MapBuffer(s3 url)): requests", opened[:2], None)
 
 
+# ---- (d) an object file over HTTP ------------------------------------------------------------------
+def section_d(web: NginxServer, bases: dict[str, str], reps: int, mib: int) -> None:
+    import pickle
+
+    import joblib
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    obj = {f"a{i}": rng.standard_normal(mib * (1 << 20) // 32) for i in range(4)}
+    n_urls = 2 * len(bases) * reps + 1
+    segpack.dump(obj, os.path.join(web.root, "obj.spk"))
+    joblib.dump(obj, os.path.join(web.root, "obj.joblib"))
+    with open(os.path.join(web.root, "obj.pkl"), "wb") as f:
+        pickle.dump(obj, f, protocol=5)
+    for i in range(n_urls):  # one URL per cold open (segpack's metadata cache)
+        os.symlink("obj.spk", os.path.join(web.root, f"obj-{i}.spk"))
+    print(f"(d) {mib} MiB in 4 float64 arrays: segpack / joblib / pickle files on nginx")
+    http = fsspec.filesystem("http")
+    urls = iter(range(n_urls))
+
+    def same(a, b):
+        return all(np.array_equal(a[k], b[k]) for k in obj)
+
+    for where, base in bases.items():
+        sec = f"(d) HTTP {where}"
+        s = measure(web, reps, lambda rep: segpack.load(f"{base}/obj-{next(urls)}.spk"))
+
+        def joblib_load(rep):
+            with http.open(f"{base}/obj.joblib", "rb") as f:
+                return joblib.load(f)
+
+        def pickle_load(rep):
+            with http.open(f"{base}/obj.pkl", "rb") as f:
+                return pickle.load(f)
+
+        j = measure(web, reps, joblib_load)
+        p = measure(web, reps, pickle_load)
+        assert same(s[2], obj) and same(j[2], obj) and same(p[2], obj)
+        row(
+            sec,
+            f"load of {mib} MiB in 4 arrays: segpack.load(url) vs joblib.load(fsspec file)",
+            s[:2],
+            j[:2],
+            "peer: joblib",
+        )
+        row(sec, "the same vs pickle.load(fsspec file)", s[:2], p[:2], "peer: pickle")
+        w = measure(web, reps, lambda rep: segpack.load(f"{base}/obj-{next(urls)}.spk", writable=True))
+        assert same(w[2], obj)
+        row(
+            sec,
+            "segpack.load(url, writable=True) (copied, crc in the copy pass) vs joblib",
+            w[:2],
+            j[:2],
+            "peer: joblib",
+        )
+
+
 # ---- report --------------------------------------------------------------------------------------
 def machine() -> str:
     def v(name):
@@ -299,7 +359,7 @@ HEADER = (
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--only", default="abc", help="sections to run (a, b, c)")
+    p.add_argument("--only", default="abcd", help="sections to run (a, b, c, d)")
     p.add_argument("--reps", type=int, default=5, help="repetitions per measurement (median and spread)")
     p.add_argument("--delay-ms", type=float, default=20.0, help="delay the proxy adds before each response")
     p.add_argument("--keys", type=int, default=100_000, help="(a) keys in the big file")
@@ -311,6 +371,7 @@ def main(argv=None) -> int:
         help="(b) files the mapbuffer loop reads through the proxy (scaled up)",
     )
     p.add_argument("--s3-keys", type=int, default=2000, help="(c) keys in the S3 object")
+    p.add_argument("--mib", type=int, default=64, help="(d) MiB of the object file")
     p.add_argument("--tmp", default=None, help="folder for the served files (default: a temporary one)")
     p.add_argument("--out", help="also write the markdown table to this file")
     a = p.parse_args(argv)
@@ -321,7 +382,7 @@ def main(argv=None) -> int:
     root = tempfile.mkdtemp(prefix="segpack-bench-remote-", dir=a.tmp)
     try:
         with contextlib.ExitStack() as stack:
-            if "a" in a.only or "b" in a.only:
+            if "a" in a.only or "b" in a.only or "d" in a.only:
                 web = stack.enter_context(NginxServer(root))
                 slow = stack.enter_context(FaultProxy(web.url, delay_ms=a.delay_ms))
                 bases = {"loopback": web.url, f"+{a.delay_ms:g} ms proxy": slow.url}
@@ -329,6 +390,8 @@ def main(argv=None) -> int:
                     section_a(web, bases, a.reps, a.keys)
                 if "b" in a.only:
                     section_b(web, bases, max(1, a.reps // 2), a.files, a.peer_files)
+                if "d" in a.only:
+                    section_d(web, bases, a.reps, a.mib)
             if "c" in a.only:
                 s3 = stack.enter_context(S3Server())
                 slow3 = stack.enter_context(FaultProxy(s3.url, delay_ms=a.delay_ms))

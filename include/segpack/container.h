@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -41,6 +42,7 @@
 #include "segpack/buffer.h"
 #include "segpack/codec.h"
 #include "segpack/result.h"
+#include "segpack/source.h"
 #include "segpack/thread_pool.h"
 
 namespace segpack {
@@ -138,6 +140,14 @@ struct ContainerReadOptions {
   DecodeLimits limits{~std::uint64_t{0}, ~std::uint64_t{0}};
   /// Threads for decompression and crc checks.
   ParallelOptions parallel;
+  /// open_source: bytes of its first read from offset 0 (the header, the
+  /// payload and, for a small file, the table come in that one read).
+  std::uint64_t first_read = std::uint64_t{1} << 16;
+  /// open_source: buffers() copies uncompressed buffers out of the bytes the
+  /// source returned into new writable memory, each crc computed in the copy
+  /// pass (true), or hands out views of those bytes (writable when the
+  /// source's are), each crc checked in place, in parallel (false: no copy).
+  bool copy_fetched = true;
 };
 
 /// A validated container. Immutable once opened and thread-safe for concurrent
@@ -155,6 +165,18 @@ class ContainerReader {
   /// writable (copy_on_write), or read into memory (mmap = false).
   /// Errors: io_error naming the path, then as open().
   static Result<ContainerReader> open_file(const std::string& path, ContainerReadOptions opts = {});
+  /// Opens a container behind a range source (a remote file, read through
+  /// segpack's Python RemoteFile or any RangeSource), reading only what open()
+  /// checks: the first `opts.first_read` bytes (capped at the source's size
+  /// when it knows it) in one read(), then whatever part of the payload and
+  /// table that read did not hold in ONE read_many() call — at most two
+  /// calls, one when the first read covers them. Buffers are read when asked
+  /// for (see buffers()). A source whose size() is unknown is read as long as
+  /// the header claims (the source then reports a short file: out_of_range).
+  /// opts.mmap, copy_on_write and verify do not apply: every buffer read from
+  /// a source is checked. Errors: invalid_argument (null source), the
+  /// source's (out_of_range for a short source, io_error), then as open().
+  static Result<ContainerReader> open_source(std::shared_ptr<RangeSource> source, ContainerReadOptions opts = {});
 
   ContainerReader() = default;
 
@@ -162,13 +184,17 @@ class ContainerReader {
   std::size_t size() const noexcept { return infos_.size(); }
   const ContainerHeader& header() const noexcept { return header_; }
   const ContainerReadOptions& options() const noexcept { return opts_; }
-  /// The whole file (shares the owner).
+  /// The whole file (shares the owner); empty for a reader over a source.
   const Buffer& file() const noexcept { return file_; }
+  /// Bytes of the whole file (as checked against the file or source size).
+  std::uint64_t file_size() const noexcept { return header_.file_length; }
+  /// The source of a reader made by open_source, else null.
+  const std::shared_ptr<RangeSource>& source() const noexcept { return source_; }
   /// Table entry i. Precondition: i < size().
   const ContainerBufferInfo& info(std::size_t i) const noexcept { return infos_[i]; }
   /// All table entries.
   std::span<const ContainerBufferInfo> infos() const noexcept { return infos_; }
-  /// Metadata blob of buffer i (borrowed; valid while file() lives).
+  /// Metadata blob of buffer i (borrowed; valid while this reader or file() lives).
   /// Precondition: i < size().
   ByteSpan metadata(std::size_t i) const noexcept;
   /// The first buffer whose metadata blob equals `metadata` byte for byte
@@ -188,22 +214,38 @@ class ContainerReader {
   /// buffer() does, compressed buffers decoded in parallel (the buffers of one
   /// codec share one allocation, freed with the last of them), crcs checked in
   /// parallel. All-or-nothing; the error names the lowest failing buffer.
+  /// Over a source (open_source): the stored bytes of all of them are read in
+  /// ONE read_many() call (ranges closer than source()->coalesce_gap() merged,
+  /// see read_ranges in remote.h), then uncompressed buffers are copied into
+  /// one page-aligned writable allocation with each crc computed in the same
+  /// pass (options().copy_fetched), or handed out as views of the bytes read
+  /// with their crc checked in place; both in parallel. Compressed ones are
+  /// decoded and checked as above. Calls that read the source are serialized. Errors then also: the source's
+  /// (out_of_range for bytes it does not have, io_error).
   Result<std::vector<Buffer>> buffers(std::span<const std::size_t> indices = {}) const;
 
   /// Checks every buffer's crc (decoding the compressed ones, one at a time
   /// per worker) and the payload's, in parallel. Errors: data_loss naming the
   /// lowest bad buffer ("buffer 3: crc32c mismatch ..."), the decoder's errors.
+  /// Over a source: reads every buffer again (as buffers() does).
   Status verify() const;
   /// Checks buffer i only. Errors as verify(), out_of_range for a bad index.
   Status verify_buffer(std::size_t i) const;
 
  private:
+  static Result<ContainerReader> assemble(const ContainerHeader& h, Buffer payload, Buffer table,
+                                          const ContainerReadOptions& opts);
   Status check_index(std::size_t i) const;
+  Result<std::vector<Buffer>> decode(std::span<const std::size_t> indices, std::vector<Buffer> stored,
+                                     bool from_source) const;
   ContainerHeader header_;
   ContainerReadOptions opts_;
-  Buffer file_;
+  Buffer file_;     // the whole file (open, open_file), or empty (open_source)
+  Buffer payload_;  // the payload
+  Buffer table_;    // the table: entries, metadata blobs, crc
   std::vector<ContainerBufferInfo> infos_;
-  std::uint64_t metadata_start_ = 0;  // file offset of the table's metadata region
+  std::shared_ptr<RangeSource> source_;    // open_source's, or null
+  std::shared_ptr<std::mutex> source_mu_;  // one read of the source at a time
 };
 
 // ---------------------------------------------------------------- writing

@@ -1146,6 +1146,19 @@ class ContainerReader:
         Raises TypeError for an object without the buffer protocol, then as open_file.
         """
 
+    @staticmethod
+    def open_source(reader: Any, first_read: int = 65536, copy: bool = True, threads: int = -1) -> ContainerReader:
+        """
+        Opens a container behind a range reader (segpack.remote.RemoteFile, or any object with slice
+        __getitem__, and read_ranges for batches): the first `first_read` bytes in one read, then what
+        they lack of the payload and table in one batch. Checks the header and table. buffers() then
+        reads the buffers in one batch and checks every crc: `copy` copies uncompressed ones into new
+        writable memory (crc computed in the copy pass), otherwise they are views of the bytes read
+        (read-only bytes objects), checked in place.
+
+        Raises what the reader raises (RemoteError), then as open_file.
+        """
+
     def __len__(self) -> int: ...
 
     @property
@@ -1168,9 +1181,12 @@ class ContainerReader:
         """
         Returns a memoryview of every buffer, in order: views of the file for uncompressed buffers
         (crcs checked in parallel when opened with verify), compressed ones decoded in parallel and
-        checked, all without the GIL. Writable views when `writable` and the memory is.
+        checked, all without the GIL. Writable views when `writable` and the memory is. Opened by
+        open_source: all buffers read in one batch, then copied (crc checked in the same pass) or
+        checked in place, compressed ones decoded and checked.
 
-        Raises ChecksumError naming the buffer, DecompressionError, ValidationError.
+        Raises ChecksumError naming the buffer, DecompressionError, ValidationError, and what the range
+        reader raises (RemoteError).
         """
 
     def verify(self) -> None:

@@ -27,6 +27,7 @@ import numpy.lib.format as _format
 
 from . import _core
 from .objects import BufferObject, deserialize, serialize
+from .remote import DEFAULT_FIRST_READ, RemoteFile, is_fsspec_file, is_url
 
 __all__ = ["BufferInfo", "ObjectFile", "dump", "load"]
 
@@ -189,9 +190,10 @@ class ObjectFile:
     verify=None)``, with :meth:`load`, :meth:`info`, :meth:`verify`, :meth:`close` and use as a
     context manager.
 
-    ``file``: a path; bytes-like data (not copied: arrays are views of it when its address suits
-    them, otherwise it is copied to aligned memory); or an open binary stream (read into memory).
-    The header and buffer table are always checked when the file is opened.
+    ``file``: a path; a URL (``http(s)://``, ``s3://``, ``file://``, ``memory://``, any fsspec
+    URL) or an fsspec file object; bytes-like data (not copied: arrays are views of it when its
+    address suits them, otherwise it is copied to aligned memory); or an open binary stream (read
+    into memory). The header and buffer table are always checked when the file is opened.
 
     For a path, ``mmap=True`` maps the file once: uncompressed arrays are views of that one
     mapping (shared by every process that maps the file, loaded in time independent of the
@@ -201,9 +203,25 @@ class ObjectFile:
     crc32c is checked in the same pass as the read. Compressed buffers are decoded in parallel
     into new memory, their crc32c checked as they are.
 
+    For a URL (read through :class:`segpack.RemoteFile`: ``storage_options`` go to fsspec,
+    ``timeout`` is per request, ``retries`` on transient errors, ``first_read`` the bytes of the
+    first request), opening reads the header, payload and buffer table in at most 2 requests (1
+    when the first read holds them; 0 when the file was opened before in this process: they are
+    kept in the remote cache), and each :meth:`load` fetches every buffer in one batch (one
+    multi-range HTTP request, concurrent S3 GETs) and checks the crc32c of each: bytes from the
+    network are never used unchecked. ``mmap`` does not apply. By default the arrays are
+    read-only views of the bytes received (checked in place, in parallel: no copy);
+    ``writable`` (True or "copy-on-write", the same here) copies each buffer into new
+    page-aligned memory, its crc32c computed in the copy pass, for writable arrays. Compressed
+    buffers are decoded into new memory and checked either way.
+
     ``verify``: None (default) checks every crc that costs nothing extra (buffers that are read,
     copied or decoded) and leaves mapped buffers unread; True also checks the crc32c of mapped
     buffers at load, in parallel; False is the same as None (nothing is skipped that is free).
+
+    Pickling: an ObjectFile opened from a URL pickles as the URL and its options, one opened from
+    a path as the (absolute) path and options, never the file's bytes; the copy opens the file on
+    its first use (a Dask task can take one). One opened from bytes or a stream cannot be pickled.
 
     Views keep their memory alive: ``close()`` (or leaving the ``with`` block) with live arrays
     is safe, and they stay valid; ``close()`` never raises."""
@@ -216,31 +234,57 @@ class ObjectFile:
         verify: bool | None = None,
         *,
         threads: int | None = None,
+        storage_options: dict[str, Any] | None = None,
+        timeout: float = 30.0,
+        retries: int = 3,
+        first_read: int | None = None,
     ) -> None:
-        """Opens ``file``. Raises OSError, TypeError (not a path, bytes-like or stream),
-        ValueError (``writable``), and for a bad file: TruncatedError, ChecksumError (header,
-        table, payload, or a buffer read into memory), ValidationError (corrupt table: out of
-        bounds or overlapping buffers, sizes that overflow), UnsupportedFormatError (version)."""
+        """Opens ``file``. Raises OSError, TypeError (not a path, URL, bytes-like or stream;
+        remote options with a local file), ValueError (``writable``, remote options), RemoteError
+        (a URL that cannot be read, naming it and the byte range), and for a bad file:
+        TruncatedError, ChecksumError (header, table, payload, or a buffer read into memory),
+        ValidationError (corrupt table: out of bounds or overlapping buffers, sizes that
+        overflow), UnsupportedFormatError (version)."""
         if writable not in (False, True, "copy-on-write"):
             raise ValueError(f"writable must be False, True or 'copy-on-write', not {writable!r}")
         self._writable = bool(writable)
-        t = -1 if threads is None else threads
-        check = bool(verify)
+        self._options: dict[str, Any] = {
+            "mmap": mmap,
+            "writable": writable,
+            "verify": verify,
+            "threads": threads,
+        }
         self._reader: Any = None
-        if isinstance(file, (str, os.PathLike)):
-            mapped = mmap and writable is not True
-            self._reader = _core.ContainerReader.open_file(
-                file, mapped, mapped and writable == "copy-on-write", check, t
+        self._closed = False
+        self._remote: RemoteFile | None = None  # a URL's or fsspec file's reader
+        self._path: str | None = None  # the absolute path of a file opened by path
+        self.name: str | None = None
+        if is_url(file) or is_fsspec_file(file):
+            self._remote = RemoteFile(
+                file,
+                storage_options=storage_options,
+                timeout=timeout,
+                retries=retries,
+                first_read=DEFAULT_FIRST_READ if first_read is None else first_read,
             )
-            self.name: str | None = os.fsdecode(file)
+            self.name = self._remote.url
+            self._open_remote()
             return
-        self.name = None
+        if storage_options is not None or first_read is not None:
+            raise TypeError("storage_options and first_read apply to URLs and fsspec files only")
+        t = self._threads()
+        check = bool(verify)
+        if isinstance(file, (str, os.PathLike)):
+            self.name = os.fsdecode(file)
+            self._path = os.path.abspath(self.name)
+            self._open_path()
+            return
         if hasattr(file, "read") and not _is_buffer(file):
             self._reader = _core.ContainerReader.open(_read_stream(file), True, True, t)
             return
         if not _is_buffer(file):
             raise TypeError(
-                f"ObjectFile: file must be a path, bytes-like or a binary stream, not {type(file).__name__}"
+                f"ObjectFile: file must be a path, bytes-like or a binary stream (or a URL), not {type(file).__name__}"
             )
         src: Any = file
         view = (
@@ -255,9 +299,70 @@ class ObjectFile:
         else:
             self._reader = _core.ContainerReader.open(src, False, check, t)
 
+    def _threads(self) -> int:
+        threads = self._options["threads"]
+        return -1 if threads is None else int(threads)
+
+    def _open_path(self) -> None:
+        o = self._options
+        assert self._path is not None
+        mapped = o["mmap"] and o["writable"] is not True
+        self._reader = _core.ContainerReader.open_file(
+            self._path,
+            mapped,
+            mapped and o["writable"] == "copy-on-write",
+            bool(o["verify"]),
+            self._threads(),
+        )
+
+    def _open_remote(self) -> None:
+        rf = self._remote
+        assert rf is not None
+        rf._cache_reads = "metadata"  # the header, payload and table are kept in the remote cache
+        try:
+            len(rf)  # the first read: its RemoteError is raised here, once
+            # writable: the buffers are copied into new memory (crc computed in that pass);
+            # read-only: views of the bytes received, their crc checked in place (no copy).
+            self._reader = _core.ContainerReader.open_source(
+                rf, rf.first_read, self._writable, self._threads()
+            )
+        finally:
+            rf._cache_reads = "none"  # the buffers are not
+
+    @classmethod
+    def _lazy(cls, target: Any, options: dict[str, Any]) -> ObjectFile:
+        """An ObjectFile over a path (str) or a RemoteFile that opens it on its first use
+        (what unpickling makes)."""
+        self = cls.__new__(cls)
+        self._writable = bool(options["writable"])
+        self._options = dict(options)
+        self._reader = None
+        self._closed = False
+        if isinstance(target, str):
+            self._remote, self._path, self.name = None, target, target
+        else:
+            self._remote, self._path, self.name = target, None, target.url
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self._closed:
+            raise ValueError("cannot pickle a closed ObjectFile")
+        target: Any = self._remote if self._remote is not None else self._path
+        if target is None:
+            raise TypeError(
+                "cannot pickle an ObjectFile opened from bytes or a stream (it would carry the file's "
+                "bytes): open it by path or URL, or pickle what load() returns"
+            )
+        return (_reopen, (target, self._options))
+
     def _open_reader(self) -> Any:
-        if self._reader is None:
+        if self._closed:
             raise ValueError("I/O operation on a closed ObjectFile")
+        if self._reader is None:  # unpickled: opened on first use
+            if self._remote is not None:
+                self._open_remote()
+            else:
+                self._open_path()
         return self._reader
 
     def load(
@@ -271,7 +376,7 @@ class ObjectFile:
         """Rebuilds the object. Unless ``trusted``, only allow-listed globals may be
         reconstructed (see :func:`segpack.deserialize`; ``allow`` adds classes, functions or
         "module.qualname" strings). Can be called more than once (each call builds new objects
-        over the same memory).
+        over the same memory; from a URL, each call fetches the buffers again, in one batch).
 
         Returns the object. Raises UnsafeLoadError for a global that is not allowed (nothing
         is imported or called), ChecksumError naming a bad buffer, DecompressionError,
@@ -307,13 +412,14 @@ class ObjectFile:
     @property
     def closed(self) -> bool:
         """True after close()."""
-        return self._reader is None
+        return self._closed
 
     def close(self) -> None:
         """Lets go of the file. Arrays already loaded stay valid (they keep the mapping or
         memory alive); further calls of load/info/verify raise ValueError. Returns None; never
         raises."""
         self._reader = None
+        self._closed = True
 
     def __enter__(self) -> ObjectFile:
         return self
@@ -325,10 +431,17 @@ class ObjectFile:
         return len(self._open_reader())
 
     def __repr__(self) -> str:
-        if self._reader is None:
+        if self._closed:
             return "<segpack.ObjectFile closed>"
         where = f" {self.name!r}" if self.name else ""
+        if self._reader is None:
+            return f"<segpack.ObjectFile{where} (opens on first use)>"
         return f"<segpack.ObjectFile{where} {len(self._reader)} buffers, {self._reader.file_size} bytes>"
+
+
+def _reopen(target: Any, options: dict[str, Any]) -> ObjectFile:
+    """Unpickles an ObjectFile: opened on its first use (see ObjectFile._lazy)."""
+    return ObjectFile._lazy(target, options)
 
 
 def _is_buffer(obj: Any) -> bool:
@@ -363,14 +476,29 @@ def load(
     threads: int | None = None,
     max_depth: int | None = None,
     max_size: int | None = None,
+    storage_options: dict[str, Any] | None = None,
+    timeout: float = 30.0,
+    retries: int = 3,
+    first_read: int | None = None,
 ) -> Any:
     """Loads the object of an object file written by :func:`dump`: ``ObjectFile(file, mmap,
     writable, verify).load(trusted=trusted, allow=allow)`` (see :class:`ObjectFile` for the
-    arguments, the memory the arrays live in and the checks made). The file is closed; the
-    arrays keep what they need alive.
+    arguments, URLs included, the memory the arrays live in and the checks made). The file is
+    closed; the arrays keep what they need alive. From a URL: the header, payload and table in
+    at most 2 requests (0 when cached), then every buffer in one batch.
 
     Returns the object. Raises what ObjectFile() and ObjectFile.load raise."""
-    f = ObjectFile(file, mmap, writable, verify, threads=threads)
+    f = ObjectFile(
+        file,
+        mmap,
+        writable,
+        verify,
+        threads=threads,
+        storage_options=storage_options,
+        timeout=timeout,
+        retries=retries,
+        first_read=first_read,
+    )
     try:
         return f.load(trusted=trusted, allow=allow, max_depth=max_depth, max_size=max_size)
     finally:

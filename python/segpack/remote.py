@@ -15,8 +15,9 @@ call. :class:`RemoteFile` is that reader, over fsspec:
 
 Opening costs one request (``first_read`` bytes from offset 0; the size comes
 from that response's Content-Range, never from a HEAD), two when the index
-does not fit in it. Header and index (with the rest of that first read) are
-kept in a per-process LRU cache bounded in bytes, keyed by URL and options,
+does not fit in it. Header and index (with the rest of that first read; for an
+object file, ``segpack.load(url)``, its payload and the table at the end of the
+file) are kept in a per-process LRU cache bounded in bytes, keyed by URL and options,
 so reopening a file costs no request: files are taken as immutable, call
 :func:`remote_cache_clear` after replacing one (a read that finds a different
 size raises :class:`~segpack.RemoteError` and drops the entry).
@@ -538,6 +539,11 @@ class RemoteFile:
         self._given_gap = coalesce_gap
         self._size: int | None = None
         self._prefix = b""
+        self._tail = b""  # bytes at the end of the file (object files' tables), cached like the prefix
+        # What reads are kept in the cache besides the first read: "prefix" (reads that start
+        # inside it: a map's index), "metadata" (also reads that end at the end of the file: an
+        # object file's table), "none" (an object file's buffers). Set by segpack.objfile.
+        self._cache_reads = "prefix"
         self._lock = threading.Lock()
         self.requests = 0  # batches and first reads made (not counting retries)
 
@@ -551,6 +557,9 @@ class RemoteFile:
 
     def _key(self) -> Any:
         return (self.url, repr(sorted(self.storage_options.items())))
+
+    def _tail_key(self) -> Any:
+        return (*self._key(), "tail")
 
     def _make_transport(self) -> Any:
         if self._transport is None:
@@ -593,17 +602,20 @@ class RemoteFile:
             cached = _cache.get(self._key())
             if cached is not None:
                 self._size, self._prefix = cached
-                return self._size
-            size, prefix = self._call(lambda t: t.first(self.first_read, self.retries))
-            self.requests += 1
-            size = int(size)
-            self._size, self._prefix = size, bytes(prefix)
-            _cache.put(self._key(), size, self._prefix)
-            return size
+            else:
+                size, prefix = self._call(lambda t: t.first(self.first_read, self.retries))
+                self.requests += 1
+                self._size, self._prefix = int(size), bytes(prefix)
+                _cache.put(self._key(), self._size, self._prefix)
+            tail = _cache.get(self._tail_key())
+            if tail is not None and tail[0] == self._size:
+                self._tail = tail[1]
+            return self._size
 
     def _fail(self, e: RemoteError) -> None:
         if "replaced?" in str(e) or "shorter than" in str(e):
             _cache.drop(self._key())
+            _cache.drop(self._tail_key())
 
     def __len__(self) -> int:
         """Returns the file size (the first use makes the first read)."""
@@ -631,6 +643,8 @@ class RemoteFile:
         out: list[bytes | None] = [None] * len(ranges)
         todo: list[int] = []
         prefix = self._prefix
+        tail = self._tail
+        tail_at = size - len(tail)
         extend = 0
         for i, (a, n) in enumerate(ranges):
             if a < 0 or n < 0 or a + n > size:
@@ -643,29 +657,33 @@ class RemoteFile:
                 out[i] = b""
             elif a + n <= len(prefix):
                 out[i] = prefix[a : a + n]
+            elif tail and a >= tail_at:
+                out[i] = tail[a - tail_at : a - tail_at + n]
             else:
                 todo.append(i)
-                if a < len(prefix) and a + n <= MAX_PREFIX:  # the index beyond the first read: cached too
-                    extend = max(extend, a + n)
+                if self._cache_reads != "none" and a < len(prefix) and a + n <= MAX_PREFIX:
+                    extend = max(extend, a + n)  # the index beyond the first read: cached too
+        # One batch: the prefix's extension (if any) and every range it does not cover.
+        head = [(len(prefix), extend - len(prefix))] if extend else []
+        rest = [i for i in todo if ranges[i][0] + ranges[i][1] > extend]
+        got = self._fetch(head + [ranges[i] for i in rest], size) if head or rest else []
         if extend:
-            (more,) = self._fetch([(len(prefix), extend - len(prefix))], size)
+            grown = prefix + got[0]
             with self._lock:
                 if len(self._prefix) == len(prefix):
-                    self._prefix = prefix + more
-                    _cache.put(self._key(), size, self._prefix)
-            prefix = self._prefix
-            rest = []
+                    self._prefix = grown
+                    _cache.put(self._key(), size, grown)
             for i in todo:
                 a, n = ranges[i]
-                if a + n <= len(prefix):
-                    out[i] = prefix[a : a + n]
-                else:
-                    rest.append(i)
-            todo = rest
-        if todo:
-            got = self._fetch([ranges[i] for i in todo], size)
-            for i, b in zip(todo, got):
-                out[i] = b
+                if a + n <= extend:
+                    out[i] = grown[a : a + n]
+        for i, b in zip(rest, got[len(head) :]):
+            out[i] = b
+            a, n = ranges[i]
+            if self._cache_reads == "metadata" and a + n == size and len(tail) < n <= MAX_PREFIX:
+                with self._lock:
+                    self._tail = tail = b
+                    _cache.put(self._tail_key(), size, b)
         return out  # type: ignore[return-value]
 
     def _fetch(self, ranges: list[tuple[int, int]], size: int) -> list[bytes]:

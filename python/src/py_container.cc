@@ -7,6 +7,7 @@
 #include <nanobind/stl/string.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -66,6 +67,15 @@ struct PyWriter {
 
 struct PyReader {
   ContainerReader r;
+  std::shared_ptr<PySliceSource> source;  // open_source's, or null
+
+  /// Unwraps `res`, raising first what the Python range reader raised during
+  /// the call (a RemoteError) when it is the cause. Holds the GIL.
+  template <class T>
+  T unwrap_read(Result<T> res) const {
+    if (!res.ok() && source) source->rethrow_pending();
+    return unwrap(std::move(res));
+  }
 };
 
 // Writes `b` to the Python stream's write(), looping over short writes. Holds
@@ -86,6 +96,14 @@ void write_all(const nb::object& write, ByteSpan b) {
     }
     b = b.subspan(k);
   }
+}
+
+// Runs `open` (a ContainerReader opener) without the GIL: it reads a file,
+// or a Python range reader that takes the GIL back for each read.
+template <class Open>
+Result<ContainerReader> open_released(Open open) {
+  nb::gil_scoped_release release;
+  return open();
 }
 
 nb::tuple info_tuple(const ContainerReader& r, std::size_t i) {
@@ -207,11 +225,7 @@ void bind_container(nb::module_& m) {
             o.copy_on_write = copy_on_write;
             o.verify = verify;
             o.parallel = parallel_of(threads);
-            Result<ContainerReader> r = [&] {
-              nb::gil_scoped_release release;
-              return ContainerReader::open_file(p, o);
-            }();
-            return PyReader{unwrap(std::move(r))};
+            return PyReader{unwrap(open_released([&] { return ContainerReader::open_file(p, o); }))};
           },
           nb::arg("path"), nb::arg("mmap") = true, nb::arg("copy_on_write") = false, nb::arg("verify") = false,
           nb::arg("threads") = -1,
@@ -241,9 +255,32 @@ void bind_container(nb::module_& m) {
           "Opens a container held in memory (not copied: buffers are views of `data`, writable ones when\n"
           "`writable` and `data` is). Checks the header and table; `verify` as for open_file.\n\n"
           "Raises TypeError for an object without the buffer protocol, then as open_file.")
+      .def_static(
+          "open_source",
+          [](nb::handle reader, std::uint64_t first_read, bool copy, int threads) {
+            auto src = std::make_shared<PySliceSource>(nb::borrow(reader));
+            ContainerReadOptions o;
+            o.first_read = first_read;
+            o.copy_fetched = copy;
+            o.parallel = parallel_of(threads);
+            Result<ContainerReader> r = open_released([&] { return ContainerReader::open_source(src, o); });
+            if (!r.ok()) src->rethrow_pending();
+            return PyReader{unwrap(std::move(r)), std::move(src)};
+          },
+          nb::arg("reader"), nb::arg("first_read") = std::uint64_t{1} << 16, nb::arg("copy") = true,
+          nb::arg("threads") = -1,
+          nb::sig("def open_source(reader: typing.Any, first_read: int = 65536, copy: bool = True, threads: int = "
+                  "-1) -> ContainerReader"),
+          "Opens a container behind a range reader (segpack.remote.RemoteFile, or any object with slice\n"
+          "__getitem__, and read_ranges for batches): the first `first_read` bytes in one read, then what\n"
+          "they lack of the payload and table in one batch. Checks the header and table. buffers() then\n"
+          "reads the buffers in one batch and checks every crc: `copy` copies uncompressed ones into new\n"
+          "writable memory (crc computed in the copy pass), otherwise they are views of the bytes read\n"
+          "(read-only bytes objects), checked in place.\n\n"
+          "Raises what the reader raises (RemoteError), then as open_file.")
       .def("__len__", [](const PyReader& self) { return self.r.size(); })
       .def_prop_ro(
-          "file_size", [](const PyReader& self) { return self.r.file().size(); }, nb::sig("def file_size(self) -> int"),
+          "file_size", [](const PyReader& self) { return self.r.file_size(); }, nb::sig("def file_size(self) -> int"),
           "Bytes of the whole container.")
       .def(
           "payload", [](const PyReader& self) { return view_of(self.r.payload(), false); },
@@ -273,7 +310,7 @@ void bind_container(nb::module_& m) {
               nb::gil_scoped_release release;
               return self.r.buffers();
             }();
-            std::vector<Buffer> bufs = unwrap(std::move(r));
+            std::vector<Buffer> bufs = self.unwrap_read(std::move(r));
             nb::list out;
             for (Buffer& b : bufs) out.append(view_of(std::move(b), writable));
             return out;
@@ -281,8 +318,11 @@ void bind_container(nb::module_& m) {
           nb::arg("writable") = false, nb::sig("def buffers(self, writable: bool = False) -> list[memoryview]"),
           "Returns a memoryview of every buffer, in order: views of the file for uncompressed buffers\n"
           "(crcs checked in parallel when opened with verify), compressed ones decoded in parallel and\n"
-          "checked, all without the GIL. Writable views when `writable` and the memory is.\n\n"
-          "Raises ChecksumError naming the buffer, DecompressionError, ValidationError.")
+          "checked, all without the GIL. Writable views when `writable` and the memory is. Opened by\n"
+          "open_source: all buffers read in one batch, then copied (crc checked in the same pass) or\n"
+          "checked in place, compressed ones decoded and checked.\n\n"
+          "Raises ChecksumError naming the buffer, DecompressionError, ValidationError, and what the range\n"
+          "reader raises (RemoteError).")
       .def(
           "verify",
           [](const PyReader& self) {
@@ -291,6 +331,7 @@ void bind_container(nb::module_& m) {
               nb::gil_scoped_release release;
               st = self.r.verify();
             }
+            if (!st.ok() && self.source) self.source->rethrow_pending();
             check(st);
           },
           nb::sig("def verify(self) -> None"),

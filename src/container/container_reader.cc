@@ -12,6 +12,7 @@
 #include <map>
 #include <string>
 
+#include "container_internal.h"
 #include "segpack/container.h"
 #include "segpack/crc32c.h"
 #include "segpack/internal/batch.h"
@@ -19,6 +20,18 @@
 #include "segpack/internal/parallel.h"
 
 namespace segpack {
+
+namespace internal {
+
+Status crc_mismatch(std::size_t i, std::uint32_t want, std::uint32_t got) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "buffer %zu: crc32c mismatch (table 0x%08x, data 0x%08x)", i, want, got);
+  return data_loss(buf, ErrorCategory::format);
+}
+
+}  // namespace internal
+
+using internal::crc_mismatch;
 
 namespace {
 
@@ -65,8 +78,6 @@ Result<Buffer> map_copy_on_write(const std::string& path) {
   m->size = static_cast<std::size_t>(size);
   return Buffer(static_cast<const std::uint8_t*>(addr), m->size, std::shared_ptr<const void>(m), /*writable=*/true);
 }
-
-Status crc_mismatch(std::size_t i, std::uint32_t want, std::uint32_t got);
 
 // Reads [off, off + len) of the file into `out + off` in pieces, extending
 // `*crc` with each piece right after it is read (while it is in cache).
@@ -130,12 +141,6 @@ Result<Buffer> read_checked(const std::string& path) {
   return Buffer(out, static_cast<std::size_t>(size), std::move(owner), /*writable=*/true);
 }
 
-Status crc_mismatch(std::size_t i, std::uint32_t want, std::uint32_t got) {
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "buffer %zu: crc32c mismatch (table 0x%08x, data 0x%08x)", i, want, got);
-  return data_loss(buf, kFormat);
-}
-
 // The size decompress_batch may allocate up front for buffer b: its raw
 // length when the stored bytes could plausibly expand to it, else 0
 // ("unknown": the output then grows with the data decoded). Either way the
@@ -146,21 +151,30 @@ std::uint64_t declared_size(const ContainerBufferInfo& b) {
 
 }  // namespace
 
-Result<ContainerReader> ContainerReader::open(Buffer file, ContainerReadOptions opts) {
-  SEGPACK_ASSIGN_OR_RETURN(ContainerHeader h, parse_container_header(file.span(), file.size()));
-  const ByteSpan table =
-      file.span().subspan(static_cast<std::size_t>(h.table_offset), static_cast<std::size_t>(h.table_length));
-  SEGPACK_ASSIGN_OR_RETURN(auto infos, parse_container_table(h, table));
-  if (opts.check_payload_crc) {
-    const std::uint32_t c = crc32c(file.data() + h.payload_offset, static_cast<std::size_t>(h.payload_length));
-    if (c != h.payload_crc32c) return data_loss("payload crc32c mismatch", kFormat);
+Result<ContainerReader> ContainerReader::assemble(const ContainerHeader& h, Buffer payload, Buffer table,
+                                                  const ContainerReadOptions& opts) {
+  SEGPACK_ASSIGN_OR_RETURN(auto infos, parse_container_table(h, table.span()));
+  if (opts.check_payload_crc && crc32c(payload.span()) != h.payload_crc32c) {
+    return data_loss("payload crc32c mismatch", kFormat);
   }
   ContainerReader r;
   r.header_ = h;
   r.opts_ = opts;
-  r.file_ = std::move(file);
+  r.payload_ = std::move(payload);
+  r.table_ = std::move(table);
   r.infos_ = std::move(infos);
-  r.metadata_start_ = h.table_offset + std::uint64_t{h.buffer_count} * kContainerEntrySize;
+  return r;
+}
+
+Result<ContainerReader> ContainerReader::open(Buffer file, ContainerReadOptions opts) {
+  SEGPACK_ASSIGN_OR_RETURN(ContainerHeader h, parse_container_header(file.span(), file.size()));
+  // range_ok for both regions: checked by parse_container_header.
+  Buffer payload =
+      file.slice_unchecked(static_cast<std::size_t>(h.payload_offset), static_cast<std::size_t>(h.payload_length));
+  Buffer table =
+      file.slice_unchecked(static_cast<std::size_t>(h.table_offset), static_cast<std::size_t>(h.table_length));
+  SEGPACK_ASSIGN_OR_RETURN(ContainerReader r, assemble(h, std::move(payload), std::move(table), opts));
+  r.file_ = std::move(file);
   return r;
 }
 
@@ -174,7 +188,8 @@ Result<ContainerReader> ContainerReader::open_file(const std::string& path, Cont
 
 ByteSpan ContainerReader::metadata(std::size_t i) const noexcept {
   const ContainerBufferInfo& b = infos_[i];
-  return {file_.data() + metadata_start_ + b.metadata_offset, b.metadata_length};
+  const std::size_t start = infos_.size() * kContainerEntrySize;  // the metadata region
+  return {table_.data() + start + b.metadata_offset, b.metadata_length};
 }
 
 std::optional<std::size_t> ContainerReader::find(ByteSpan name) const noexcept {
@@ -185,10 +200,7 @@ std::optional<std::size_t> ContainerReader::find(ByteSpan name) const noexcept {
   return std::nullopt;
 }
 
-Buffer ContainerReader::payload() const noexcept {
-  return file_.slice_unchecked(static_cast<std::size_t>(header_.payload_offset),
-                               static_cast<std::size_t>(header_.payload_length));
-}
+Buffer ContainerReader::payload() const noexcept { return payload_; }
 
 Status ContainerReader::check_index(std::size_t i) const {
   if (i >= infos_.size()) {
@@ -209,21 +221,47 @@ Result<std::vector<Buffer>> ContainerReader::buffers(std::span<const std::size_t
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
     indices = all;
   }
+  for (std::size_t i : indices) SEGPACK_RETURN_IF_ERROR(check_index(i));
+  std::vector<Buffer> stored;
+  if (source_) {
+    SEGPACK_ASSIGN_OR_RETURN(stored, internal::read_stored(*source_, *source_mu_, infos_, indices));
+  } else {
+    stored.resize(indices.size());
+    for (std::size_t j = 0; j < indices.size(); ++j) {
+      const ContainerBufferInfo& b = infos_[indices[j]];
+      stored[j] = file_.slice_unchecked(static_cast<std::size_t>(b.offset), static_cast<std::size_t>(b.stored_length));
+    }
+  }
+  return decode(indices, std::move(stored), source_ != nullptr);
+}
+
+// Buffers `indices` from their stored bytes (stored[j] for indices[j]):
+// codec none as views of them (checked when verify asks or they come from a
+// source), or (from a source, copy_fetched) copied with their crc checked in
+// the same pass; the others decoded and checked.
+Result<std::vector<Buffer>> ContainerReader::decode(std::span<const std::size_t> indices, std::vector<Buffer> stored,
+                                                    bool from_source) const {
   const std::size_t k = indices.size();
   std::vector<Buffer> out(k);
   std::vector<std::size_t> to_check;                 // positions in `out` whose crc is checked
+  std::vector<std::size_t> to_copy;                  // positions copied (crc checked as they are)
   std::map<Codec, std::vector<std::size_t>> groups;  // codec -> positions
   for (std::size_t j = 0; j < k; ++j) {
-    const std::size_t i = indices[j];
-    SEGPACK_RETURN_IF_ERROR(check_index(i));
-    const ContainerBufferInfo& b = infos_[i];
+    const ContainerBufferInfo& b = infos_[indices[j]];
     if (b.codec == Codec::none) {
-      out[j] = file_.slice_unchecked(static_cast<std::size_t>(b.offset), static_cast<std::size_t>(b.raw_length));
-      if (opts_.verify) to_check.push_back(j);
+      if (from_source && opts_.copy_fetched) {
+        to_copy.push_back(j);
+      } else {
+        out[j] = std::move(stored[j]);
+        if (opts_.verify || from_source) to_check.push_back(j);
+      }
     } else {
       groups[b.codec].push_back(j);
       to_check.push_back(j);
     }
+  }
+  if (!to_copy.empty()) {
+    SEGPACK_RETURN_IF_ERROR(internal::copy_checked(infos_, indices, to_copy, stored, out, opts_.parallel));
   }
   BatchOptions bopts;
   bopts.parallel = opts_.parallel;
@@ -235,7 +273,7 @@ Result<std::vector<Buffer>> ContainerReader::buffers(std::span<const std::size_t
     std::vector<std::uint64_t> sizes(members.size());
     for (std::size_t m = 0; m < members.size(); ++m) {
       const ContainerBufferInfo& b = infos_[indices[members[m]]];
-      frames[m] = ByteSpan(file_.data() + b.offset, static_cast<std::size_t>(b.stored_length));
+      frames[m] = stored[members[m]].span();
       sizes[m] = declared_size(b);
     }
     auto r = internal::decompress_spans(frames, codec, sizes, bopts,
@@ -271,6 +309,7 @@ Result<std::vector<Buffer>> ContainerReader::buffers(std::span<const std::size_t
 
 Status ContainerReader::verify_buffer(std::size_t i) const {
   SEGPACK_RETURN_IF_ERROR(check_index(i));
+  if (source_) return buffers(std::span<const std::size_t>(&i, 1)).status();
   const ContainerBufferInfo& b = infos_[i];
   ByteSpan raw(file_.data() + b.offset, static_cast<std::size_t>(b.stored_length));
   BufferWithSegments decoded;
@@ -298,9 +337,8 @@ Status ContainerReader::verify_buffer(std::size_t i) const {
 }
 
 Status ContainerReader::verify() const {
-  const std::uint32_t pc =
-      crc32c(file_.data() + header_.payload_offset, static_cast<std::size_t>(header_.payload_length));
-  if (pc != header_.payload_crc32c) return data_loss("payload crc32c mismatch", kFormat);
+  if (crc32c(payload_.span()) != header_.payload_crc32c) return data_loss("payload crc32c mismatch", kFormat);
+  if (source_) return buffers().status();
   std::uint64_t bytes = 0;
   for (const auto& b : infos_) bytes += b.stored_length;
   internal::FirstError err;
