@@ -14,6 +14,10 @@ response, --delay-ms, 20 ms by default: a typical object store's time to first b
   (c) S3 (moto's server): open + get_many of 100 random keys of a small object vs
       mapbuffer over an s3fs file (moto reads the whole object for every ranged GET,
       so the object stays small).
+  (d) HTTP (nginx): open + get_many of 100 random keys of a 2M-key MapBuffer (values
+      0-32 bytes; a 32 MB index) in partial-index mode (the default for an index over
+      1 MiB) vs partial_index=False (the whole index read on open). The "peer" columns
+      of these rows are the full-index mode.
 
 Requests are counted from the servers' own logs (nginx's access log, the S3 server's
 request log). Each repetition opens a different URL (symlinks / copies of the same
@@ -23,6 +27,7 @@ This is a script, not a test: nothing is asserted about speed.
 
     .venv/bin/python bench/bench_remote.py                 # all sections (~3 minutes)
     .venv/bin/python bench/bench_remote.py --only a --reps 7
+    .venv/bin/python bench/bench_remote.py --only d --reps 5
     .venv/bin/python bench/bench_remote.py --out /tmp/remote.md
 """
 
@@ -175,6 +180,38 @@ def section_a(web: NginxServer, bases: dict[str, str], reps: int, n_keys: int) -
         row(sec, "reopen of a URL already opened in the process", ([t for t, _ in again], again[-1][1]), None)
 
 
+# ---- (d) a big index over HTTP: partial-index mode ---------------------------------------------
+def section_d(web: NginxServer, bases: dict[str, str], reps: int, n_keys: int) -> None:
+    name = "huge.mb"
+    path = os.path.join(web.root, name)
+    keys = random_keys(n_keys, seed=3)
+    t0 = time.perf_counter()
+    write_map(path, keys, 32, seed=4)
+    size = os.path.getsize(path)
+    for i in range(len(bases) * 2 * reps):  # one URL per cold open
+        os.symlink(name, os.path.join(web.root, f"huge-{i}.mb"))
+    print(
+        f"(d) {n_keys} keys, values 0–32 B: {size / 1e6:.0f} MB ({16 * n_keys / 1e6:.0f} MB index), "
+        f"written in {time.perf_counter() - t0:.1f} s"
+    )
+    url_no = iter(range(10**9))
+    for where, base in bases.items():
+        sec = f"(d) HTTP {where}"
+
+        def pick(rep):
+            return random.Random(200 + rep).sample(keys, 100)
+
+        def run(rep, partial):
+            segpack.remote_cache_clear()
+            with segpack.MapBuffer(f"{base}/huge-{next(url_no)}.mb", partial_index=partial) as mb:
+                return as_bytes_segpack(mb.get_many(pick(rep)))
+
+        part = measure(web, reps, lambda rep: run(rep, None))
+        full = measure(web, reps, lambda rep: run(rep, False))
+        assert part[2] == full[2], "partial and full index disagree"
+        row(sec, f"open + 100 random keys of {n_keys // 1000}k (partial index vs whole index)", part[:2], full[:2])
+
+
 # ---- (b) many files over HTTP -----------------------------------------------------------------------
 def section_b(web: NginxServer, bases: dict[str, str], reps: int, n_files: int, peer_files_slow: int) -> None:
     folder = os.path.join(web.root, "files")
@@ -299,7 +336,7 @@ HEADER = (
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--only", default="abc", help="sections to run (a, b, c)")
+    p.add_argument("--only", default="abc", help="sections to run (a, b, c, d)")
     p.add_argument("--reps", type=int, default=5, help="repetitions per measurement (median and spread)")
     p.add_argument("--delay-ms", type=float, default=20.0, help="delay the proxy adds before each response")
     p.add_argument("--keys", type=int, default=100_000, help="(a) keys in the big file")
@@ -310,6 +347,7 @@ def main(argv=None) -> int:
         default=20,
         help="(b) files the mapbuffer loop reads through the proxy (scaled up)",
     )
+    p.add_argument("--huge-keys", type=int, default=2_000_000, help="(d) keys in the partial-index file")
     p.add_argument("--s3-keys", type=int, default=2000, help="(c) keys in the S3 object")
     p.add_argument("--tmp", default=None, help="folder for the served files (default: a temporary one)")
     p.add_argument("--out", help="also write the markdown table to this file")
@@ -321,7 +359,7 @@ def main(argv=None) -> int:
     root = tempfile.mkdtemp(prefix="segpack-bench-remote-", dir=a.tmp)
     try:
         with contextlib.ExitStack() as stack:
-            if "a" in a.only or "b" in a.only:
+            if "a" in a.only or "b" in a.only or "d" in a.only:
                 web = stack.enter_context(NginxServer(root))
                 slow = stack.enter_context(FaultProxy(web.url, delay_ms=a.delay_ms))
                 bases = {"loopback": web.url, f"+{a.delay_ms:g} ms proxy": slow.url}
@@ -329,6 +367,8 @@ def main(argv=None) -> int:
                     section_a(web, bases, a.reps, a.keys)
                 if "b" in a.only:
                     section_b(web, bases, max(1, a.reps // 2), a.files, a.peer_files)
+                if "d" in a.only:
+                    section_d(web, bases, a.reps, a.huge_keys)
             if "c" in a.only:
                 s3 = stack.enter_context(S3Server())
                 slow3 = stack.enter_context(FaultProxy(s3.url, delay_ms=a.delay_ms))
