@@ -209,7 +209,12 @@ def section_d(web: NginxServer, bases: dict[str, str], reps: int, n_keys: int) -
         part = measure(web, reps, lambda rep: run(rep, None))
         full = measure(web, reps, lambda rep: run(rep, False))
         assert part[2] == full[2], "partial and full index disagree"
-        row(sec, f"open + 100 random keys of {n_keys // 1000}k (partial index vs whole index)", part[:2], full[:2])
+        row(
+            sec,
+            f"open + 100 random keys of {n_keys // 1000}k (partial index vs whole index)",
+            part[:2],
+            full[:2],
+        )
 
 
 # ---- (b) many files over HTTP -----------------------------------------------------------------------

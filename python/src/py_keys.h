@@ -62,8 +62,7 @@ inline KeyLookup find_key(const Reader& reader, PyObject* key, std::size_t* pos,
 /// find_key for `[]` slots: true when found; otherwise false with KeyError(key),
 /// TypeError or the lookup's error set.
 template <class Reader>
-inline bool find_key_or_key_error(const Reader& reader, PyObject* key, std::size_t* pos,
-                                  PySliceSource* src = nullptr) {
+inline bool find_key_or_key_error(const Reader& reader, PyObject* key, std::size_t* pos, PySliceSource* src = nullptr) {
   const KeyLookup r = find_key(reader, key, pos, src);
   if (r == KeyLookup::absent) PyErr_SetObject(PyExc_KeyError, key);
   return r == KeyLookup::found;

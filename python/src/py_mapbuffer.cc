@@ -159,7 +159,7 @@ struct PyMapBuffer : MapBase<PyMapBuffer, MapBufferReader> {
   Codec write_codec = Codec::none;
   nb::object tobytesfn;
   nb::object frombytesfn;
-  nb::object index_cache;  // the cache file's absolute path, or None
+  nb::object index_cache;       // the cache file's absolute path, or None
   std::optional<bool> partial;  // the partial_index= keyword (None: by size)
   std::optional<Decompressor> dec;
   std::vector<std::uint8_t> scratch;
