@@ -69,6 +69,18 @@ def write_map(path: str, keys, max_value: int, seed: int) -> None:
             w.add(k, rng.randbytes(rng.randint(0, max_value)))
 
 
+def serve_map(web, name: str, keys, max_value: int, seed: int, copies: int) -> tuple[int, float]:
+    """Writes `name` under the server's root with `copies` symlinks to it (name-i.mb: one URL
+    per cold open); returns (size in bytes, seconds to write)."""
+    path = os.path.join(web.root, name)
+    t0 = time.perf_counter()
+    write_map(path, keys, max_value, seed=seed)
+    stem = name.rsplit(".", 1)[0]
+    for i in range(copies):
+        os.symlink(name, os.path.join(web.root, f"{stem}-{i}.mb"))
+    return os.path.getsize(path), time.perf_counter() - t0
+
+
 def random_keys(n: int, seed: int) -> list[int]:
     rng = random.Random(seed)
     keys: set[int] = set()
@@ -128,16 +140,9 @@ def mapbuffer_over(fs, url: str, keys) -> list[bytes]:
 # ---- (a) one big file over HTTP -------------------------------------------------------------------
 def section_a(web: NginxServer, bases: dict[str, str], reps: int, n_keys: int) -> None:
     name = "big.mb"
-    path = os.path.join(web.root, name)
     keys = random_keys(n_keys, seed=1)
-    t0 = time.perf_counter()
-    write_map(path, keys, 4096, seed=2)
-    size = os.path.getsize(path)
-    for i in range(len(bases) * 4 * reps):  # one URL per cold open
-        os.symlink(name, os.path.join(web.root, f"big-{i}.mb"))
-    print(
-        f"(a) {n_keys} keys, values 0–4 KiB: {size / 1e6:.0f} MB, written in {time.perf_counter() - t0:.1f} s"
-    )
+    size, secs = serve_map(web, name, keys, 4096, 2, len(bases) * 4 * reps)
+    print(f"(a) {n_keys} keys, values 0–4 KiB: {size / 1e6:.0f} MB, written in {secs:.1f} s")
     http = fsspec.filesystem("http")
     url_no = iter(range(10**9))
     for where, base in bases.items():
@@ -183,16 +188,10 @@ def section_a(web: NginxServer, bases: dict[str, str], reps: int, n_keys: int) -
 # ---- (d) a big index over HTTP: partial-index mode ---------------------------------------------
 def section_d(web: NginxServer, bases: dict[str, str], reps: int, n_keys: int) -> None:
     name = "huge.mb"
-    path = os.path.join(web.root, name)
     keys = random_keys(n_keys, seed=3)
-    t0 = time.perf_counter()
-    write_map(path, keys, 32, seed=4)
-    size = os.path.getsize(path)
-    for i in range(len(bases) * 2 * reps):  # one URL per cold open
-        os.symlink(name, os.path.join(web.root, f"huge-{i}.mb"))
+    size, secs = serve_map(web, name, keys, 32, 4, len(bases) * 2 * reps)
     print(
-        f"(d) {n_keys} keys, values 0–32 B: {size / 1e6:.0f} MB ({16 * n_keys / 1e6:.0f} MB index), "
-        f"written in {time.perf_counter() - t0:.1f} s"
+        f"(d) {n_keys} keys, values 0–32 B: {size / 1e6:.0f} MB ({16 * n_keys / 1e6:.0f} MB index), {secs:.1f} s"
     )
     url_no = iter(range(10**9))
     for where, base in bases.items():
