@@ -211,7 +211,7 @@ class MapBufferReader {
                                             std::shared_ptr<RangeSource> source, std::optional<std::uint64_t> total,
                                             MapBufferReadOptions opts,
                                             std::shared_ptr<internal::LazyIndex> lazy = nullptr);
-  // The whole index in memory, or null (partial-index mode before load_index()).
+  // The whole index in memory (null for an empty one, or in partial-index mode before load_index()).
   const std::uint8_t* full_index_() const noexcept;
 
   MapBufferHeader header_;

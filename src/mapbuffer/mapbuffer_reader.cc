@@ -183,7 +183,7 @@ std::pair<std::uint64_t, std::uint64_t> MapBufferReader::index_block_reads() con
 
 Result<std::pair<std::uint64_t, std::uint64_t>> MapBufferReader::entry(std::size_t i) const {
   if (i >= n_) return out_of_range("index position " + std::to_string(i) + " >= " + std::to_string(n_));
-  if (const std::uint8_t* base = full_index_()) {
+  if (const std::uint8_t* base = full_index_(); !partial_index()) {
     return std::make_pair(load_le<std::uint64_t>(base + 16 * i), load_le<std::uint64_t>(base + 16 * i + 8));
   }
   SEGPACK_ASSIGN_OR_RETURN(internal::IndexEntry e, lazy_->entry(i));
@@ -191,19 +191,20 @@ Result<std::pair<std::uint64_t, std::uint64_t>> MapBufferReader::entry(std::size
 }
 
 std::uint64_t MapBufferReader::key_at(std::size_t i) const noexcept {
-  if (const std::uint8_t* base = full_index_()) return load_le<std::uint64_t>(base + 16 * i);
+  if (const std::uint8_t* base = full_index_(); !partial_index()) return load_le<std::uint64_t>(base + 16 * i);
   const Result<internal::IndexEntry> e = lazy_->entry(i);
   return e.ok() ? e->key : 0;
 }
 
 std::uint64_t MapBufferReader::offset_at(std::size_t i) const noexcept {
-  if (const std::uint8_t* base = full_index_()) return load_le<std::uint64_t>(base + 16 * i + 8);
+  if (const std::uint8_t* base = full_index_(); !partial_index()) return load_le<std::uint64_t>(base + 16 * i + 8);
   const Result<internal::IndexEntry> e = lazy_->entry(i);
   return e.ok() ? e->offset : 0;
 }
 
 std::size_t MapBufferReader::eytzinger_find_(std::uint64_t key) const noexcept {
-  if (const std::uint8_t* base = full_index_()) return internal::eytzinger_find_strided(base, n_, 16, key);
+  if (const std::uint8_t* base = full_index_(); !partial_index())
+    return internal::eytzinger_find_strided(base, n_, 16, key);
   const Result<std::vector<std::size_t>> p = lazy_->find_many(std::span<const std::uint64_t>(&key, 1));
   return p.ok() ? (*p)[0] : n_;
 }
