@@ -8,6 +8,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "segpack/get_many.h"
@@ -223,6 +224,36 @@ TEST(PartialIndex, LoadIndexIsSharedByCopies) {
   ASSERT_TRUE(r->load_index().ok());
   for (std::uint64_t k : m.keys) ASSERT_TRUE(r->find(k).has_value());
   EXPECT_EQ(src->reads + src->batches, before);  // no more reads: the whole index is in memory
+}
+
+TEST(PartialIndex, CopiesShareTheCacheAcrossThreads) {
+  const Map m = make_map(50000, 10);
+  // BufferSource serves any number of threads; a 4-block cache forces evictions.
+  auto r = MapBufferReader::open_source(std::make_shared<BufferSource>(Buffer::copy_of(ByteSpan(m.bytes))),
+                                        partial(16 * 63, 256, 4 * 256));
+  ASSERT_TRUE(r.ok());
+  std::vector<std::thread> threads;
+  std::vector<int> bad(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      const MapBufferReader mine = *r;  // a copy: the same LazyIndex
+      std::mt19937_64 rng(t);
+      for (int round = 0; round < 20; ++round) {
+        std::vector<std::uint64_t> keys;
+        for (int i = 0; i < 50; ++i) keys.push_back(m.keys[rng() % m.keys.size()]);
+        auto pos = mine.lookup_many(keys);
+        if (!pos.ok()) {
+          ++bad[t];
+          continue;
+        }
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+          if (!(*pos)[i] || mine.key_at(*(*pos)[i]) != keys[i]) ++bad[t];
+        }
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  for (int t = 0; t < 4; ++t) EXPECT_EQ(bad[t], 0) << t;
 }
 
 // Record i's offset field in the file.

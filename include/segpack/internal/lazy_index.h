@@ -40,8 +40,11 @@ struct IndexEntry {
 };
 
 /// The lazily loaded index of `n` 16-byte records at byte `base` of a
-/// source. Shared by the copies of a reader. All methods are serialised by
-/// one mutex (the source serves one thread at a time anyway).
+/// source. Shared by the copies of a reader; thread-safe. One mutex guards
+/// the cache, and is never held while the source is read nor while a Buffer
+/// is released (a Python-backed source needs the GIL for both: holding the
+/// mutex then could deadlock against a thread that holds the GIL and waits
+/// for the mutex).
 class LazyIndex {
  public:
   /// `prefix` holds the first prefix.size()/16 records (whole records, a
@@ -79,13 +82,19 @@ class LazyIndex {
   std::uint64_t blocks_fetched() const noexcept { return blocks_.load(); }
 
  private:
-  std::optional<IndexEntry> peek_locked(std::size_t i);
+  // Blocks read by the current operation: usable while the LRU may drop them.
+  using Pinned = std::unordered_map<std::uint64_t, Buffer>;
+  std::optional<IndexEntry> peek_locked(std::size_t i, const Pinned* pinned);
   // Adds the blocks of node k's subtree rows (see above) that are not loaded.
-  void want_subtree(std::size_t k, std::vector<std::uint64_t>& blocks);
-  void want_entry(std::size_t i, std::vector<std::uint64_t>& blocks);
-  // Fetches `blocks` (sorted, unique, not loaded) with one read_many.
-  Status fetch_locked(std::vector<std::uint64_t>& blocks);
-  void insert_locked(std::uint64_t block, Buffer bytes);
+  void want_subtree(std::size_t k, std::vector<std::uint64_t>& blocks, const Pinned& pinned);
+  void want_entry(std::size_t i, std::vector<std::uint64_t>& blocks, const Pinned& pinned);
+  // Reads `blocks` (any order; duplicates and loaded ones allowed) with one
+  // read_many, the mutex released meanwhile; adds them to `pinned` and the
+  // cache. Buffers that may be released go to `dropped` (freed by the caller
+  // after unlocking).
+  Status fetch(std::unique_lock<std::mutex>& lock, std::vector<std::uint64_t>& blocks, Pinned& pinned,
+               std::vector<Buffer>& dropped);
+  void insert_locked(std::uint64_t block, Buffer bytes, std::vector<Buffer>& dropped);
 
   std::mutex mu_;
   std::shared_ptr<RangeSource> source_;
@@ -98,8 +107,6 @@ class LazyIndex {
   // LRU of blocks: most recent at the front.
   std::list<std::uint64_t> lru_;
   std::unordered_map<std::uint64_t, std::pair<Buffer, std::list<std::uint64_t>::iterator>> blocks_map_;
-  // The blocks of the current round: readable while the LRU may drop them.
-  std::unordered_map<std::uint64_t, Buffer> pinned_;
   Buffer whole_;
   const Buffer empty_;
   std::atomic<bool> whole_ready_{false};
