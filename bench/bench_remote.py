@@ -17,6 +17,10 @@ response, --delay-ms, 20 ms by default: a typical object store's time to first b
   (d) HTTP (nginx): an object file of 64 MiB in 4 float64 arrays, segpack.load(url)
       vs joblib.load and pickle.load (protocol 5, in-band) of the same object over an
       fsspec HTTP file (fsspec's default read-ahead cache); the peer columns hold them.
+  (e) HTTP (nginx): open + get_many of 100 random keys of a 2M-key MapBuffer (values
+      0-32 bytes; a 32 MB index) in partial-index mode (the default for an index over
+      1 MiB) vs partial_index=False (the whole index read on open). The "peer" columns
+      of these rows are the full-index mode.
 
 Requests are counted from the servers' own logs (nginx's access log, the S3 server's
 request log). Each repetition opens a different URL (symlinks / copies of the same
@@ -26,6 +30,7 @@ This is a script, not a test: nothing is asserted about speed.
 
     .venv/bin/python bench/bench_remote.py                 # all sections (~3 minutes)
     .venv/bin/python bench/bench_remote.py --only a --reps 7
+    .venv/bin/python bench/bench_remote.py --only d --reps 5
     .venv/bin/python bench/bench_remote.py --out /tmp/remote.md
 """
 
@@ -65,6 +70,18 @@ def write_map(path: str, keys, max_value: int, seed: int) -> None:
     with segpack.MapBufferWriter(path) as w:
         for k in keys:
             w.add(k, rng.randbytes(rng.randint(0, max_value)))
+
+
+def serve_map(web, name: str, keys, max_value: int, seed: int, copies: int) -> tuple[int, float]:
+    """Writes `name` under the server's root with `copies` symlinks to it (name-i.mb: one URL
+    per cold open); returns (size in bytes, seconds to write)."""
+    path = os.path.join(web.root, name)
+    t0 = time.perf_counter()
+    write_map(path, keys, max_value, seed=seed)
+    stem = name.rsplit(".", 1)[0]
+    for i in range(copies):
+        os.symlink(name, os.path.join(web.root, f"{stem}-{i}.mb"))
+    return os.path.getsize(path), time.perf_counter() - t0
 
 
 def random_keys(n: int, seed: int) -> list[int]:
@@ -126,16 +143,9 @@ def mapbuffer_over(fs, url: str, keys) -> list[bytes]:
 # ---- (a) one big file over HTTP -------------------------------------------------------------------
 def section_a(web: NginxServer, bases: dict[str, str], reps: int, n_keys: int) -> None:
     name = "big.mb"
-    path = os.path.join(web.root, name)
     keys = random_keys(n_keys, seed=1)
-    t0 = time.perf_counter()
-    write_map(path, keys, 4096, seed=2)
-    size = os.path.getsize(path)
-    for i in range(len(bases) * 4 * reps):  # one URL per cold open
-        os.symlink(name, os.path.join(web.root, f"big-{i}.mb"))
-    print(
-        f"(a) {n_keys} keys, values 0–4 KiB: {size / 1e6:.0f} MB, written in {time.perf_counter() - t0:.1f} s"
-    )
+    size, secs = serve_map(web, name, keys, 4096, 2, len(bases) * 4 * reps)
+    print(f"(a) {n_keys} keys, values 0–4 KiB: {size / 1e6:.0f} MB, written in {secs:.1f} s")
     http = fsspec.filesystem("http")
     url_no = iter(range(10**9))
     for where, base in bases.items():
@@ -176,6 +186,37 @@ def section_a(web: NginxServer, bases: dict[str, str], reps: int, n_keys: int) -
 
         again = [reopen(rep) for rep in range(reps)]
         row(sec, "reopen of a URL already opened in the process", ([t for t, _ in again], again[-1][1]), None)
+
+
+# ---- (e) a big index over HTTP: partial-index mode ---------------------------------------------
+def section_e(web: NginxServer, bases: dict[str, str], reps: int, n_keys: int) -> None:
+    name = "huge.mb"
+    keys = random_keys(n_keys, seed=3)
+    size, secs = serve_map(web, name, keys, 32, 4, len(bases) * 2 * reps)
+    print(
+        f"(e) {n_keys} keys, values 0–32 B: {size / 1e6:.0f} MB ({16 * n_keys / 1e6:.0f} MB index), {secs:.1f} s"
+    )
+    url_no = iter(range(10**9))
+    for where, base in bases.items():
+        sec = f"(e) HTTP {where}"
+
+        def pick(rep):
+            return random.Random(200 + rep).sample(keys, 100)
+
+        def run(rep, partial):
+            segpack.remote_cache_clear()
+            with segpack.MapBuffer(f"{base}/huge-{next(url_no)}.mb", partial_index=partial) as mb:
+                return as_bytes_segpack(mb.get_many(pick(rep)))
+
+        part = measure(web, reps, lambda rep: run(rep, None))
+        full = measure(web, reps, lambda rep: run(rep, False))
+        assert part[2] == full[2], "partial and full index disagree"
+        row(
+            sec,
+            f"open + 100 random keys of {n_keys // 1000}k (partial index vs whole index)",
+            part[:2],
+            full[:2],
+        )
 
 
 # ---- (b) many files over HTTP -----------------------------------------------------------------------
@@ -359,7 +400,7 @@ HEADER = (
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--only", default="abcd", help="sections to run (a, b, c, d)")
+    p.add_argument("--only", default="abcde", help="sections to run (a, b, c, d, e)")
     p.add_argument("--reps", type=int, default=5, help="repetitions per measurement (median and spread)")
     p.add_argument("--delay-ms", type=float, default=20.0, help="delay the proxy adds before each response")
     p.add_argument("--keys", type=int, default=100_000, help="(a) keys in the big file")
@@ -370,6 +411,7 @@ def main(argv=None) -> int:
         default=20,
         help="(b) files the mapbuffer loop reads through the proxy (scaled up)",
     )
+    p.add_argument("--huge-keys", type=int, default=2_000_000, help="(e) keys in the partial-index file")
     p.add_argument("--s3-keys", type=int, default=2000, help="(c) keys in the S3 object")
     p.add_argument("--mib", type=int, default=64, help="(d) MiB of the object file")
     p.add_argument("--tmp", default=None, help="folder for the served files (default: a temporary one)")
@@ -392,6 +434,8 @@ def main(argv=None) -> int:
                     section_b(web, bases, max(1, a.reps // 2), a.files, a.peer_files)
                 if "d" in a.only:
                     section_d(web, bases, a.reps, a.mib)
+                if "e" in a.only:
+                    section_e(web, bases, a.reps, a.huge_keys)
             if "c" in a.only:
                 s3 = stack.enter_context(S3Server())
                 slow3 = stack.enter_context(FaultProxy(s3.url, delay_ms=a.delay_ms))

@@ -33,5 +33,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::size_t n = rs->size() < 16 ? rs->size() : 16;
     for (std::size_t i = 0; i < n; ++i) (void)rs->payload(i);
   }
+  // Partial-index mode: a 3-record top, 64-byte blocks, a cache of two blocks.
+  MapBufferReadOptions po = opts;
+  po.partial_index_threshold = 0;
+  po.partial_index_prefix = 48;
+  po.partial_index_block = 64;
+  po.partial_index_cache = 128;
+  auto rp = MapBufferReader::open_source(std::make_shared<BufferSource>(buf), po);
+  if (rp.ok()) {
+    const std::uint64_t probes[] = {0, 1, 12345, ~std::uint64_t{0}};
+    (void)rp->lookup_many(probes);
+    for (std::uint64_t k : probes) (void)rp->get(k);
+    const std::size_t n = rp->size() < 16 ? rp->size() : 16;
+    for (std::size_t i = 0; i < n; ++i) {
+      auto e = rp->entry(i);
+      if (e.ok()) (void)rp->get(e->first);
+    }
+    (void)rp->validate();
+  }
   return 0;
 }

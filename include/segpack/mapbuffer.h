@@ -35,6 +35,9 @@
 namespace segpack {
 
 class RangeSource;  // segpack/source.h
+namespace internal {
+class LazyIndex;  // segpack/internal/lazy_index.h
+}
 
 /// Bytes of the header; the index follows it.
 inline constexpr std::size_t kMapBufferHeaderSize = 16;
@@ -51,6 +54,23 @@ struct MapBufferReadOptions {
   DecompressOptions decompress;
   /// Largest index a range reader will fetch when the source size is unknown.
   std::uint64_t max_index_bytes = std::uint64_t{1} << 32;
+  /// Range sources: an index larger than this many bytes is opened in
+  /// partial-index mode — only the top levels of the Eytzinger tree
+  /// (`partial_index_prefix` bytes) are read when opening, the rest in blocks
+  /// of `partial_index_block` bytes as lookups reach them, kept in a cache of
+  /// at most `partial_index_cache` bytes. UINT64_MAX: never; 0: whenever the
+  /// index is larger than the prefix. In-memory readers ignore it.
+  std::uint64_t partial_index_threshold = std::uint64_t{1} << 20;
+  /// Bytes of index read when a partial-index reader opens: the largest
+  /// complete top of the tree (2^L - 1 records) that fits. The default, with
+  /// the 16-byte header, is exactly 64 KiB (12 levels).
+  std::uint64_t partial_index_prefix = 65520;
+  /// Bytes per block of index fetched on demand (rounded down to 16 * 2^j, at
+  /// least 64). A lookup that reaches an unloaded node fetches the
+  /// log2(block/16)+1 rows of that node's subtree in one read_many.
+  std::uint64_t partial_index_block = 4096;
+  /// Most bytes of index blocks a partial-index reader keeps (LRU).
+  std::uint64_t partial_index_cache = std::uint64_t{16} << 20;
 };
 
 /// The decoded 16-byte header.
@@ -68,10 +88,13 @@ struct MapBufferHeader {
 Result<MapBufferHeader> parse_mapbuffer_header(ByteSpan bytes);
 
 /// Reader over a whole MapBuffer in memory (bytes, a memory map, ...) or over
-/// a RangeSource (header and index fetched once; then one read per item).
-/// Never changes once opened: an in-memory reader is thread-safe for
+/// a RangeSource (header and index fetched once; then one read per item; or,
+/// for a large index, partial-index mode: see
+/// MapBufferReadOptions::partial_index_threshold).
+/// An in-memory reader never changes once opened and is thread-safe for
 /// concurrent const use; one over a RangeSource is not (a source serves one
-/// thread at a time).
+/// thread at a time). A partial-index reader's copies share its loaded
+/// blocks (behind a mutex).
 /// Writing in place: overwrite_mapbuffer_item().
 class MapBufferReader {
  public:
@@ -83,7 +106,10 @@ class MapBufferReader {
   /// Memory-maps `path` read-only and opens it. Errors: io_error, then as open().
   static Result<MapBufferReader> open_file(const std::string& path, MapBufferReadOptions opts = {});
   /// Opens over a range source: reads the header (16 bytes) and the index
-  /// (16N bytes, bounded by the source size or opts.max_index_bytes) once.
+  /// (16N bytes, bounded by the source size or opts.max_index_bytes) once;
+  /// or, when the index is larger than opts.partial_index_threshold, the
+  /// header and the top of the index only (partial-index mode; the check of
+  /// the last offset then happens when that item is read, or in validate()).
   static Result<MapBufferReader> open_source(std::shared_ptr<RangeSource> source, MapBufferReadOptions opts = {});
 
   MapBufferReader() = default;
@@ -104,20 +130,44 @@ class MapBufferReader {
   bool in_memory() const noexcept { return source_ == nullptr; }
   /// The whole buffer (in-memory readers; empty otherwise).
   const Buffer& buffer() const noexcept { return whole_; }
-  /// The 16N index bytes.
-  const Buffer& index_bytes() const noexcept { return index_; }
+  /// The 16N index bytes (empty for a partial-index reader until load_index()).
+  const Buffer& index_bytes() const noexcept;
+  /// True while only part of the index is in memory (partial-index mode,
+  /// before load_index()).
+  bool partial_index() const noexcept;
+  /// Reads the whole index of a partial-index reader (one read; once, for
+  /// every copy of the reader); does nothing otherwise. Errors: the source's,
+  /// out_of_range when it returns a short index.
+  Status load_index() const;
+  /// Partial-index readers: read_many calls made for index blocks and blocks
+  /// fetched so far (0 otherwise).
+  std::pair<std::uint64_t, std::uint64_t> index_block_reads() const noexcept;
   /// The range source (source readers; null for in-memory ones).
   const std::shared_ptr<RangeSource>& source() const noexcept { return source_; }
 
-  /// Key and offset at index position i. Precondition: i < size().
+  /// Key and offset at index position i. Precondition: i < size(). A
+  /// partial-index reader fetches the record's block when it is not loaded,
+  /// and returns 0 when that read fails: use entry() (or load_index() first)
+  /// where the record may not have been loaded.
   std::uint64_t key_at(std::size_t i) const noexcept;
   std::uint64_t offset_at(std::size_t i) const noexcept;
+  /// Key and offset at index position i, fetched if needed (partial-index
+  /// readers). Errors: out_of_range (i >= size()), the source's.
+  Result<std::pair<std::uint64_t, std::uint64_t>> entry(std::size_t i) const;
 
-  /// Index position of `key`, or nullopt. Reads only the index.
+  /// Index position of `key`, or nullopt. Reads only the index. A
+  /// partial-index reader reads the blocks it needs and returns nullopt when
+  /// that fails: lookup() tells the two apart.
   std::optional<std::size_t> find(std::uint64_t key) const noexcept {
     std::size_t p = eytzinger_find_(key);
     return p < n_ ? std::optional<std::size_t>(p) : std::nullopt;
   }
+  /// Index position of `key`, or nullopt; errors of reading index blocks
+  /// (partial-index readers) are returned.
+  Result<std::optional<std::size_t>> lookup(std::uint64_t key) const;
+  /// lookup() of many keys: a partial-index reader advances all lookups
+  /// together, one read_many per round of log2(block records)+1 tree levels.
+  Result<std::vector<std::optional<std::size_t>>> lookup_many(std::span<const std::uint64_t> keys) const;
 
   /// Bytes of the data region (buffer size - 16 - 16N); nullopt when the
   /// source size is unknown.
@@ -159,14 +209,18 @@ class MapBufferReader {
   std::size_t eytzinger_find_(std::uint64_t key) const noexcept;
   static Result<MapBufferReader> open_parts(Buffer header, Buffer index, Buffer whole,
                                             std::shared_ptr<RangeSource> source, std::optional<std::uint64_t> total,
-                                            MapBufferReadOptions opts);
+                                            MapBufferReadOptions opts,
+                                            std::shared_ptr<internal::LazyIndex> lazy = nullptr);
+  // The whole index in memory (null for an empty one, or in partial-index mode before load_index()).
+  const std::uint8_t* full_index_() const noexcept;
 
   MapBufferHeader header_;
   MapBufferReadOptions opts_;
   std::size_t n_ = 0;
   Buffer header_bytes_;
-  Buffer index_;  // 16N bytes
-  Buffer whole_;  // in-memory readers
+  Buffer index_;                               // 16N bytes (empty in partial-index mode)
+  std::shared_ptr<internal::LazyIndex> lazy_;  // partial-index mode
+  Buffer whole_;                               // in-memory readers
   std::shared_ptr<RangeSource> source_;
   std::optional<std::uint64_t> total_;  // total byte size when known
 };

@@ -32,7 +32,7 @@ class MapBuffer:
     ChecksumError, DecompressionError, ...).
     """
 
-    def __init__(self, data: _typeshed.SupportsItems[SupportsIndex, Any] | Iterable[tuple[SupportsIndex, Any]] | Buffer | numpy.typing.NDArray[Any] | str | os.PathLike[str] | BinaryIO | _typeshed.SupportsGetItem[slice, Buffer | numpy.typing.NDArray[Any]] | None = None, compress: str | int | bytes | None = None, tobytesfn: Callable[[Any], Buffer | numpy.typing.NDArray[Any]] | None = None, frombytesfn: Callable[[Any], Any] | None = None, check_crc: bool = True, compute_crc: bool = True, index_cache: str | os.PathLike[str] | None = None, *, level: int | None = None, zero_copy: bool = False, max_output: int | None = None, storage_options: dict[str, Any] | None = None, timeout: float = 30.0, retries: int = 3, first_read: int | None = None, coalesce_gap: int | None = None) -> None:
+    def __init__(self, data: _typeshed.SupportsItems[SupportsIndex, Any] | Iterable[tuple[SupportsIndex, Any]] | Buffer | numpy.typing.NDArray[Any] | str | os.PathLike[str] | BinaryIO | _typeshed.SupportsGetItem[slice, Buffer | numpy.typing.NDArray[Any]] | None = None, compress: str | int | bytes | None = None, tobytesfn: Callable[[Any], Buffer | numpy.typing.NDArray[Any]] | None = None, frombytesfn: Callable[[Any], Any] | None = None, check_crc: bool = True, compute_crc: bool = True, index_cache: str | os.PathLike[str] | None = None, *, level: int | None = None, zero_copy: bool = False, max_output: int | None = None, storage_options: dict[str, Any] | None = None, timeout: float = 30.0, retries: int = 3, first_read: int | None = None, coalesce_gap: int | None = None, partial_index: bool | None = None) -> None:
         """
         Opens serialized data, or builds a new map from a dict.
 
@@ -59,6 +59,11 @@ class MapBuffer:
         timeout: seconds per request of a URL; retries: attempts after the first on transient errors.
         first_read: bytes of the first request of a URL (header + index in one request when they fit;
           default 64 KiB). coalesce_gap: get_many fetches items closer than this many bytes as one range.
+        partial_index: range readers and URLs: read only the top of the index when opening (64 KiB with
+          the header: 12 levels of the Eytzinger tree) and the rest in 4 KiB blocks as lookups reach them
+          (cached, at most 16 MiB; get_many advances all its keys together, a few batched reads). None:
+          when the index is larger than 1 MiB (65,536 keys); True: always; False: never. keys(),
+          items(), todict(), index() and validate() read the whole index first. Ignored with index_cache.
 
         data may also be (key, value) pairs to build from: a list or tuple of 2-tuples, or an iterator,
         generator or other iterable of them (an object with __getitem__ other than a list or tuple is a
@@ -273,6 +278,15 @@ class MapBuffer:
     def format_version(self) -> int:
         """
         The format version: 1 (values carry a crc32c) or 0 (no checksums).
+
+        Raises ValueError when the MapBuffer is closed.
+        """
+
+    @property
+    def partial_index(self) -> bool:
+        """
+        True while only part of the index is in memory (a range reader or URL opened in partial-index
+        mode, before something read the whole index); False otherwise.
 
         Raises ValueError when the MapBuffer is closed.
         """

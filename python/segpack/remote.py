@@ -778,11 +778,16 @@ def gather(
         return MapBuffer(s, **opts) if is_url(s) or is_fsspec_file(s) else MapBuffer(s)
 
     def fetch(m: Any) -> dict[int, bytes]:
-        present = [k for k in wanted if k in m]
-        if not present:
-            return {}
-        got = m.get_many(present)
-        return {k: bytes(got[i]) for i, k in enumerate(present)}
+        # One get_many for all keys (absent ones read as b""): a map in partial-index mode
+        # fetches the index blocks of every key in one batch; `in` then only tells an empty
+        # value from an absent key, on blocks that batch already loaded.
+        got = m.get_many(wanted, default=b"")
+        out: dict[int, bytes] = {}
+        for i, k in enumerate(wanted):
+            v = bytes(got[i])
+            if v or k in m:
+                out[k] = v
+        return out
 
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
         maps = list(pool.map(open_one, srcs))

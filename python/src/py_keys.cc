@@ -7,6 +7,18 @@
 
 namespace segpack::py {
 
+void set_lookup_error(const Status& st, PySliceSource* src) {
+  if (src != nullptr) {
+    try {
+      src->rethrow_pending();
+    } catch (nb::python_error& e) {
+      e.restore();
+      return;
+    }
+  }
+  set_error(st);
+}
+
 BatchKeys::BatchKeys(nb::handle keys) : items_(nb::borrow(keys)) {
   if (PyObject_CheckBuffer(keys.ptr())) {
     Py_buffer view{};

@@ -9,6 +9,9 @@
 #include <optional>
 #include <vector>
 
+#include "py_errors.h"
+#include "py_sources.h"
+
 namespace nb = nanobind;
 
 namespace segpack::py {
@@ -21,34 +24,55 @@ bool key_from_object(PyObject* key, std::uint64_t* out, bool* type_error);
 /// Same, raising: ValueError for out-of-range ints (when writing), TypeError otherwise.
 std::uint64_t key_for_write(nb::handle key);
 
+/// The position of `k` in `reader`: its fallible lookup() when it has one (a
+/// MapBuffer in partial-index mode reads index blocks), else find().
+template <class Reader>
+inline Result<std::optional<std::size_t>> reader_lookup(const Reader& reader, std::uint64_t k) {
+  if constexpr (requires { reader.lookup(k); }) {
+    return reader.lookup(k);
+  } else {
+    return reader.find(k);
+  }
+}
+
+/// Sets the Python error of a failed lookup: the range reader's own
+/// exception (`src`, may be null) when it raised one, else `st`'s.
+void set_lookup_error(const Status& st, PySliceSource* src);
+
 /// Where a Python key is in a reader (anything with
 /// `std::optional<std::size_t> find(std::uint64_t)`): `found` (*pos set),
-/// `absent` (not stored, or not a u64 at all: no Python error set) or
-/// `type_error` (not an integer: TypeError set).
-enum class KeyLookup { found, absent, type_error };
+/// `absent` (not stored, or not a u64 at all: no Python error set),
+/// `type_error` (not an integer: TypeError set) or `error` (reading the index
+/// failed: the Python error set, see set_lookup_error).
+enum class KeyLookup { found, absent, type_error, error };
 template <class Reader>
-inline KeyLookup find_key(const Reader& reader, PyObject* key, std::size_t* pos) {
+inline KeyLookup find_key(const Reader& reader, PyObject* key, std::size_t* pos, PySliceSource* src = nullptr) {
   std::uint64_t k = 0;
   bool type_error = false;
   if (!key_from_object(key, &k, &type_error)) return type_error ? KeyLookup::type_error : KeyLookup::absent;
-  const std::optional<std::size_t> p = reader.find(k);
-  if (!p) return KeyLookup::absent;
-  *pos = *p;
+  const Result<std::optional<std::size_t>> p = reader_lookup(reader, k);
+  if (!p.ok()) {
+    set_lookup_error(p.status(), src);
+    return KeyLookup::error;
+  }
+  if (!*p) return KeyLookup::absent;
+  *pos = **p;
   return KeyLookup::found;
 }
-/// find_key for `[]` slots: true when found; otherwise false with KeyError(key)
-/// or TypeError set.
+/// find_key for `[]` slots: true when found; otherwise false with KeyError(key),
+/// TypeError or the lookup's error set.
 template <class Reader>
-inline bool find_key_or_key_error(const Reader& reader, PyObject* key, std::size_t* pos) {
-  const KeyLookup r = find_key(reader, key, pos);
+inline bool find_key_or_key_error(const Reader& reader, PyObject* key, std::size_t* pos, PySliceSource* src = nullptr) {
+  const KeyLookup r = find_key(reader, key, pos, src);
   if (r == KeyLookup::absent) PyErr_SetObject(PyExc_KeyError, key);
   return r == KeyLookup::found;
 }
-/// find_key for methods: the position, or KeyError(key) / TypeError raised.
+/// find_key for methods: the position, or KeyError(key) / TypeError / the
+/// lookup's error raised.
 template <class Reader>
-std::size_t find_key_or_raise(const Reader& reader, nb::handle key) {
+std::size_t find_key_or_raise(const Reader& reader, nb::handle key, PySliceSource* src = nullptr) {
   std::size_t pos = 0;
-  if (!find_key_or_key_error(reader, key.ptr(), &pos)) throw nb::python_error();
+  if (!find_key_or_key_error(reader, key.ptr(), &pos, src)) throw nb::python_error();
   return pos;
 }
 

@@ -11,6 +11,7 @@
 //   int assign(std::size_t pos, PyObject* v);  // m[key] = v: 0, or -1 with the Python error set
 // and, when it holds more than MapBase does, hides these (the defaults do nothing):
 //   void close_more();                         // drops its own state in close()
+//   void prepare_walk();                       // before keys()/items()/todict() walk positions
 //   int traverse_more(visitproc v, void* a);   // visits its own Python objects (tp_traverse)
 //   void clear_more();                         // drops them (tp_clear)
 //   nb::dict options() const;                  // the keyword arguments that reopen it alike
@@ -159,6 +160,7 @@ struct MapBase {
   }
 
   void close_more() {}
+  void prepare_walk() {}  // before walking index positions (keys(), todict(), ...)
   int traverse_more(visitproc, void*) { return 0; }
   void clear_more() {}
   nb::dict options() const { return nb::dict(); }
@@ -283,7 +285,7 @@ PyObject* map_subscript(PyObject* self, PyObject* key) {
   M* m = open_map<M>(self);
   if (m == nullptr) return nullptr;
   std::size_t pos = 0;
-  if (!find_key_or_key_error(m->reader, key, &pos)) return nullptr;
+  if (!find_key_or_key_error(m->reader, key, &pos, m->source.get())) return nullptr;
   return m->item(pos);
 }
 
@@ -298,7 +300,7 @@ int map_ass_subscript(PyObject* self, PyObject* key, PyObject* value) {
     return -1;
   }
   std::size_t pos = 0;
-  if (!find_key_or_key_error(m->reader, key, &pos)) return -1;
+  if (!find_key_or_key_error(m->reader, key, &pos, m->source.get())) return -1;
   return m->assign(pos, value);
 }
 
@@ -308,7 +310,8 @@ int map_contains(PyObject* self, PyObject* key) {
   M* m = open_map<M>(self);
   if (m == nullptr) return -1;
   std::size_t at = 0;
-  const KeyLookup r = find_key(m->reader, key, &at);
+  const KeyLookup r = find_key(m->reader, key, &at, m->source.get());
+  if (r == KeyLookup::error) return -1;
   if (r == KeyLookup::type_error) PyErr_Clear();
   return r == KeyLookup::found ? 1 : 0;
 }
@@ -401,6 +404,7 @@ void bind_map_methods(nb::class_<M>& cls, nb::module_& m, const MapDocs& docs) {
       });
   auto iter_of = [](nb::handle self, IterMode mode) {
     nb::inst_ptr<M>(self)->require_open();
+    nb::inst_ptr<M>(self)->prepare_walk();
     return MapIter<M>{nb::borrow(self), 0, mode};
   };
   // Signatures (nb::sig) and docstrings that name the value type or the class.
@@ -447,8 +451,8 @@ void bind_map_methods(nb::class_<M>& cls, nb::module_& m, const MapDocs& docs) {
          [](M& self, nb::handle key, nb::handle dflt) -> nb::object {
            self.require_open();
            std::size_t pos = 0;
-           const KeyLookup r = find_key(self.reader, key.ptr(), &pos);
-           if (r == KeyLookup::type_error) throw nb::python_error();
+           const KeyLookup r = find_key(self.reader, key.ptr(), &pos, self.source.get());
+           if (r == KeyLookup::type_error || r == KeyLookup::error) throw nb::python_error();
            if (r == KeyLookup::absent) return nb::borrow(dflt);
            return self.lookup(pos);
          },
@@ -458,8 +462,8 @@ void bind_map_methods(nb::class_<M>& cls, nb::module_& m, const MapDocs& docs) {
           [](M& self, nb::handle key) -> nb::object {
             self.require_open();
             std::size_t pos = 0;
-            const KeyLookup r = find_key(self.reader, key.ptr(), &pos);
-            if (r == KeyLookup::type_error) throw nb::python_error();
+            const KeyLookup r = find_key(self.reader, key.ptr(), &pos, self.source.get());
+            if (r == KeyLookup::type_error || r == KeyLookup::error) throw nb::python_error();
             return r == KeyLookup::found ? nb::object(nb::int_(pos)) : nb::object(nb::none());
           },
           nb::sig("def find_index_position(self, label: typing.SupportsIndex, /) -> int | None"), find_doc.c_str())
@@ -481,6 +485,7 @@ void bind_map_methods(nb::class_<M>& cls, nb::module_& m, const MapDocs& docs) {
           "todict",
           [](M& self) {
             self.require_open();
+            self.prepare_walk();
             nb::dict d;
             for (std::size_t i = 0; i < self.reader.size(); ++i) {
               d[nb::steal(PyLong_FromUnsignedLongLong(self.reader.key_at(i)))] = self.value(i);

@@ -159,7 +159,8 @@ struct PyMapBuffer : MapBase<PyMapBuffer, MapBufferReader> {
   Codec write_codec = Codec::none;
   nb::object tobytesfn;
   nb::object frombytesfn;
-  nb::object index_cache;  // the cache file's absolute path, or None
+  nb::object index_cache;       // the cache file's absolute path, or None
+  std::optional<bool> partial;  // the partial_index= keyword (None: by size)
   std::optional<Decompressor> dec;
   std::vector<std::uint8_t> scratch;
 
@@ -175,6 +176,7 @@ struct PyMapBuffer : MapBase<PyMapBuffer, MapBufferReader> {
     if (zero_copy) d["zero_copy"] = true;
     if (max_output) d["max_output"] = *max_output;
     if (is_set(index_cache)) d["index_cache"] = index_cache;
+    if (partial) d["partial_index"] = *partial;
     return d;
   }
   std::string describe_more() const {
@@ -190,6 +192,11 @@ struct PyMapBuffer : MapBase<PyMapBuffer, MapBufferReader> {
   void close_more() {
     plain = false;
     dec.reset();
+  }
+  // A partial index is read whole before positions are walked.
+  void prepare_walk() {
+    const Status st = reader.load_index();
+    if (!st.ok()) raise(st);
   }
   // tobytesfn / frombytesfn can refer back to the map, e.g. a lambda whose
   // globals hold it.
@@ -284,7 +291,7 @@ void init_mapbuffer(PyMapBuffer* self, nb::handle data, nb::handle compress, nb:
                     nb::handle frombytesfn, bool check_crc, bool compute_crc, nb::handle index_cache,
                     std::optional<int> level, bool zero_copy, std::optional<std::uint64_t> max_output,
                     nb::handle storage_options, double timeout, int retries, std::optional<std::uint64_t> first_read,
-                    std::optional<std::uint64_t> coalesce_gap) {
+                    std::optional<std::uint64_t> coalesce_gap, std::optional<bool> partial_index) {
   // Made aside and moved in at the end: nanobind does not destroy an
   // instance whose __init__ raised, so nothing may be held by `self` before.
   PyMapBuffer mb;
@@ -295,6 +302,7 @@ void init_mapbuffer(PyMapBuffer* self, nb::handle data, nb::handle compress, nb:
   mb.level = level;
   mb.max_output = max_output;
   mb.write_codec = codec_from_arg(compress);
+  mb.partial = partial_index;
   mb.index_cache = nb::none();
   std::optional<IndexCache> cache;
   if (!index_cache.is_none()) {
@@ -304,6 +312,8 @@ void init_mapbuffer(PyMapBuffer* self, nb::handle data, nb::handle compress, nb:
   MapBufferReadOptions opts;
   opts.check_crc = check_crc;
   if (max_output) opts.decompress.max_output = static_cast<std::size_t>(*max_output);
+  if (partial_index) opts.partial_index_threshold = *partial_index ? 0 : UINT64_MAX;
+  if (cache) opts.partial_index_threshold = UINT64_MAX;  // the cache file holds the whole index
   const nb::object opened =
       remote_data(data, {nb::borrow(storage_options), timeout, retries, first_read, coalesce_gap});
   mb.open_data(
@@ -394,6 +404,7 @@ void bind_mapbuffer(nb::module_& m) {
           nb::arg("level") = nb::none(), nb::arg("zero_copy") = false, nb::arg("max_output") = nb::none(),
           nb::arg("storage_options") = nb::none(), nb::arg("timeout") = 30.0, nb::arg("retries") = 3,
           nb::arg("first_read") = nb::none(), nb::arg("coalesce_gap") = nb::none(),
+          nb::arg("partial_index") = nb::none(),
           nb::sig("def __init__(self, data: _typeshed.SupportsItems[" SEGPACK_PY_KEY
                   ", typing.Any] | collections.abc.Iterable[tuple[" SEGPACK_PY_KEY
                   ", typing.Any]] | " SEGPACK_PY_MAP_SOURCE " | None = None, compress: " SEGPACK_PY_CODEC
@@ -402,7 +413,8 @@ void bind_mapbuffer(nb::module_& m) {
                   " | None = None, *, level: int | None = None, "
                   "zero_copy: bool = False, max_output: int | None = None, "
                   "storage_options: dict[str, typing.Any] | None = None, timeout: float = 30.0, retries: int = 3, "
-                  "first_read: int | None = None, coalesce_gap: int | None = None) -> None"),
+                  "first_read: int | None = None, coalesce_gap: int | None = None, "
+                  "partial_index: bool | None = None) -> None"),
           "Opens serialized data, or builds a new map from a dict.\n\n"
           "data: a dict (or any object with items() and keys()) of int keys to bytes-like values, built\n"
           "  into a new map (compress, level, compute_crc and tobytesfn apply); serialized data, bytes-like\n"
@@ -427,6 +439,11 @@ void bind_mapbuffer(nb::module_& m) {
           "timeout: seconds per request of a URL; retries: attempts after the first on transient errors.\n"
           "first_read: bytes of the first request of a URL (header + index in one request when they fit;\n"
           "  default 64 KiB). coalesce_gap: get_many fetches items closer than this many bytes as one range.\n"
+          "partial_index: range readers and URLs: read only the top of the index when opening (64 KiB with\n"
+          "  the header: 12 levels of the Eytzinger tree) and the rest in 4 KiB blocks as lookups reach them\n"
+          "  (cached, at most 16 MiB; get_many advances all its keys together, a few batched reads). None:\n"
+          "  when the index is larger than 1 MiB (65,536 keys); True: always; False: never. keys(),\n"
+          "  items(), todict(), index() and validate() read the whole index first. Ignored with index_cache.\n"
           "\n"
           "data may also be (key, value) pairs to build from: a list or tuple of 2-tuples, or an iterator,\n"
           "generator or other iterable of them (an object with __getitem__ other than a list or tuple is a\n"
@@ -450,7 +467,7 @@ void bind_mapbuffer(nb::module_& m) {
          "view",
          [](PyMapBuffer& self, nb::handle key) -> nb::object {
            self.require_open();
-           const std::size_t pos = find_key_or_raise(self.reader, key);
+           const std::size_t pos = find_key_or_raise(self.reader, key, self.source.get());
            nb::object saved = self.frombytesfn;
            self.frombytesfn = nb::none();
            nb::object v;
@@ -484,7 +501,9 @@ void bind_mapbuffer(nb::module_& m) {
           [](PyMapBuffer& self, nb::handle i, nb::handle value) {
             self.require_open();
             std::size_t pos = self.position(i);
-            nb::object key = nb::steal(PyLong_FromUnsignedLongLong(self.reader.key_at(pos)));
+            auto e = self.reader.entry(pos);
+            if (!e.ok()) self.raise(e.status());
+            nb::object key = nb::steal(PyLong_FromUnsignedLongLong(e->first));
             nb::object me = nb::find(self);
             if (PyObject_SetItem(me.ptr(), key.ptr(), value.ptr()) != 0) throw nb::python_error();
           },
@@ -498,7 +517,7 @@ void bind_mapbuffer(nb::module_& m) {
           "size",
           [](PyMapBuffer& self, nb::handle key) {
             self.require_open();
-            const std::size_t pos = find_key_or_raise(self.reader, key);
+            const std::size_t pos = find_key_or_raise(self.reader, key, self.source.get());
             auto r = self.reader.item_range(pos);
             if (!r.ok()) self.raise(r.status());
             if (!r->second) {
@@ -517,6 +536,7 @@ void bind_mapbuffer(nb::module_& m) {
           "index",
           [](PyMapBuffer& self) {
             self.require_open();
+            self.prepare_walk();
             return pairs_array(self.reader.index_bytes(), self.reader.size());
           },
           nb::sig("def index(self) -> " SEGPACK_PY_U64_ARRAY),
@@ -549,6 +569,15 @@ void bind_mapbuffer(nb::module_& m) {
             return self.reader.header().version;
           },
           "The format version: 1 (values carry a crc32c) or 0 (no checksums).\n\n"
+          "Raises ValueError when the MapBuffer is closed.")
+      .def_prop_ro(
+          "partial_index",
+          [](PyMapBuffer& self) {
+            self.require_open();
+            return self.reader.partial_index();
+          },
+          "True while only part of the index is in memory (a range reader or URL opened in partial-index\n"
+          "mode, before something read the whole index); False otherwise.\n\n"
           "Raises ValueError when the MapBuffer is closed.")
       .def_prop_rw(
           "check_crc", [](PyMapBuffer& self) { return self.reader.options().check_crc; },
@@ -597,7 +626,12 @@ void bind_mapbuffer(nb::module_& m) {
               // Keys that cannot exist: KeyError, or stand-ins known to be absent.
               if (!o.default_value) keys_in.reject_invalid();
               std::uint64_t absent = 0;
-              while (self.reader.find(absent)) ++absent;  // at most N + 1 probes
+              for (;;) {  // at most N + 1 probes
+                auto p = self.reader.lookup(absent);
+                if (!p.ok()) self.raise(p.status());
+                if (!*p) break;
+                ++absent;
+              }
               for (std::size_t i = 0; i < ks.size(); ++i) {
                 if (keys_in.invalid(i)) ks[i] = absent;
               }
@@ -613,7 +647,10 @@ void bind_mapbuffer(nb::module_& m) {
             }
             if (!r.ok()) {
               if (r.status().code() == ErrorCode::not_found) {
-                keys_in.raise_first_missing([&](std::uint64_t k) { return reader.find(k).has_value(); });
+                keys_in.raise_first_missing([&](std::uint64_t k) {
+                  auto p = reader.lookup(k);
+                  return !p.ok() || p->has_value();  // a read error: the core's error is raised below
+                });
               }
               self.raise(r.status());
             }

@@ -31,9 +31,17 @@ Result<BufferWithSegments> get_many(const MapBufferReader& map, std::span<const 
   const bool in_memory = map.in_memory();
   const Codec codec = map.header().codec;
   std::vector<std::uint8_t> prefetched(n, 0);
-  if (!in_memory) fetched.resize(n);
+  // Range sources: every position first, all lookups together (a
+  // partial-index reader fetches the index blocks they need in few batches).
+  std::vector<std::optional<std::size_t>> where;
+  if (!in_memory) {
+    fetched.resize(n);
+    auto w = map.lookup_many(keys);
+    if (!w.ok()) return w.status().with_context("get_many: reading the index");
+    where = std::move(*w);
+  }
   auto lookup_one = [&](std::size_t i) -> Status {
-    const std::optional<std::size_t> pos = map.find(keys[i]);
+    const std::optional<std::size_t> pos = in_memory ? map.find(keys[i]) : where[i];
     if (!pos) {
       if (!options.default_value) return missing(i);
       frames[i] = dflt;
@@ -58,7 +66,7 @@ Result<BufferWithSegments> get_many(const MapBufferReader& map, std::span<const 
     std::vector<ByteRange> ranges;
     std::vector<std::size_t> which;
     for (std::size_t i = 0; i < n; ++i) {
-      const std::optional<std::size_t> pos = map.find(keys[i]);
+      const std::optional<std::size_t> pos = where[i];
       if (!pos) {
         if (!options.default_value) return missing(i);
         continue;

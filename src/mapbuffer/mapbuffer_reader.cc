@@ -6,6 +6,7 @@
 #include "segpack/crc32c.h"
 #include "segpack/internal/bytes.h"
 #include "segpack/internal/eytzinger.h"
+#include "segpack/internal/lazy_index.h"
 #include "segpack/internal/text.h"
 #include "segpack/mapbuffer.h"
 #include "segpack/source.h"
@@ -49,7 +50,8 @@ Result<MapBufferHeader> parse_mapbuffer_header(ByteSpan bytes) {
 
 Result<MapBufferReader> MapBufferReader::open_parts(Buffer header, Buffer index, Buffer whole,
                                                     std::shared_ptr<RangeSource> source,
-                                                    std::optional<std::uint64_t> total, MapBufferReadOptions opts) {
+                                                    std::optional<std::uint64_t> total, MapBufferReadOptions opts,
+                                                    std::shared_ptr<internal::LazyIndex> lazy) {
   SEGPACK_ASSIGN_OR_RETURN(MapBufferHeader h, parse_mapbuffer_header(header.span()));
   MapBufferReader r;
   r.header_ = h;
@@ -60,6 +62,7 @@ Result<MapBufferReader> MapBufferReader::open_parts(Buffer header, Buffer index,
   r.whole_ = std::move(whole);
   r.source_ = std::move(source);
   r.total_ = total;
+  r.lazy_ = std::move(lazy);
   const std::uint64_t data_start = kMapBufferHeaderSize + 16 * std::uint64_t{r.n_};
   if (r.n_ == 0) {
     if (total && *total != kMapBufferHeaderSize) {
@@ -74,6 +77,7 @@ Result<MapBufferReader> MapBufferReader::open_parts(Buffer header, Buffer index,
                        " (16 + 16 * " + std::to_string(r.n_) + ")",
                    ErrorCategory::format);
   }
+  if (r.lazy_) return r;  // the last offset is checked when its item is read
   std::uint64_t last = r.offset_at(r.n_ - 1);
   if (total && last > *total) {
     return out_of_range("last item starts at " + std::to_string(last) + ", past the end of a " +
@@ -127,6 +131,18 @@ Result<MapBufferReader> MapBufferReader::open_source(std::shared_ptr<RangeSource
                               " bytes) exceeds max_index_bytes " + std::to_string(opts.max_index_bytes));
   }
   Buffer index;
+  if (index_bytes > opts.partial_index_threshold && index_bytes > opts.partial_index_prefix) {
+    // Partial-index mode: the largest complete top of the tree that fits the prefix.
+    std::uint64_t top = 1;
+    while (2 * top + 1 <= opts.partial_index_prefix / 16 && 2 * top + 1 <= h.count) top = 2 * top + 1;
+    SEGPACK_ASSIGN_OR_RETURN(Buffer prefix, source->read(kMapBufferHeaderSize, 16 * top));
+    if (prefix.size() != 16 * top) {
+      return out_of_range("source returned a short index (truncated)", ErrorCategory::format);
+    }
+    auto lazy = std::make_shared<internal::LazyIndex>(source, kMapBufferHeaderSize, h.count, std::move(prefix),
+                                                      opts.partial_index_block, opts.partial_index_cache);
+    return open_parts(std::move(header), Buffer(), Buffer(), std::move(source), total, opts, std::move(lazy));
+  }
   if (index_bytes > 0) {
     SEGPACK_ASSIGN_OR_RETURN(index, source->read(kMapBufferHeaderSize, index_bytes));
     if (index.size() != index_bytes) {
@@ -149,16 +165,68 @@ MapBufferReader MapBufferReader::with_check_crc(bool on) const {
   return r;
 }
 
+const std::uint8_t* MapBufferReader::full_index_() const noexcept {
+  if (!lazy_) return index_.data();
+  return lazy_->loaded() ? lazy_->whole().data() : nullptr;
+}
+
+const Buffer& MapBufferReader::index_bytes() const noexcept { return lazy_ ? lazy_->whole() : index_; }
+
+bool MapBufferReader::partial_index() const noexcept { return lazy_ && !lazy_->loaded(); }
+
+Status MapBufferReader::load_index() const { return lazy_ ? lazy_->load_all() : Status::OK(); }
+
+std::pair<std::uint64_t, std::uint64_t> MapBufferReader::index_block_reads() const noexcept {
+  if (!lazy_) return {0, 0};
+  return {lazy_->block_batches(), lazy_->blocks_fetched()};
+}
+
+Result<std::pair<std::uint64_t, std::uint64_t>> MapBufferReader::entry(std::size_t i) const {
+  if (i >= n_) return out_of_range("index position " + std::to_string(i) + " >= " + std::to_string(n_));
+  if (const std::uint8_t* base = full_index_(); !partial_index()) {
+    return std::make_pair(load_le<std::uint64_t>(base + 16 * i), load_le<std::uint64_t>(base + 16 * i + 8));
+  }
+  SEGPACK_ASSIGN_OR_RETURN(internal::IndexEntry e, lazy_->entry(i));
+  return std::make_pair(e.key, e.offset);
+}
+
 std::uint64_t MapBufferReader::key_at(std::size_t i) const noexcept {
-  return load_le<std::uint64_t>(index_.data() + 16 * i);
+  if (const std::uint8_t* base = full_index_(); !partial_index()) return load_le<std::uint64_t>(base + 16 * i);
+  const Result<internal::IndexEntry> e = lazy_->entry(i);
+  return e.ok() ? e->key : 0;
 }
 
 std::uint64_t MapBufferReader::offset_at(std::size_t i) const noexcept {
-  return load_le<std::uint64_t>(index_.data() + 16 * i + 8);
+  if (const std::uint8_t* base = full_index_(); !partial_index()) return load_le<std::uint64_t>(base + 16 * i + 8);
+  const Result<internal::IndexEntry> e = lazy_->entry(i);
+  return e.ok() ? e->offset : 0;
 }
 
 std::size_t MapBufferReader::eytzinger_find_(std::uint64_t key) const noexcept {
-  return internal::eytzinger_find_strided(index_.data(), n_, 16, key);
+  if (const std::uint8_t* base = full_index_(); !partial_index())
+    return internal::eytzinger_find_strided(base, n_, 16, key);
+  const Result<std::vector<std::size_t>> p = lazy_->find_many(std::span<const std::uint64_t>(&key, 1));
+  return p.ok() ? (*p)[0] : n_;
+}
+
+Result<std::optional<std::size_t>> MapBufferReader::lookup(std::uint64_t key) const {
+  if (!partial_index()) return find(key);
+  SEGPACK_ASSIGN_OR_RETURN(auto all, lookup_many(std::span<const std::uint64_t>(&key, 1)));
+  return all[0];
+}
+
+Result<std::vector<std::optional<std::size_t>>> MapBufferReader::lookup_many(
+    std::span<const std::uint64_t> keys) const {
+  std::vector<std::optional<std::size_t>> out(keys.size());
+  if (!partial_index()) {
+    for (std::size_t j = 0; j < keys.size(); ++j) out[j] = find(keys[j]);
+    return out;
+  }
+  SEGPACK_ASSIGN_OR_RETURN(std::vector<std::size_t> p, lazy_->find_many(keys));
+  for (std::size_t j = 0; j < keys.size(); ++j) {
+    if (p[j] < n_) out[j] = p[j];
+  }
+  return out;
 }
 
 std::optional<std::uint64_t> MapBufferReader::datasize() const noexcept {
@@ -169,32 +237,37 @@ std::optional<std::uint64_t> MapBufferReader::datasize() const noexcept {
 Result<std::pair<std::uint64_t, std::optional<std::uint64_t>>> MapBufferReader::item_range(std::size_t i) const {
   if (i >= n_) return out_of_range("index position " + std::to_string(i) + " >= " + std::to_string(n_));
   const std::uint64_t data_start = kMapBufferHeaderSize + 16 * std::uint64_t{n_};
-  const std::uint64_t begin = offset_at(i);
-  std::optional<std::uint64_t> end = (i + 1 < n_) ? std::optional<std::uint64_t>(offset_at(i + 1)) : total_;
+  SEGPACK_ASSIGN_OR_RETURN(auto here, entry(i));
+  const std::uint64_t begin = here.second;
+  std::optional<std::uint64_t> end = total_;
+  if (i + 1 < n_) {
+    SEGPACK_ASSIGN_OR_RETURN(auto next, entry(i + 1));
+    end = next.second;
+  }
   if (begin < data_start) {
-    return corrupt(item_name(i, key_at(i)) + " starts at " + std::to_string(begin) +
+    return corrupt(item_name(i, here.first) + " starts at " + std::to_string(begin) +
                        ", inside the header or index (data starts at " + std::to_string(data_start) + ")",
                    ErrorCategory::format);
   }
   if (total_ && begin > *total_) {
-    return out_of_range(item_name(i, key_at(i)) + " starts at " + std::to_string(begin) + ", past the end (" +
+    return out_of_range(item_name(i, here.first) + " starts at " + std::to_string(begin) + ", past the end (" +
                             std::to_string(*total_) + " bytes)",
                         ErrorCategory::format);
   }
   if (end) {
     if (*end < begin) {
-      return corrupt(item_name(i, key_at(i)) + ": offsets decrease (" + std::to_string(begin) + " then " +
+      return corrupt(item_name(i, here.first) + ": offsets decrease (" + std::to_string(begin) + " then " +
                          std::to_string(*end) + ")",
                      ErrorCategory::format);
     }
     if (total_ && *end > *total_) {
-      return out_of_range(item_name(i, key_at(i)) + " ends at " + std::to_string(*end) + ", past the end (" +
+      return out_of_range(item_name(i, here.first) + " ends at " + std::to_string(*end) + ", past the end (" +
                               std::to_string(*total_) + " bytes)",
                           ErrorCategory::format);
     }
     if (header_.version == 1 && *end - begin < 4) {
       return corrupt(
-          item_name(i, key_at(i)) + " is " + std::to_string(*end - begin) + " bytes, shorter than its 4-byte crc32c",
+          item_name(i, here.first) + " is " + std::to_string(*end - begin) + " bytes, shorter than its 4-byte crc32c",
           ErrorCategory::format);
     }
   }
@@ -311,12 +384,13 @@ Result<std::vector<std::uint8_t>> MapBufferReader::get(std::uint64_t key) const 
 
 Status MapBufferReader::validate_structure() const {
   // The header, the index bounds and the first/last offsets were checked by open().
+  SEGPACK_RETURN_IF_ERROR(load_index());
   for (std::size_t i = 0; i < n_; ++i) {
     auto r = item_range(i);
     if (!r.ok()) return r.status();
   }
   std::size_t bad = 0;
-  const std::uint8_t* base = index_.data();
+  const std::uint8_t* base = full_index_();
   auto key_at_position = [base](std::size_t p) { return load_le<std::uint64_t>(base + 16 * p); };
   if (!internal::eytzinger_is_ordered(n_, key_at_position, &bad)) {
     return corrupt("keys are not in Eytzinger order (or repeat): position " + std::to_string(bad) + " (key " +
