@@ -108,7 +108,7 @@ class BufferObject:
 # (``buf`` holds the elements in C order of the axes permuted by ``axes``; absent: C order) as
 # a view of ``buf``, validating every argument (ValidationError otherwise). In C++
 # (python/src/py_objects.cc), named here so that payloads name segpack.objects._rebuild_array.
-_rebuild_array = _core._make_rebuild_array(sys.modules[__name__], np.ndarray, np.dtype, np.empty)
+_rebuild_array = _core.make_rebuild_array(sys.modules[__name__], np.ndarray, np.dtype, np.empty)
 
 
 def _rebuild_dtype(descr: Any) -> Any:
@@ -212,12 +212,12 @@ class _Pickler(pickle.Pickler):
     """Pickler sending every non-object numpy array (any layout, 0-d to N-d) through
     segpack's reconstructor, as one PickleBuffer that can go out-of-band. (PickleBuffer objects
     themselves are handled by pickle: pickle calls no hook for them.) The common case (an exact
-    C-contiguous array) and the buffer callback are C++ (``_core._ArrayReducer``); every other
+    C-contiguous array) and the buffer callback are C++ (``_core.ArrayReducer``); every other
     object goes to ``_reduce_other``."""
 
     def __init__(self, file: IO[bytes], buffer_callback: Callable[[BufferObject], Any] | None) -> None:
         descrs: dict[Any, Any] = {}
-        self._arrays = _core._ArrayReducer(
+        self._arrays = _core.ArrayReducer(
             _ndarray, lambda obj: _reduce_other(obj, descrs), _rebuild_array, BufferObject, buffer_callback
         )
         super().__init__(

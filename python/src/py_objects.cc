@@ -144,8 +144,7 @@ struct Numpy {
   nb::object ndarray, dtype_type, empty;
 };
 
-/// The element count of `shape` (a tuple of non-negative ints), overflow-checked
-/// against `limit` items.
+/// The dimensions of `shape`, which must be a tuple of non-negative ints.
 std::vector<Py_ssize_t> read_shape(nb::handle shape) {
   if (!PyTuple_CheckExact(shape.ptr())) invalid("the shape is not a tuple");
   const Py_ssize_t n = PyTuple_GET_SIZE(shape.ptr());
@@ -228,7 +227,7 @@ nb::object rebuild_array(const Numpy& np, nb::handle buf, nb::handle dtype, nb::
 }  // namespace
 
 void bind_objects(nb::module_& m) {
-  nb::class_<ArrayReducer>(m, "_ArrayReducer",
+  nb::class_<ArrayReducer>(m, "ArrayReducer",
                            "The reducer_override and buffer callback of one segpack.objects pickler (private).")
       .def(nb::init<nb::object, nb::object, nb::object, nb::object, nb::object>(), nb::arg("ndarray"),
            nb::arg("fallback"), nb::arg("rebuild"), nb::arg("buffer_object"), nb::arg("user_callback").none(),
@@ -249,7 +248,7 @@ void bind_objects(nb::module_& m) {
            "Returns the sizes in bytes of the buffers sent out-of-band so far, in order.");
 
   m.def(
-      "_make_rebuild_array",
+      "make_rebuild_array",
       [](nb::module_ scope, nb::object ndarray, nb::object dtype_type, nb::object empty) {
         Numpy np{std::move(ndarray), std::move(dtype_type), std::move(empty)};
         return nb::cpp_function(
@@ -267,7 +266,7 @@ void bind_objects(nb::module_& m) {
             "a buffer that is not bytes-like, an invalid axis order.");
       },
       nb::arg("scope"), nb::arg("ndarray"), nb::arg("dtype_type"), nb::arg("empty"),
-      nb::sig("def _make_rebuild_array(scope: types.ModuleType, ndarray: type, dtype_type: type, "
+      nb::sig("def make_rebuild_array(scope: types.ModuleType, ndarray: type, dtype_type: type, "
               "empty: collections.abc.Callable[..., typing.Any]) -> collections.abc.Callable[..., typing.Any]"),
       "Returns segpack.objects' array reconstructor, named `_rebuild_array` in the module `scope` (so that\n"
       "pickle names it there), built on numpy's `ndarray`, `dtype` and `empty`.");
