@@ -135,6 +135,9 @@ class ArrayReducer {
   std::vector<std::uint64_t> sizes_;
 };
 
+/// A new reference to the int `v` (never null: raises instead).
+PyObject* new_int(Py_ssize_t v) { return steal_or_throw(PyLong_FromSsize_t(v)).release().ptr(); }
+
 [[noreturn]] void invalid(const std::string& why) {
   throw_status(corrupt("segpack payload: an array reconstructor does not describe its buffer (" + why + ")"));
 }
@@ -204,12 +207,12 @@ nb::object rebuild_array(const Numpy& np, nb::handle buf, nb::handle dtype, nb::
         invalid("invalid axis order");
       }
       inv[static_cast<std::size_t>(v)] = static_cast<Py_ssize_t>(i);
-      PyTuple_SET_ITEM(st.ptr(), static_cast<Py_ssize_t>(i), PyLong_FromSsize_t(dims[static_cast<std::size_t>(v)]));
+      PyTuple_SET_ITEM(st.ptr(), static_cast<Py_ssize_t>(i), new_int(dims[static_cast<std::size_t>(v)]));
     }
     stored = st;
     nb::tuple it = nb::steal<nb::tuple>(steal_or_throw(PyTuple_New(static_cast<Py_ssize_t>(n))).release());
     for (std::size_t i = 0; i < n; ++i) {
-      PyTuple_SET_ITEM(it.ptr(), static_cast<Py_ssize_t>(i), PyLong_FromSsize_t(inv[i]));
+      PyTuple_SET_ITEM(it.ptr(), static_cast<Py_ssize_t>(i), new_int(inv[i]));
     }
     inverse = it;
   }
