@@ -2,6 +2,8 @@
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 import os
+import pickle
+import types
 from typing import (
     Any,
     BinaryIO,
@@ -1216,4 +1218,38 @@ def check_pickle_lengths(data: Buffer | numpy.typing.NDArray[Any]) -> None:
     unpickler stops with its own error), without building anything.
 
     Returns None. Raises ValidationError for a length past the end.
+    """
+
+class ArrayReducer:
+    """
+    The reducer_override and buffer callback of one segpack.objects pickler (private).
+    """
+
+    def __init__(self, ndarray: type, fallback: Callable[[Any], Any], rebuild: Callable[..., Any], buffer_object: type, user_callback: Callable[[Any], Any] | None) -> None:
+        """
+        A reducer for one dump: exact C-contiguous ndarrays of `ndarray` become (rebuild, (PickleBuffer,
+        dtype, shape)); everything else is `fallback(obj)`. `user_callback` is the caller's buffer
+        callback, called by `callback` with a `buffer_object` instance.
+        """
+
+    def __call__(self, obj: Any, /) -> Any:
+        """
+        The pickler's reducer_override: returns a reduce tuple, or what `fallback` returns.
+        """
+
+    def callback(self, pb: pickle.PickleBuffer, /) -> Any:
+        """
+        The pickler's buffer_callback: wraps `pb` in a buffer object for the user's callback and
+        records the size of each buffer it sends out-of-band. Returns the user's answer.
+        """
+
+    def sizes(self) -> list[int]:
+        """
+        Returns the sizes in bytes of the buffers sent out-of-band so far, in order.
+        """
+
+def make_rebuild_array(scope: types.ModuleType, ndarray: type, dtype_type: type, empty: Callable[..., Any]) -> Callable[..., Any]:
+    """
+    Returns segpack.objects' array reconstructor, named `_rebuild_array` in the module `scope` (so that
+    pickle names it there), built on numpy's `ndarray`, `dtype` and `empty`.
     """

@@ -23,6 +23,7 @@ import io
 import pickle
 import pickletools
 import struct
+import sys
 from collections.abc import Callable, Iterable
 from typing import IO, Any
 
@@ -103,29 +104,11 @@ class BufferObject:
 # reconstructors named in the stream (allow-listed)
 
 
-def _rebuild_array(buf: Any, dtype: Any, shape: Any, axes: Any = None) -> Any:
-    """Rebuilds an array written by the reducer: ``buf`` holds the elements in C order of the
-    axes permuted by ``axes`` (absent: C order). Returns a view of ``buf`` (read-only when
-    ``buf`` is). Raises ValidationError when the arguments do not describe ``buf``."""
-    try:
-        if axes is None:
-            return np.frombuffer(buf, dtype=dtype).reshape(shape)
-        if not isinstance(axes, tuple) or sorted(axes) != list(range(len(shape))):
-            raise ValueError(f"invalid axis order {axes!r}")
-        stored = np.frombuffer(buf, dtype=dtype).reshape(tuple(shape[a] for a in axes))
-        return stored.transpose(np.argsort(axes))
-    except (ValueError, TypeError) as e:
-        if (
-            isinstance(dtype, np.dtype)
-            and dtype.itemsize == 0
-            and not dtype.hasobject
-            and len(memoryview(buf)) == 0
-        ):
-            empty = np.empty(shape, dtype)  # frombuffer cannot make arrays of 0-byte items
-            return empty if axes is None else empty.transpose(np.argsort(axes))
-        raise ValidationError(
-            f"segpack payload: an array reconstructor does not describe its buffer ({e})"
-        ) from None
+# _rebuild_array(buf, dtype, shape, axes=None): rebuilds an array written by the reducer
+# (``buf`` holds the elements in C order of the axes permuted by ``axes``; absent: C order) as
+# a view of ``buf``, validating every argument (ValidationError otherwise). In C++
+# (python/src/py_objects.cc), named here so that payloads name segpack.objects._rebuild_array.
+_rebuild_array = _core.make_rebuild_array(sys.modules[__name__], np.ndarray, np.dtype, np.empty)
 
 
 def _rebuild_dtype(descr: Any) -> Any:
@@ -228,67 +211,72 @@ def _axis_order(arr: Any) -> tuple[int, ...] | None:
 class _Pickler(pickle.Pickler):
     """Pickler sending every non-object numpy array (any layout, 0-d to N-d) through
     segpack's reconstructor, as one PickleBuffer that can go out-of-band. (PickleBuffer objects
-    themselves are handled by pickle: pickle calls no hook for them.)"""
+    themselves are handled by pickle: pickle calls no hook for them.) The common case (an exact
+    C-contiguous array) and the buffer callback are C++ (``_core.ArrayReducer``); every other
+    object goes to ``_reduce_other``."""
 
-    def __init__(self, file: IO[bytes], buffer_callback: Callable[[pickle.PickleBuffer], Any] | None) -> None:
-        super().__init__(file, protocol=_PROTOCOL, buffer_callback=buffer_callback)
-        self._descrs: dict[Any, Any] = {}
-        # (PickleBuffer, dtype, shape) of the array reduced last: pickle saves that PickleBuffer
-        # (and calls the buffer callback) right after, before anything else of the array
-        self.last_array: tuple[Any, Any, Any] | None = None
+    def __init__(self, file: IO[bytes], buffer_callback: Callable[[BufferObject], Any] | None) -> None:
+        descrs: dict[Any, Any] = {}
+        self._arrays = _core.ArrayReducer(
+            _ndarray, lambda obj: _reduce_other(obj, descrs), _rebuild_array, BufferObject, buffer_callback
+        )
+        super().__init__(
+            file,
+            protocol=_PROTOCOL,
+            buffer_callback=None if buffer_callback is None else self._arrays.callback,
+        )
+        self.reducer_override = self._arrays  # type: ignore[method-assign]
 
-    def reducer_override(self, obj: Any) -> Any:
-        if type(obj) is not _ndarray:
-            if isinstance(obj, np.dtype):
-                return self._reduce_dtype(obj)
+
+def _reduce_other(obj: Any, descrs: dict[Any, Any]) -> Any:
+    """The reducer_override of everything but exact C-contiguous arrays (see _Pickler)."""
+    if type(obj) is not _ndarray:
+        if isinstance(obj, np.dtype):
+            return _reduce_dtype(obj, descrs)
+        return NotImplemented
+    if obj.dtype.hasobject:
+        return _reduce_object_array(obj)
+    return _reduce_array(obj)
+
+
+def _reduce_dtype(dtype: Any, descrs: dict[Any, Any]) -> Any:
+    # Through the .npy header's description, rebuilt by the dtype constructor: numpy's own
+    # reducer ends in dtype.__setstate__, which trusts its state (a malformed one crashes).
+    descr = descrs.get(dtype)
+    if descr is None:
+        try:
+            descr = _format.dtype_to_descr(dtype)
+            exact = _format.descr_to_dtype(descr) == dtype
+        except (ValueError, TypeError):
+            exact = False
+        if not exact:  # e.g. a subarray dtype, or numpy's StringDType: numpy's reducer
+            descrs[dtype] = NotImplemented
             return NotImplemented
-        dtype = obj.dtype
-        if dtype.hasobject:
-            return _reduce_object_array(obj)
-        if obj.flags.c_contiguous and dtype.itemsize and dtype.kind not in "MmV":  # the common case
-            pb = pickle.PickleBuffer(obj)  # type: ignore[arg-type]
-            self.last_array = (pb, dtype, obj.shape)
-            return (_rebuild_array, (pb, dtype, obj.shape))
-        return self._reduce_array(obj)
+        descrs[dtype] = descr
+    elif descr is NotImplemented:
+        return NotImplemented
+    return (_rebuild_dtype, (descr,))
 
-    def _reduce_dtype(self, dtype: Any) -> Any:
-        # Through the .npy header's description, rebuilt by the dtype constructor: numpy's own
-        # reducer ends in dtype.__setstate__, which trusts its state (a malformed one crashes).
-        descr = self._descrs.get(dtype)
-        if descr is None:
-            try:
-                descr = _format.dtype_to_descr(dtype)
-                exact = _format.descr_to_dtype(descr) == dtype
-            except (ValueError, TypeError):
-                exact = False
-            if not exact:  # e.g. a subarray dtype, or numpy's StringDType: numpy's reducer
-                self._descrs[dtype] = NotImplemented
-                return NotImplemented
-            self._descrs[dtype] = descr
-        elif descr is NotImplemented:
-            return NotImplemented
-        return (_rebuild_dtype, (descr,))
 
-    def _reduce_array(self, arr: Any) -> Any:
-        dtype = arr.dtype
-        if arr.flags.c_contiguous:
-            data = arr
-            axes = None
-        else:
-            axes = _axis_order(arr) if arr.ndim > 1 else None
-            data = np.ascontiguousarray(arr) if axes is None else arr.transpose(axes)
-        if dtype.itemsize == 0:
-            raw = pickle.PickleBuffer(b"")  # 0-byte items: nothing to send
-        else:
-            try:
-                raw = pickle.PickleBuffer(data)
-            except (ValueError, BufferError, TypeError):
-                # numpy exports no buffer for datetimes (also inside structured dtypes)
-                raw = pickle.PickleBuffer(data.reshape(-1).view(np.uint8))
-        self.last_array = (raw, dtype, arr.shape)
-        if axes is None:
-            return (_rebuild_array, (raw, dtype, arr.shape))
-        return (_rebuild_array, (raw, dtype, arr.shape, axes))
+def _reduce_array(arr: Any) -> Any:
+    dtype = arr.dtype
+    if arr.flags.c_contiguous:
+        data = arr
+        axes = None
+    else:
+        axes = _axis_order(arr) if arr.ndim > 1 else None
+        data = np.ascontiguousarray(arr) if axes is None else arr.transpose(axes)
+    if dtype.itemsize == 0:
+        raw = pickle.PickleBuffer(b"")  # 0-byte items: nothing to send
+    else:
+        try:
+            raw = pickle.PickleBuffer(data)
+        except (ValueError, BufferError, TypeError):
+            # numpy exports no buffer for datetimes (also inside structured dtypes)
+            raw = pickle.PickleBuffer(data.reshape(-1).view(np.uint8))
+    if axes is None:
+        return (_rebuild_array, (raw, dtype, arr.shape))
+    return (_rebuild_array, (raw, dtype, arr.shape, axes))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -558,24 +546,9 @@ def serialize(obj: Any, buffer_callback: Callable[[BufferObject], Any] | None = 
     Returns the payload (bytes). Raises what pickle raises for an object it cannot pickle
     (pickle.PicklingError, TypeError, AttributeError)."""
     out = io.BytesIO()
-    sizes: list[int] = []
-    if buffer_callback is None:
-        _Pickler(out, None).dump(obj)
-    else:
-        user_callback = buffer_callback
-
-        def callback(pb: pickle.PickleBuffer) -> Any:
-            bo = BufferObject(pb)
-            last = pickler.last_array
-            if last is not None and last[0] is pb:
-                bo._array = (last[1], last[2])
-            in_band = user_callback(bo)
-            if not in_band:
-                sizes.append(memoryview(pb).nbytes)
-            return in_band
-
-        pickler = _Pickler(out, callback)
-        pickler.dump(obj)
+    pickler = _Pickler(out, buffer_callback)
+    pickler.dump(obj)
+    sizes = pickler._arrays.sizes()
     with out.getbuffer() as body:
         return b"".join((_header(sizes), body))
 

@@ -23,5 +23,6 @@ NB_MODULE(_core, m) {
   bind_chunking(m);
   bind_container(m);
   bind_pickle(m);
+  bind_objects(m);
   bind_remote(m);
 }

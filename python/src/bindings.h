@@ -17,6 +17,7 @@ void bind_crc32c(nb::module_& m);      // py_crc32c.cc: crc32c, its backends
 void bind_codecs(nb::module_& m);      // py_codecs.cc: compress, decompress, codec levels
 void bind_container(nb::module_& m);   // py_container.cc: ContainerWriter, ContainerReader (segpack.objfile)
 void bind_pickle(nb::module_& m);      // py_pickle_scan.cc: check_pickle_lengths (segpack.objects)
+void bind_objects(nb::module_& m);     // py_objects.cc: ArrayReducer, make_rebuild_array (segpack.objects)
 void bind_remote(nb::module_& m);      // py_remote.cc: the HTTP range response parsers (segpack.remote)
 void bind_chunking(
     nb::module_& m);  // py_chunking.cc: chunk_strided, tobytes_strided, assemble_strided (segpack.chunking)

@@ -626,6 +626,58 @@ def test_a_str_array_reconstructor_that_does_not_describe_its_data():
             _rebuild_str_array(*args)
 
 
+def test_regression_forged_array_reconstructor_arguments():
+    """The array reconstructor (C++) checks every argument a stream can forge: typed errors,
+    never a crash or a read past the buffer."""
+    from segpack.objects import _rebuild_array
+
+    f8 = np.dtype("<f8")
+    buf = np.arange(6.0).tobytes()
+    assert _rebuild_array(buf, f8, (2, 3)).tolist() == [[0, 1, 2], [3, 4, 5]]
+    assert _rebuild_array(buf, f8, (2, 3), (1, 0)).tolist() == [[0, 2, 4], [1, 3, 5]]
+    assert _rebuild_array(b"", np.dtype("V0"), (5,)).shape == (5,)
+    huge = 2**62
+    for args in [
+        (buf, "float64", (6,)),  # not a dtype object
+        (buf, float, (6,)),
+        (buf, np.dtype(object), (6,)),  # objects: pointers read from the data
+        (buf, np.dtype([("a", "<f8"), ("b", "O")]), (3,)),
+        (buf, f8, (7,)),  # too big for the buffer
+        (buf, f8, (5,)),  # smaller than the buffer
+        (buf, f8, (-1,)),
+        (buf, f8, (-2, -3)),
+        (buf, f8, (huge, huge, 4)),  # product overflows
+        (buf, f8, (2**64,)),
+        (buf, f8, [6]),  # not a tuple
+        (buf, f8, (6.0,)),
+        (buf, f8, ("6",)),
+        (12345, f8, (6,)),  # not a buffer
+        ("abcdefgh" * 6, f8, (6,)),
+        (buf, f8, (2, 3), (0, 0)),  # not a permutation
+        (buf, f8, (2, 3), (0, 2)),
+        (buf, f8, (2, 3), (0,)),
+        (buf, f8, (2, 3), [1, 0]),
+        (buf, f8, (2, 3), (-1, 0)),
+        (buf, f8, (2, 3), (1.0, 0)),
+    ]:
+        with pytest.raises(ValidationError, match="does not describe its buffer"):
+            _rebuild_array(*args)
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+def test_regression_a_forged_array_in_a_payload_is_a_validation_error(trusted):
+    """A stream that calls segpack.objects._rebuild_array with a shape larger than its buffer
+    is refused by the reconstructor itself, restricted or trusted."""
+    bufs = []
+    payload = bytearray(segpack.serialize(np.arange(4.0), buffer_callback=bufs.append))
+    assert len(bufs) == 1
+    # shape (4,) is pickled as BININT1 4 followed by TUPLE1 (0x85): make it 5
+    at = payload.index(b"K\x04\x85")
+    payload[at + 1] = 5
+    with pytest.raises(ValidationError, match="does not describe its buffer"):
+        segpack.deserialize(bytes(payload), buffers=[bufs[0].getbuffer()], trusted=trusted)
+
+
 # ---- property: any array, any axis order ------------------------------------------------------
 
 from hypothesis import given, settings  # noqa: E402
