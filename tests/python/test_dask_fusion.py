@@ -7,7 +7,8 @@ a local computation from the in-memory fragments; map handles pickle as URL +
 options; the scheduler never holds file bytes (measured on the scheduler: the
 pickled size and content of every task, the size of every result), and the same
 measurement does flag in-memory maps shipped through the scheduler; the S3
-requests stay within what per-process caching of headers and indexes allows."""
+requests stay within what per-process caching of headers and indexes allows; ObjectFile
+and IntMap handles opened from s3:// URLs travel to a worker the same way."""
 
 import os
 import pickle
@@ -98,3 +99,54 @@ def test_the_check_catches_maps_shipped_as_bytes(s3, s3_bucket, cluster):
     assert future.result() == 8
     with pytest.raises(AssertionError):
         df.check_no_file_bytes(df.scheduler_report(client, [future]), blobs, len(blobs))
+
+
+def _objfile_sum(handle):
+    """Runs on a worker: loads the object file the handle names, returns small numbers."""
+    obj = handle.load()
+    return float(obj["a"].sum()), int(obj["b"].shape[0]), obj["name"]
+
+
+def _intmap_sum(handle, keys):
+    return [int(v) for v in handle.get_many(keys)]
+
+
+def test_object_file_and_intmap_handles_travel_as_urls(s3, s3_bucket, cluster):
+    """ObjectFile and IntMap opened from s3:// URLs go to a worker as URL + options and are
+    read there; the scheduler holds none of their bytes."""
+    import io
+
+    client = cluster
+    opts = s3.storage_options()
+    rng = np.random.default_rng(9)
+    obj = {"a": rng.random(200_000), "b": rng.integers(0, 1 << 40, 50_000), "name": "volume-7"}
+    stream = io.BytesIO()
+    segpack.dump(obj, stream)
+    of_blob = stream.getvalue()
+    of_url = s3.put(s3_bucket, "objects/volume-7.spo", of_blob)
+    ints = {
+        int(k): int(v) for k, v in zip(rng.permutation(100_000)[:20_000], rng.integers(0, 1 << 60, 20_000))
+    }
+    im_blob = bytes(segpack.IntMap(ints).tobytes())
+    im_url = s3.put(s3_bucket, "objects/labels.im", im_blob)
+
+    handle = segpack.ObjectFile(of_url, storage_options=opts)
+    imap = segpack.IntMap(im_url, storage_options=opts)
+    for h, blob in ((handle, of_blob), (imap, im_blob)):
+        p = pickle.dumps(h)
+        assert len(p) < 1024 and blob[-4096:-4032] not in p
+
+    keys = sorted(ints)[:500]
+    futures = [
+        client.submit(_objfile_sum, handle, pure=False),
+        client.submit(_intmap_sum, imap, keys, pure=False),
+    ]
+    assert futures[0].result() == (float(obj["a"].sum()), 50_000, "volume-7")
+    assert futures[1].result() == [ints[k] for k in keys]
+    report = df.scheduler_report(client, futures)
+    for task_bytes, result_bytes, task in report.values():
+        assert task_bytes < 64 * 1024 and result_bytes < 64 * 1024
+        for blob in (of_blob, im_blob):
+            for at in range(len(blob) // 4, len(blob), len(blob) // 4):
+                assert blob[at : at + 64] not in task, "file bytes went through the scheduler"
+    del futures
