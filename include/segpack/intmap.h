@@ -24,6 +24,9 @@
 namespace segpack {
 
 class RangeSource;  // segpack/source.h
+namespace internal {
+class LazyIndex;  // segpack/internal/lazy_index.h
+}
 
 /// Bytes of the header; the pairs follow it.
 inline constexpr std::size_t kIntMapHeaderSize = 10;
@@ -32,10 +35,31 @@ inline constexpr std::array<char, 4> kIntMapMagic = {'i', 'n', 't', 'm'};
 /// The value width code of u64 values (the only width this library reads and writes).
 inline constexpr std::uint8_t kIntMapWidthU64 = 3;
 
+/// Options of IntMapReader::open_source.
+struct IntMapReadOptions {
+  /// Most bytes read when the source size is unknown.
+  std::uint64_t max_bytes = std::uint64_t{1} << 32;
+  /// When the 16N pair bytes exceed this, the reader opens in partial-index
+  /// mode, as a MapBuffer does (MapBufferReadOptions::partial_index_threshold):
+  /// the header and the top levels of the Eytzinger tree (`partial_index_prefix`
+  /// bytes) in the first read, the rest in blocks of `partial_index_block`
+  /// bytes as lookups reach them, kept in a cache of at most
+  /// `partial_index_cache` bytes. UINT64_MAX: never; 0: whenever the pairs
+  /// are larger than the prefix.
+  std::uint64_t partial_index_threshold = std::uint64_t{1} << 20;
+  /// Bytes of pairs read with the header: the largest complete top of the tree that fits.
+  std::uint64_t partial_index_prefix = 65520;
+  /// Bytes per block of pairs fetched on demand (rounded down to 16 times a power of two).
+  std::uint64_t partial_index_block = 4096;
+  /// Most bytes of blocks kept (LRU).
+  std::uint64_t partial_index_cache = std::uint64_t{16} << 20;
+};
+
 /// Reader over an IntMap in memory, in a memory-mapped file or behind a range
-/// source (read once, whole, when opened). Never changes once opened:
-/// thread-safe for concurrent const use. Lookups in bulk: get_many.h.
-/// Writing values in place: set_intmap_value().
+/// source (read whole when opened, or in partial-index mode: see
+/// IntMapReadOptions). Never changes once opened: thread-safe for concurrent
+/// const use (a partial-index reader's copies share its loaded blocks).
+/// Lookups in bulk: get_many.h. Writing values in place: set_intmap_value().
 class IntMapReader {
  public:
   /// Errors: out_of_range (shorter than the header or than 10+16N), corrupt
@@ -47,6 +71,10 @@ class IntMapReader {
   /// when known, else by `max_bytes`).
   static Result<IntMapReader> open_source(std::shared_ptr<RangeSource> source,
                                           std::uint64_t max_bytes = std::uint64_t{1} << 32);
+  /// Reads the header and the pairs once, or, when the pairs are larger than
+  /// opts.partial_index_threshold and the source size is known, the header
+  /// and the top of the tree in one read (partial-index mode).
+  static Result<IntMapReader> open_source(std::shared_ptr<RangeSource> source, const IntMapReadOptions& opts);
 
   IntMapReader() = default;
 
@@ -55,23 +83,52 @@ class IntMapReader {
   /// Format version (always 0).
   int version() const noexcept { return 0; }
   /// The raw 10 header bytes.
-  ByteSpan header_bytes() const noexcept { return buf_.span().first(kIntMapHeaderSize); }
-  /// The whole map (header and pairs).
+  ByteSpan header_bytes() const noexcept { return header_.span(); }
+  /// The whole map (header and pairs); empty for a partial-index reader.
   const Buffer& buffer() const noexcept { return buf_; }
 
-  /// Key and value at index position i. Precondition: i < size().
+  /// The 16N pair bytes (empty for a partial-index reader until load_index()).
+  Buffer pair_bytes() const noexcept;
+  /// True while only part of the pairs is in memory (partial-index mode,
+  /// before load_index()).
+  bool partial_index() const noexcept;
+  /// Reads all the pairs of a partial-index reader (one read; once, for every
+  /// copy); does nothing otherwise. buffer() stays empty. Errors: the
+  /// source's, out_of_range (format) when it returns fewer bytes.
+  Status load_index() const;
+  /// Partial-index readers: read_many calls made for blocks and blocks fetched (0 otherwise).
+  std::pair<std::uint64_t, std::uint64_t> index_block_reads() const noexcept;
+
+  /// Key and value at index position i. Precondition: i < size(). A
+  /// partial-index reader fetches the pair's block when it is not loaded and
+  /// returns 0 when that read fails: use entry() where that matters.
   std::uint64_t key_at(std::size_t i) const noexcept;
   std::uint64_t value_at(std::size_t i) const noexcept;
-  /// Index position of `key`, or nullopt.
+  /// Key and value at index position i, fetched if needed. Errors:
+  /// out_of_range (i >= size()), the source's.
+  Result<std::pair<std::uint64_t, std::uint64_t>> entry(std::size_t i) const;
+  /// Index position of `key`, or nullopt (also when a partial-index reader
+  /// fails to read a block: lookup() tells the two apart).
   std::optional<std::size_t> find(std::uint64_t key) const noexcept;
-  /// Value of `key`. Errors: not_found.
+  /// Index position of `key`, or nullopt; errors of reading blocks are returned.
+  Result<std::optional<std::size_t>> lookup(std::uint64_t key) const;
+  /// lookup() of many keys: a partial-index reader advances all lookups
+  /// together, one read_many per round of log2(block pairs)+1 tree levels.
+  Result<std::vector<std::optional<std::size_t>>> lookup_many(std::span<const std::uint64_t> keys) const;
+  /// Value of `key`. Errors: not_found, those of reading blocks.
   Result<std::uint64_t> get(std::uint64_t key) const;
-  /// Checks the Eytzinger order (strictly increasing keys). Errors: corrupt naming the position.
+  /// Checks the Eytzinger order (strictly increasing keys); a partial-index
+  /// reader loads all its pairs first. Errors: corrupt naming the position.
   Status validate() const;
 
  private:
+  // The pairs when all are in memory, else null.
+  const std::uint8_t* pairs_() const noexcept;
+
   Buffer buf_;
+  Buffer header_;
   std::size_t n_ = 0;
+  std::shared_ptr<internal::LazyIndex> lazy_;  // partial-index mode
 };
 
 // ---------------------------------------------------------------- writing

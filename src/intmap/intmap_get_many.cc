@@ -13,6 +13,22 @@ Status get_many(const IntMapReader& map, std::span<const std::uint64_t> keys, st
                             std::to_string(out.size()) + " values");
   }
   if (found != nullptr) found->assign(keys.size(), 0);
+  if (map.partial_index()) {
+    // All lookups advance together: one read_many per round of blocks.
+    SEGPACK_ASSIGN_OR_RETURN(std::vector<std::optional<std::size_t>> pos, map.lookup_many(keys));
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (pos[i]) {
+        SEGPACK_ASSIGN_OR_RETURN(auto kv, map.entry(*pos[i]));
+        out[i] = kv.second;
+        if (found != nullptr) (*found)[i] = 1;
+      } else if (default_value) {
+        out[i] = *default_value;
+      } else {
+        return Status(ErrorCode::not_found, "key " + std::to_string(keys[i]) + " not found");
+      }
+    }
+    return Status::OK();
+  }
   internal::FirstError err;
   auto work = [&](std::size_t, std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end && !err.skip(i); ++i) {

@@ -148,7 +148,7 @@ Result<IndexEntry> LazyIndex::entry(std::size_t i) {
   return *e;
 }
 
-Result<std::vector<std::size_t>> LazyIndex::find_many(std::span<const std::uint64_t> keys) {
+Result<std::vector<std::size_t>> LazyIndex::find_many(std::span<const std::uint64_t> keys, bool successors) {
   std::vector<Buffer> dropped;  // declared before the lock: released after it
   Pinned pinned;
   std::unique_lock<std::mutex> lock(mu_);
@@ -193,7 +193,7 @@ Result<std::vector<std::size_t>> LazyIndex::find_many(std::span<const std::uint6
   for (std::size_t j = 0; j < m; ++j) {
     if (!equal[j]) continue;
     out[j] = lower[j];
-    if (lower[j] + 1 < n_ && !peek_locked(lower[j] + 1, &pinned)) want_entry(lower[j] + 1, want, pinned);
+    if (successors && lower[j] + 1 < n_ && !peek_locked(lower[j] + 1, &pinned)) want_entry(lower[j] + 1, want, pinned);
   }
   SEGPACK_RETURN_IF_ERROR(fetch(lock, want, pinned, dropped));
   return out;

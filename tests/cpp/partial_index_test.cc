@@ -1,4 +1,4 @@
-// Partial-index mode of MapBufferReader over a range source: what opening
+// Partial-index mode of MapBufferReader and IntMapReader over a range source: what opening
 // reads, what lookups cost (read_many calls), that results equal the full
 // reader's, and that bad index blocks give format errors.
 #include <gtest/gtest.h>
@@ -13,6 +13,7 @@
 
 #include "segpack/get_many.h"
 #include "segpack/internal/bytes.h"
+#include "segpack/intmap.h"
 #include "segpack/mapbuffer.h"
 #include "segpack/source.h"
 #include "test_util.h"
@@ -297,6 +298,127 @@ TEST(PartialIndex, CorruptDeepBlockIsAFormatError) {
   src->short_from = 16;  // the whole index, short
   EXPECT_FALSE(r->load_index().ok());
   EXPECT_TRUE(r->partial_index());
+}
+
+// ---------------------------------------------------------------- IntMap
+
+struct Pairs {
+  std::vector<std::uint64_t> keys;  // sorted, distinct
+  std::vector<std::uint8_t> bytes;
+};
+
+Pairs make_intmap(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  Pairs m;
+  m.keys.resize(n);
+  for (std::size_t i = 0; i < n; ++i) m.keys[i] = rng() >> (i % 3 == 0 ? 0 : 20);
+  std::sort(m.keys.begin(), m.keys.end());
+  m.keys.erase(std::unique(m.keys.begin(), m.keys.end()), m.keys.end());
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> pairs;
+  for (std::uint64_t k : m.keys) pairs.emplace_back(k, k * 3 + 1);
+  m.bytes = *build_intmap(pairs);
+  return m;
+}
+
+IntMapReadOptions intmap_partial(std::uint64_t prefix = 65520, std::uint64_t block = 4096) {
+  IntMapReadOptions o;
+  o.partial_index_threshold = 0;
+  o.partial_index_prefix = prefix;
+  o.partial_index_block = block;
+  return o;
+}
+
+TEST(IntMapPartialIndex, OpenReadsHeaderAndTopLevelsOnly) {
+  const Pairs m = make_intmap(100000, 11);
+  auto src = std::make_shared<MeteredSource>(m.bytes);
+  auto r = IntMapReader::open_source(src, IntMapReadOptions{});  // the default threshold: 1.6 MB > 1 MiB
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(r->partial_index());
+  EXPECT_EQ(src->reads + src->batches, 1u);
+  EXPECT_EQ(src->bytes_read, 10u + 16u * 65520u / 16u);  // 12 levels with the header, one read
+  EXPECT_EQ(r->size(), m.keys.size());
+  EXPECT_TRUE(r->buffer().empty());
+  EXPECT_EQ(r->header_bytes().size(), kIntMapHeaderSize);
+
+  // A small map is read whole in that same first read.
+  const Pairs small = make_intmap(1000, 12);
+  auto s2 = std::make_shared<MeteredSource>(small.bytes);
+  auto r2 = IntMapReader::open_source(s2, IntMapReadOptions{});
+  ASSERT_TRUE(r2.ok());
+  EXPECT_FALSE(r2->partial_index());
+  EXPECT_EQ(s2->reads, 1u);
+  EXPECT_EQ(r2->buffer().size(), small.bytes.size());
+}
+
+TEST(IntMapPartialIndex, RandomMapsAgreeWithTheFullReader) {
+  for (std::uint64_t seed = 0; seed < 6; ++seed) {
+    const Pairs m = make_intmap(3000 + 4000 * seed, 100 + seed);
+    auto full = IntMapReader::open(Buffer::copy_of(ByteSpan(m.bytes.data(), m.bytes.size())));
+    ASSERT_TRUE(full.ok());
+    auto src = std::make_shared<MeteredSource>(m.bytes);
+    auto r = IntMapReader::open_source(src, intmap_partial(16 * 63, 256));
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    ASSERT_TRUE(r->partial_index());
+    std::mt19937_64 rng(seed);
+    std::vector<std::uint64_t> probe;
+    for (int j = 0; j < 200; ++j) {
+      probe.push_back(j % 2 ? m.keys[rng() % m.keys.size()] : rng());
+    }
+    for (std::uint64_t k : probe) {
+      auto a = full->get(k);
+      auto b = r->get(k);
+      ASSERT_EQ(a.ok(), b.ok()) << k;
+      if (a.ok()) EXPECT_EQ(*a, *b);
+      EXPECT_EQ(full->find(k), r->find(k));
+    }
+    std::vector<std::uint64_t> va(probe.size()), vb(probe.size());
+    ASSERT_TRUE(get_many(*full, probe, va, 7).ok());
+    ASSERT_TRUE(get_many(*r, probe, vb, 7).ok());
+    EXPECT_EQ(va, vb);
+    EXPECT_EQ(get_many(*r, probe, vb, std::nullopt).code(), ErrorCode::not_found);
+    for (std::size_t i = 0; i < r->size(); i += 97) {
+      EXPECT_EQ(r->key_at(i), full->key_at(i));
+      EXPECT_EQ(r->value_at(i), full->value_at(i));
+    }
+    ASSERT_TRUE(r->validate().ok());  // loads the rest
+    EXPECT_FALSE(r->partial_index());
+  }
+}
+
+TEST(IntMapPartialIndex, GetManyOfHundredKeysCostsFewBatches) {
+  const Pairs m = make_intmap(200000, 13);
+  auto src = std::make_shared<MeteredSource>(m.bytes);
+  auto r = IntMapReader::open_source(src, IntMapReadOptions{});
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r->partial_index());
+  std::mt19937_64 rng(5);
+  std::vector<std::uint64_t> keys;
+  for (int j = 0; j < 100; ++j) keys.push_back(m.keys[rng() % m.keys.size()]);
+  std::vector<std::uint64_t> out(keys.size());
+  const std::uint64_t before = src->reads + src->batches;
+  ASSERT_TRUE(get_many(*r, keys, out).ok());
+  // 18 levels: 12 in the prefix, a 4 KiB block (256 pairs) spans 9 more.
+  EXPECT_LE(src->reads + src->batches - before, 2u);
+  for (std::size_t j = 0; j < keys.size(); ++j) EXPECT_EQ(out[j], keys[j] * 3 + 1);
+}
+
+TEST(IntMapPartialIndex, CorruptDeepBlockIsAFormatError) {
+  const Pairs m = make_intmap(5000, 14);
+  auto src = std::make_shared<MeteredSource>(m.bytes);
+  auto r = IntMapReader::open_source(src, intmap_partial(16 * 63, 256));
+  ASSERT_TRUE(r.ok());
+  src->short_from = 10 + 16 * 63;  // every deeper block answers one byte short
+  auto g = r->get(m.keys[m.keys.size() / 3]);
+  ASSERT_FALSE(g.ok());
+  EXPECT_EQ(g.status().category(), ErrorCategory::format) << g.status().message();
+  std::vector<std::uint64_t> out(m.keys.size());
+  const Status st = get_many(*r, m.keys, out);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.category(), ErrorCategory::format);
+  src->short_from = 10;  // the whole rest, short
+  const Status v = r->validate();
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.category(), ErrorCategory::format);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// segpack internal — the index of a MapBuffer behind a range source, loaded
+// segpack internal — the index of a MapBuffer (or the pairs of an IntMap,
+// the same 16-byte records at another base) behind a range source, loaded
 // in parts (partial-index mode): the top levels of the Eytzinger tree when
 // the reader opens, the rest in fixed-size blocks as lookups reach them, kept
 // in a bounded LRU cache. May change.
@@ -33,7 +34,7 @@ class RangeSource;
 
 namespace segpack::internal {
 
-/// One index record: key and offset.
+/// One index record: key and offset (MapBuffer), or key and value (IntMap).
 struct IndexEntry {
   std::uint64_t key = 0;
   std::uint64_t offset = 0;
@@ -67,9 +68,9 @@ class LazyIndex {
 
   /// Exact search of each key: its position, or size() when absent. Stuck
   /// lookups are advanced together, one read_many per round (see above);
-  /// afterwards record p+1 of every found position p is loaded too (item
-  /// bounds need it).
-  Result<std::vector<std::size_t>> find_many(std::span<const std::uint64_t> keys);
+  /// afterwards, when `successors`, record p+1 of every found position p is
+  /// loaded too (a MapBuffer item's bounds need it; an IntMap's do not).
+  Result<std::vector<std::size_t>> find_many(std::span<const std::uint64_t> keys, bool successors = true);
 
   /// Reads the whole index (one read) unless already done; then whole() is it.
   Status load_all();
