@@ -441,7 +441,7 @@ class IntMap:
     segpack.ValidationError subclass.
     """
 
-    def __init__(self, data: _typeshed.SupportsItems[SupportsIndex, SupportsIndex] | Iterable[tuple[SupportsIndex, SupportsIndex]] | Buffer | numpy.typing.NDArray[Any] | str | os.PathLike[str] | BinaryIO | _typeshed.SupportsGetItem[slice, Buffer | numpy.typing.NDArray[Any]] | None = None, *, storage_options: dict[str, Any] | None = None, timeout: float = 30.0, retries: int = 3, first_read: int | None = None) -> None:
+    def __init__(self, data: _typeshed.SupportsItems[SupportsIndex, SupportsIndex] | Iterable[tuple[SupportsIndex, SupportsIndex]] | Buffer | numpy.typing.NDArray[Any] | str | os.PathLike[str] | BinaryIO | _typeshed.SupportsGetItem[slice, Buffer | numpy.typing.NDArray[Any]] | None = None, *, storage_options: dict[str, Any] | None = None, timeout: float = 30.0, retries: int = 3, first_read: int | None = None, partial_index: bool | None = None) -> None:
         """
         Opens serialized data, or builds a new map from a dict.
 
@@ -449,9 +449,14 @@ class IntMap:
           new map; serialized data, bytes-like (bytes, bytearray, memoryview, numpy uint8 array, mmap;
           used without a copy); a path or an open binary file (memory-mapped); an object whose
           __getitem__ takes a slice and returns bytes (a range reader); a URL 'proto://...' or an fsspec
-          file object (read through segpack.remote.RemoteFile: the header and the whole index in one or
-          two requests, then nothing more); None: an empty map.
+          file object (read through segpack.remote.RemoteFile: the header and the pairs in one or two
+          requests, or only their top levels: see partial_index); None: an empty map.
         storage_options, timeout, retries, first_read: as MapBuffer's, for a URL.
+        partial_index: range readers and URLs: read only the header and the top of the pairs when opening
+          (64 KiB: 12 levels of the Eytzinger tree) and the rest in 4 KiB blocks as lookups reach them
+          (cached, at most 16 MiB; get_many advances all its keys together, a few batched reads). None:
+          when the pairs are larger than 1 MiB (65,536 pairs); True: always; False: never. keys(), items(),
+          todict(), index(), tobytes() and validate() read all the pairs first.
 
         data may also be (key, value) pairs to build from: a list or tuple of 2-tuples, or an iterator,
         generator or other iterable of them (an object with __getitem__ other than a list or tuple is a
@@ -627,6 +632,15 @@ class IntMap:
         """
         Returns the (key, value) pairs as a read-only N x 2 numpy uint64 view, in index order; it keeps
         the data alive.
+
+        Raises ValueError when the IntMap is closed.
+        """
+
+    @property
+    def partial_index(self) -> bool:
+        """
+        True while only part of the pairs is in memory (a range reader or URL opened in partial-index
+        mode, before something read them all); False otherwise.
 
         Raises ValueError when the IntMap is closed.
         """

@@ -29,6 +29,16 @@ namespace {
 struct PyIntMap : MapBase<PyIntMap, IntMapReader> {
   static constexpr const char* kName = "IntMap";
   static constexpr const char* kClosed = "I/O operation on a closed IntMap";
+  std::optional<bool> partial;  // the partial_index= keyword (None: by size)
+
+  nb::dict options() const {
+    nb::dict d;
+    if (partial) d["partial_index"] = *partial;
+    return d;
+  }
+  std::optional<std::uint64_t> byte_size() const { return kIntMapHeaderSize + 16 * std::uint64_t{reader.size()}; }
+  // A partial index is read whole before positions are walked.
+  void prepare_walk() { check(reader.load_index()); }
   nb::object lookup(std::size_t pos) { return value(pos); }
   nb::object value(std::size_t pos) { return nb::steal(PyLong_FromUnsignedLongLong(reader.value_at(pos))); }
   int assign(std::size_t pos, PyObject* obj) {
@@ -96,8 +106,11 @@ void bind_intmap(nb::module_& m) {
   cls.def(
       "__init__",
       [](PyIntMap* self, nb::handle data, nb::handle storage_options, double timeout, int retries,
-         std::optional<std::uint64_t> first_read) {
+         std::optional<std::uint64_t> first_read, std::optional<bool> partial_index) {
         PyIntMap im;  // moved in once open: nanobind does not destroy an instance whose __init__ raised
+        im.partial = partial_index;
+        IntMapReadOptions opts;  // by default partial above 1 MiB of pairs
+        if (partial_index) opts.partial_index_threshold = *partial_index ? 0 : UINT64_MAX;
         const nb::object opened =
             remote_data(data, {nb::borrow(storage_options), timeout, retries, first_read, std::nullopt});
         im.open_data(
@@ -107,23 +120,28 @@ void bind_intmap(nb::module_& m) {
               return build_intmap_bytes(pairs);
             },
             [](Buffer b) { return IntMapReader::open(std::move(b)); },
-            [](std::shared_ptr<PySliceSource> s) { return IntMapReader::open_source(std::move(s)); });
+            [&](std::shared_ptr<PySliceSource> s) { return IntMapReader::open_source(std::move(s), opts); });
         new (self) PyIntMap(std::move(im));
       },
       nb::arg("data") = nb::none(), nb::kw_only(), nb::arg("storage_options") = nb::none(), nb::arg("timeout") = 30.0,
-      nb::arg("retries") = 3, nb::arg("first_read") = nb::none(),
+      nb::arg("retries") = 3, nb::arg("first_read") = nb::none(), nb::arg("partial_index") = nb::none(),
       nb::sig("def __init__(self, data: _typeshed.SupportsItems[" SEGPACK_PY_KEY ", " SEGPACK_PY_KEY
               "] | collections.abc.Iterable[tuple[" SEGPACK_PY_KEY ", " SEGPACK_PY_KEY "]] | " SEGPACK_PY_MAP_SOURCE
               " | None = None, *, storage_options: dict[str, typing.Any] | None = None, timeout: float = 30.0, "
-              "retries: int = 3, first_read: int | None = None) -> None"),
+              "retries: int = 3, first_read: int | None = None, partial_index: bool | None = None) -> None"),
       "Opens serialized data, or builds a new map from a dict.\n\n"
       "data: a dict (or any object with items() and keys()) of int keys to int values, built into a\n"
       "  new map; serialized data, bytes-like (bytes, bytearray, memoryview, numpy uint8 array, mmap;\n"
       "  used without a copy); a path or an open binary file (memory-mapped); an object whose\n"
       "  __getitem__ takes a slice and returns bytes (a range reader); a URL 'proto://...' or an fsspec\n"
-      "  file object (read through segpack.remote.RemoteFile: the header and the whole index in one or\n"
-      "  two requests, then nothing more); None: an empty map.\n"
-      "storage_options, timeout, retries, first_read: as MapBuffer's, for a URL.\n\n"
+      "  file object (read through segpack.remote.RemoteFile: the header and the pairs in one or two\n"
+      "  requests, or only their top levels: see partial_index); None: an empty map.\n"
+      "storage_options, timeout, retries, first_read: as MapBuffer's, for a URL.\n"
+      "partial_index: range readers and URLs: read only the header and the top of the pairs when opening\n"
+      "  (64 KiB: 12 levels of the Eytzinger tree) and the rest in 4 KiB blocks as lookups reach them\n"
+      "  (cached, at most 16 MiB; get_many advances all its keys together, a few batched reads). None:\n"
+      "  when the pairs are larger than 1 MiB (65,536 pairs); True: always; False: never. keys(), items(),\n"
+      "  todict(), index(), tobytes() and validate() read all the pairs first.\n\n"
       "data may also be (key, value) pairs to build from: a list or tuple of 2-tuples, or an iterator,\n"
       "generator or other iterable of them (an object with __getitem__ other than a list or tuple is a\n"
       "range reader, and a bytes-like object is a map's bytes). Duplicate keys raise ValueError.\n"
@@ -187,12 +205,21 @@ void bind_intmap(nb::module_& m) {
           "index",
           [](PyIntMap& self) {
             self.require_open();
-            Buffer pairs = self.reader.buffer().slice_unchecked(kIntMapHeaderSize, 16 * self.reader.size());
-            return pairs_array(std::move(pairs), self.reader.size());
+            check(self.reader.load_index());
+            return pairs_array(self.reader.pair_bytes(), self.reader.size());
           },
           nb::sig("def index(self) -> " SEGPACK_PY_U64_ARRAY),
           "Returns the (key, value) pairs as a read-only N x 2 numpy uint64 view, in index order; it keeps\n"
           "the data alive.\n\nRaises ValueError when the IntMap is closed.")
+      .def_prop_ro(
+          "partial_index",
+          [](PyIntMap& self) {
+            self.require_open();
+            return self.reader.partial_index();
+          },
+          "True while only part of the pairs is in memory (a range reader or URL opened in partial-index\n"
+          "mode, before something read them all); False otherwise.\n\n"
+          "Raises ValueError when the IntMap is closed.")
       .def_prop_ro(
           "format_version",
           [](PyIntMap& self) {
@@ -246,6 +273,17 @@ void bind_intmap(nb::module_& m) {
             self.require_open();
             if (self.pyobj.is_valid() && !self.pyobj.is_none() && PyObject_CheckBuffer(self.pyobj.ptr())) {
               return self.pyobj;
+            }
+            if (self.reader.buffer().empty()) {
+              // Partial-index mode: the header and the pairs, joined.
+              check(self.reader.load_index());
+              const ByteSpan head = self.reader.header_bytes();
+              const Buffer pairs = self.reader.pair_bytes();
+              nb::bytes out(nullptr, head.size() + pairs.size());
+              auto* p = reinterpret_cast<std::uint8_t*>(const_cast<char*>(out.c_str()));
+              std::memcpy(p, head.data(), head.size());
+              if (!pairs.empty()) std::memcpy(p + head.size(), pairs.data(), pairs.size());
+              return out;
             }
             return memoryview_of(self.reader.buffer());
           },
